@@ -1,0 +1,100 @@
+package dev.lifeline.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The whole {@code lifeline.yaml}, parsed once and validated; immutable. Loading either returns a
+ * complete config or throws a {@link ConfigException} naming file, line, column and field —
+ * nothing is half-applied.
+ *
+ * @param file the absolute path it was read from
+ * @param text the exact text, so the daemon can keep what it applied
+ */
+public record LifelineConfig(
+        Path file,
+        String text,
+        Map<String, ServiceSpec> services,
+        Optional<BackupSpec> backup,
+        Map<String, TunnelSpec> tunnels,
+        List<NotifySpec> notifications,
+        Optional<DashboardSpec> dashboard) {
+
+    static final Set<String> TOP_KEYS = Set.of("services", "backup", "tunnels", "notify", "dashboard", "version");
+
+    public LifelineConfig {
+        services = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(services));
+        tunnels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tunnels));
+        notifications = List.copyOf(notifications);
+    }
+
+    public static LifelineConfig load(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        String text;
+        try {
+            text = Files.readString(abs, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(
+                    "no config file at " + abs, "create one (see README.md), or name another with -c FILE");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + abs + ": " + e.getMessage(), null);
+        }
+        return parse(text, abs);
+    }
+
+    /** Parses {@code text} as if it were the file {@code file} (relative paths resolve against its folder). */
+    public static LifelineConfig parse(String text, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        ConfigNode root = YamlReader.read(text, abs);
+        if (!root.isMap()) {
+            throw root.error(
+                    "the file must be a mapping with 'services:' and friends at the top",
+                    "see README.md for an example");
+        }
+        root.allowOnly(TOP_KEYS);
+        Path base = abs.getParent();
+
+        Map<String, ServiceSpec> services = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigNode> e : root.get("services").asMap().entrySet()) {
+            services.put(e.getKey(), ServiceSpec.parse(e.getKey(), e.getValue(), base));
+        }
+        Map<String, TunnelSpec> tunnels = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigNode> e : root.get("tunnels").asMap().entrySet()) {
+            tunnels.put(e.getKey(), TunnelSpec.parse(e.getKey(), e.getValue(), base));
+        }
+        List<NotifySpec> notify = new ArrayList<>();
+        for (ConfigNode n : root.get("notify").asList()) {
+            notify.add(NotifySpec.parse(n));
+        }
+        Optional<BackupSpec> backup = root.get("backup").isPresent()
+                ? Optional.of(BackupSpec.parse(root.get("backup"), base, services))
+                : Optional.empty();
+        Optional<DashboardSpec> dashboard = root.get("dashboard").isPresent()
+                ? Optional.of(DashboardSpec.parse(root.get("dashboard")))
+                : Optional.empty();
+        return new LifelineConfig(abs, text, services, backup, tunnels, notify, dashboard);
+    }
+
+    /** The named service, or an error listing the configured ones. */
+    public ServiceSpec service(String name) {
+        ServiceSpec s = services.get(name);
+        if (s == null) {
+            String near = Suggest.nearest(name, services.keySet());
+            throw new ConfigException(
+                    "no service '" + name + "' in " + file + (near == null ? "" : " (did you mean '" + near + "'?)"),
+                    services.isEmpty()
+                            ? "add it under 'services:'"
+                            : "configured services: " + String.join(", ", services.keySet()));
+        }
+        return s;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.lifeline.process;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What to start, detached: its own session, stdin from /dev/null, stdout and stderr appended
+ * straight to {@code log} (never a pipe to Lifeline, so the app never depends on it).
+ *
+ * @param rlimits {@code prlimit} resource names (nofile, nproc, core…) to soft=hard values
+ * @param user run as this account (needs root); empty keeps the caller's
+ */
+public record LaunchSpec(
+        List<String> argv,
+        Path cwd,
+        Map<String, String> env,
+        Path log,
+        Map<String, Long> rlimits,
+        Optional<String> user) {
+    public LaunchSpec {
+        argv = List.copyOf(argv);
+        env = Map.copyOf(env);
+        rlimits = Map.copyOf(rlimits);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.lifeline.process;
+
+import dev.lifeline.core.LifelineException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a process detached from the caller: {@code setsid} gives it its own session and process
+ * group (so the terminal closing cannot reach it and its whole tree can be signalled as one), and
+ * {@code prlimit} / {@code setpriv} apply limits and the account before the program runs. Each of
+ * these execs in place, so the pid returned is the program's own.
+ */
+public final class Launcher {
+    private Launcher() {}
+
+    /** A started process: the JDK handle (for its exit event and code) and its identity. */
+    public record Started(Process process, ProcessIdentity identity) {}
+
+    public static Started start(LaunchSpec spec) {
+        List<String> argv = wrap(spec);
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.directory(spec.cwd().toFile());
+        Map<String, String> env = pb.environment();
+        env.putAll(spec.env());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
+        if (!Files.isDirectory(spec.cwd())) {
+            throw new LifelineException(
+                    "cannot start '" + String.join(" ", spec.argv()) + "': working directory " + spec.cwd()
+                            + " does not exist",
+                    "create it, or fix 'cwd' in the config");
+        }
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new LifelineException(
+                    "cannot start '" + String.join(" ", spec.argv()) + "' in " + spec.cwd() + ": " + e.getMessage(),
+                    "check that the program exists and is executable");
+        }
+        long pid = p.pid();
+        // The start time is fixed at fork, so it is right even before the exec chain finishes.
+        long start = Procfs.read(pid).map(ProcessInfo::startTicks).orElse(-1L);
+        return new Started(p, new ProcessIdentity(pid, start, String.join(" ", spec.argv())));
+    }
+
+    static List<String> wrap(LaunchSpec spec) {
+        List<String> argv = new ArrayList<>();
+        argv.add("setsid");
+        if (!spec.rlimits().isEmpty()) {
+            argv.add("prlimit");
+            for (Map.Entry<String, Long> e : spec.rlimits().entrySet()) {
+                argv.add("--" + e.getKey() + "=" + e.getValue() + ":" + e.getValue());
+            }
+            argv.add("--");
+        }
+        spec.user().ifPresent(u -> {
+            argv.add("setpriv");
+            argv.add("--reuid=" + u);
+            argv.add("--regid=" + u);
+            argv.add("--init-groups");
+            argv.add("--");
+        });
+        argv.addAll(spec.argv());
+        return argv;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.lifeline.process;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/**
+ * Ends a whole service tree: every process of its session, children, grandchildren and orphans
+ * re-parented to init alike. TERM (or the configured signal) first, KILL after the timeout, and
+ * then a check that nothing is left.
+ */
+public final class ProcessTree {
+    private ProcessTree() {}
+
+    /**
+     * Signals every process in session {@code sid}, escalating to KILL after {@code timeout}.
+     *
+     * @param onKill told each pid that needed KILL
+     * @return the processes still alive at the end (empty when the tree is gone)
+     */
+    public static List<ProcessInfo> terminate(long sid, String signal, Duration timeout, LongConsumer onKill) {
+        List<ProcessInfo> members = Procfs.session(sid);
+        if (members.isEmpty()) {
+            return List.of();
+        }
+        Signals.sendGroup(sid, signal);
+        for (ProcessInfo p : members) {
+            if (p.pgid() != sid) {
+                Signals.send(p.pid(), signal); // moved to a group of its own, still in the session
+            }
+        }
+        if (awaitGone(sid, timeout)) {
+            return List.of();
+        }
+        for (ProcessInfo p : Procfs.session(sid)) {
+            onKill.accept(p.pid());
+            Signals.send(p.pid(), "KILL");
+        }
+        awaitGone(sid, Duration.ofSeconds(5));
+        return Procfs.session(sid);
+    }
+
+    /** Waits, checking every 10 ms, until session {@code sid} has no live process. */
+    public static boolean awaitGone(long sid, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (Procfs.session(sid).isEmpty()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /** Sum of RSS over the live session members. */
+    public static long rss(long sid) {
+        long total = 0;
+        for (ProcessInfo p : Procfs.session(sid)) {
+            total += p.rssBytes();
+        }
+        return total;
+    }
+}

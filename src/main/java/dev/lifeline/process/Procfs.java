@@ -1,0 +1,133 @@
+package dev.lifeline.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads process facts from Linux's {@code /proc}. The only place that parses it. */
+public final class Procfs {
+    private static final Path PROC = Path.of("/proc");
+    private static final long PAGE = 4096;
+
+    private Procfs() {}
+
+    public static boolean available() {
+        return Files.isReadable(PROC.resolve("self/stat"));
+    }
+
+    /** The process, if it exists (zombies included: check {@link ProcessInfo#isZombie()}). */
+    public static Optional<ProcessInfo> read(long pid) {
+        return read(pid, true);
+    }
+
+    private static Optional<ProcessInfo> read(long pid, boolean withCommand) {
+        try {
+            String stat = Files.readString(PROC.resolve(pid + "/stat"), StandardCharsets.UTF_8);
+            // comm is in parentheses and may itself contain spaces or ')': split after the last ')'.
+            int close = stat.lastIndexOf(')');
+            String[] f = stat.substring(close + 2).split(" ");
+            // f[0] is field 3 (state); field N is f[N-3].
+            char state = f[0].charAt(0);
+            long ppid = Long.parseLong(f[1]);
+            long pgid = Long.parseLong(f[2]);
+            long sid = Long.parseLong(f[3]);
+            long utime = Long.parseLong(f[11]);
+            long stime = Long.parseLong(f[12]);
+            long start = Long.parseLong(f[19]);
+            long rss = Long.parseLong(f[21]) * PAGE;
+            return Optional.of(new ProcessInfo(
+                    pid, ppid, pgid, sid, start, state, rss, utime + stime, withCommand ? cmdline(pid) : ""));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The command line with arguments joined by spaces; empty for kernel threads or a gone process. */
+    public static String cmdline(long pid) {
+        try {
+            byte[] b = Files.readAllBytes(PROC.resolve(pid + "/cmdline"));
+            int n = b.length;
+            while (n > 0 && b[n - 1] == 0) {
+                n--;
+            }
+            for (int i = 0; i < n; i++) {
+                if (b[i] == 0) {
+                    b[i] = ' ';
+                }
+            }
+            return new String(b, 0, n, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Every process on the machine (without command lines: read those with {@link #cmdline}). */
+    public static List<ProcessInfo> all() {
+        List<ProcessInfo> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+                    read(Long.parseLong(name), false).ifPresent(out::add);
+                }
+            }
+        } catch (IOException e) {
+            // /proc always lists; an error here leaves the list partial, which callers tolerate.
+        }
+        return out;
+    }
+
+    /** Live (non-zombie) members of session {@code sid}: a service's whole tree, orphans included. */
+    public static List<ProcessInfo> session(long sid) {
+        List<ProcessInfo> out = new ArrayList<>();
+        for (ProcessInfo p : all()) {
+            if (p.sid() == sid && !p.isZombie()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Clock ticks per second (USER_HZ); 100 on every Linux we know of. */
+    public static long ticksPerSecond() {
+        return 100;
+    }
+
+    /** Seconds since boot, from {@code /proc/uptime}. */
+    public static double uptimeSeconds() {
+        try {
+            return Double.parseDouble(Files.readString(PROC.resolve("uptime")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Open file descriptors of this JVM (for leak checks). */
+    public static long openFds(long pid) {
+        try (var s = Files.list(PROC.resolve(pid + "/fd"))) {
+            return s.count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The soft "Max open files" limit of {@code pid}, as {@code /proc/PID/limits} shows it; -1 if unknown. */
+    public static long maxOpenFiles(long pid) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(pid + "/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] f = line.substring(25).trim().split("\\s+");
+                    return f[0].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return -1;
+    }
+}

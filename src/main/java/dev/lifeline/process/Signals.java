@@ -1,0 +1,47 @@
+package dev.lifeline.process;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends signals. The JDK can only send TERM and KILL to single processes, so group signals and
+ * other signals go through the {@code kill} program; single TERM/KILL use {@link ProcessHandle}.
+ */
+public final class Signals {
+    private Signals() {}
+
+    /** Sends {@code signal} (TERM, INT, HUP, QUIT, USR1, USR2, KILL) to one process. */
+    public static boolean send(long pid, String signal) {
+        if (signal.equals("TERM") || signal.equals("KILL")) {
+            return ProcessHandle.of(pid)
+                    .map(h -> signal.equals("KILL") ? h.destroyForcibly() : h.destroy())
+                    .orElse(false);
+        }
+        return kill(List.of("kill", "-s", signal, "--", Long.toString(pid)));
+    }
+
+    /** Sends {@code signal} to every process of process group {@code pgid}. */
+    public static boolean sendGroup(long pgid, String signal) {
+        return kill(List.of("kill", "-s", signal, "--", "-" + pgid));
+    }
+
+    private static boolean kill(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
