@@ -19,6 +19,15 @@ import picocli.CommandLine.ScopeType;
         versionProvider = Main.Version.class,
         description = "Keeps a self-hosted AI web UI alive, reachable and safe.",
         subcommands = {
+            UpCommand.class,
+            DownCommand.class,
+            StartCommand.class,
+            StopCommand.class,
+            RestartCommand.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            DaemonCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main {

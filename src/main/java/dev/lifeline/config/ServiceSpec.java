@@ -37,7 +37,7 @@ public record ServiceSpec(
 
     public ServiceSpec {
         command = List.copyOf(command);
-        env = Map.copyOf(env);
+        env = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(env));
     }
 
     /** How to tell the service is ready: an HTTP path answering below 500, a TCP port, or a log line. */

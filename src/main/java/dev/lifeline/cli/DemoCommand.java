@@ -1,0 +1,92 @@
+package dev.lifeline.cli;
+
+import dev.lifeline.config.LifelineConfig;
+import dev.lifeline.core.Home;
+import dev.lifeline.process.Ports;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "demo",
+        description = {
+            "Run the built-in demo: a stand-in model app (loads for a few seconds, then serves HTTP and makes images),",
+            "supervised by the daemon and left running. 'lifeline down' ends it all."
+        })
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--port",
+            defaultValue = "7860",
+            description = "Port for the demo app (default: ${DEFAULT-VALUE}; another free one if taken).")
+    int port;
+
+    @Option(names = "--load-seconds", defaultValue = "6", description = "How long the demo 'model' takes to load.")
+    double loadSeconds;
+
+    @Override
+    public Integer call() throws IOException {
+        Home home = Context.home();
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = home.root().resolve("demo");
+        Path outputs = dir.resolve("outputs");
+        Files.createDirectories(outputs);
+        Path file = dir.resolve("lifeline.yaml");
+        int p = port;
+        boolean reuse = Files.exists(file) && Files.readString(file).contains("--port\", \"" + p + "\"");
+        if (!reuse && Ports.isListening(p)) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                p = s.getLocalPort();
+            }
+            out.println("port " + port + " is taken; the demo uses " + p);
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String jar = System.getProperty("java.class.path");
+        String yaml = String.join(
+                "\n",
+                List.of(
+                        "# Written by 'lifeline demo'. A stand-in model app, supervised like a real one.",
+                        "services:",
+                        "  demo:",
+                        "    command: [" + q(java)
+                                + ", \"-Xmx64m\", \"-XX:+UseSerialGC\", \"-XX:TieredStopAtLevel=1\", \"-cp\", " + q(jar)
+                                + ", \"dev.lifeline.demo.DemoApp\", \"--port\", \"" + p + "\", \"--load-seconds\", \""
+                                + loadSeconds
+                                + "\", \"--outputs\", " + q(outputs.toString()) + ", \"--generate-every\", \"10\"]",
+                        "    cwd: " + q(dir.toString()),
+                        "    port: " + p,
+                        "    ready: { http: /, timeout: 2m }",
+                        "    health: { http: /healthz, every: 5s, failures: 3, timeout: 2s }",
+                        "    restart: { policy: always, backoff: 1s..30s, give-up: 5 in 5m }",
+                        "    stop: { signal: TERM, timeout: 5s }",
+                        "    outputs: " + q(outputs.toString()),
+                        ""));
+        Files.writeString(file, yaml);
+        out.println("demo config: " + file);
+        UpCommand.apply(LifelineConfig.load(file), List.of(), true, out, home);
+        out.println();
+        out.println("The demo model app is up and supervised. Try:");
+        out.println("  curl http://127.0.0.1:" + p + "/generate     # make an image in " + outputs);
+        out.println("  ./lifeline status                             # state, pid, uptime, restarts, memory");
+        out.println("  ./lifeline logs demo -f                       # its log");
+        out.println("  curl http://127.0.0.1:" + p + "/crash        # crash it: it is back within a second");
+        out.println("  curl http://127.0.0.1:" + p + "/hang         # hang it: health checks restart it in ~15s");
+        out.println("  ./lifeline down                               # stop it all");
+        out.flush();
+        return 0;
+    }
+
+    private static String q(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}

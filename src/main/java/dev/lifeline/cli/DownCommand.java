@@ -1,0 +1,31 @@
+package dev.lifeline.cli;
+
+import dev.lifeline.core.Home;
+import dev.lifeline.daemon.DaemonClient;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "down", description = "Stop every service (whole process trees) and then the daemon.")
+final class DownCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Home home = Context.home();
+        DaemonClient client = DaemonClient.of(home);
+        if (!client.isRunning()) {
+            if (!client.hasState()) {
+                spec.commandLine().getOut().println("nothing to do: no daemon is running");
+                return 0;
+            }
+            client.ensureRunning(); // adopt what an earlier daemon left running, then stop it properly
+        }
+        int n = client.call("down", Map.of()).path("stopped").asInt();
+        spec.commandLine().getOut().println("stopped " + n + " service(s) and the daemon");
+        return 0;
+    }
+}

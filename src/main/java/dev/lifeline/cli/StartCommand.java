@@ -1,0 +1,33 @@
+package dev.lifeline.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "start",
+        description = "Start one service and wait until it is ready. Starting a running service does nothing.")
+final class StartCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "SERVICE")
+    String service;
+
+    @Override
+    public Integer call() {
+        JsonNode r = ServiceCommands.send(spec, "start", service, true);
+        if (!r.path("started").asBoolean()) {
+            spec.commandLine()
+                    .getOut()
+                    .println(service + " is already running (pid "
+                            + r.path("service").path("pid").asLong() + "); nothing to do");
+            return 0;
+        }
+        spec.commandLine().getOut().println(Render.summary(r.path("service")));
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.lifeline.supervisor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Service log files: the tail for messages, and rotation by size with copy-truncate, so the app
+ * keeps writing to the file descriptor it has (it opened the log with O_APPEND, so after the
+ * truncate its next write lands at the new end, not at a hole).
+ */
+public final class LogFiles {
+    private LogFiles() {}
+
+    /** The last {@code n} lines of {@code log} (reads at most the last 256 KiB). */
+    public static List<String> tail(Path log, int n) {
+        List<String> out = new ArrayList<>();
+        if (n <= 0) {
+            return out;
+        }
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long len = f.length();
+            int size = (int) Math.min(len, 256 * 1024);
+            byte[] buf = new byte[size];
+            f.seek(len - size);
+            f.readFully(buf);
+            String[] lines = new String(buf, StandardCharsets.UTF_8).split("\r?\n|\r");
+            int from = Math.max(0, lines.length - n);
+            for (int i = from; i < lines.length; i++) {
+                if (i == 0 && size < len) {
+                    continue; // a partial first line
+                }
+                out.add(lines[i]);
+            }
+        } catch (IOException e) {
+            // no log yet
+        }
+        return out;
+    }
+
+    /** The last non-blank line, shortened for one status line. */
+    public static String lastLine(Path log) {
+        List<String> t = tail(log, 5);
+        for (int i = t.size() - 1; i >= 0; i--) {
+            String s = t.get(i).strip();
+            if (!s.isEmpty()) {
+                return s.length() > 120 ? s.substring(0, 117) + "…" : s;
+            }
+        }
+        return "";
+    }
+
+    /**
+     * Rotates {@code log} when it is larger than {@code maxBytes}: {@code log.1.gz} … {@code
+     * log.KEEP.gz}, oldest dropped.
+     *
+     * @return true when it rotated
+     */
+    public static boolean rotateIfLarger(Path log, long maxBytes, int keep) throws IOException {
+        if (maxBytes <= 0 || !Files.exists(log) || Files.size(log) <= maxBytes) {
+            return false;
+        }
+        Path dir = log.getParent();
+        String name = log.getFileName().toString();
+        if (keep > 0) {
+            Files.deleteIfExists(dir.resolve(name + "." + keep + ".gz"));
+            for (int i = keep - 1; i >= 1; i--) {
+                Path from = dir.resolve(name + "." + i + ".gz");
+                if (Files.exists(from)) {
+                    Files.move(from, dir.resolve(name + "." + (i + 1) + ".gz"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Path tmp = dir.resolve(name + ".1.gz.tmp");
+            try (InputStream in = Files.newInputStream(log);
+                    OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+                in.transferTo(out);
+            }
+            Files.move(
+                    tmp,
+                    dir.resolve(name + ".1.gz"),
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        }
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.lifeline.supervisor;
+
+/**
+ * A service as {@code status} reports it.
+ *
+ * @param pid the main process, or 0 when none
+ * @param lastExit the last exit code, or null when unknown (never exited, or died while no daemon
+ *     watched)
+ * @param rssBytes resident memory of the whole tree (children and orphans included)
+ * @param readySeconds how long the last start took to pass its readiness check, or -1
+ * @param reason why it is in this state, for people (empty when nothing to say)
+ */
+public record ServiceStatus(
+        String name,
+        ServiceState state,
+        long pid,
+        int restarts,
+        long uptimeSeconds,
+        Integer lastExit,
+        long rssBytes,
+        double readySeconds,
+        Integer port,
+        String reason,
+        String log) {}
