@@ -401,6 +401,13 @@ final class ServiceRunner {
             sid = identity.pid();
             sig = spec.stop().signal();
             timeout = spec.stop().timeout();
+            if (state != ServiceState.UNHEALTHY) {
+                emit(
+                        "crashed",
+                        code != null && code == 0 ? Event.Level.WARN : Event.Level.ERROR,
+                        spec.name() + " (pid " + sid + ") " + describeExit(code),
+                        code == null ? Map.of("pid", sid) : Map.of("pid", sid, "exitCode", code));
+            }
         }
         // Workers the app left behind still hold the port and GPU memory: end them before a restart.
         List<ProcessInfo> left = Procfs.session(sid);
@@ -416,22 +423,11 @@ final class ServiceRunner {
             if (g != gen || !state.isRunning()) {
                 return;
             }
-            String how = code == null
-                    ? "exited while no daemon watched it (exit code unknown)"
-                    : code > 128
-                            ? "was killed by signal " + (code - 128) + describeSignal(code - 128)
-                            : "exited with code " + code;
+            String how = describeExit(code);
             boolean wasUnhealthy = state == ServiceState.UNHEALTHY;
             String why = wasUnhealthy ? reason : how;
             process = null;
             store.clearPid(spec.name());
-            if (!wasUnhealthy) {
-                emit(
-                        "crashed",
-                        code != null && code == 0 ? Event.Level.WARN : Event.Level.ERROR,
-                        spec.name() + " (pid " + sid + ") " + how,
-                        code == null ? Map.of("pid", sid) : Map.of("pid", sid, "exitCode", code));
-            }
             failReadyWaiters(spec.name() + " " + how + " before it was ready");
             ServiceSpec.Restart.Policy policy = spec.restart().policy();
             boolean clean = code != null && code == 0 && !wasUnhealthy;
@@ -754,6 +750,15 @@ final class ServiceRunner {
             case LOG -> "no log line matched '" + r.logPattern() + "'";
             case NONE -> "";
         };
+    }
+
+    private static String describeExit(Integer code) {
+        if (code == null) {
+            return "exited while no daemon watched it (exit code unknown)";
+        }
+        return code > 128
+                ? "was killed by signal " + (code - 128) + describeSignal(code - 128)
+                : "exited with code " + code;
     }
 
     private static String describeSignal(int sig) {
