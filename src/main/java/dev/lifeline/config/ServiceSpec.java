@@ -89,6 +89,11 @@ public record ServiceSpec(
 
     static final Set<String> KEYS = Set.of(
             "command", "cwd", "env", "port", "ready", "health", "restart", "stop", "limits", "user", "outputs", "logs");
+    /** Shell keywords and special built-ins that cannot follow {@code exec}. */
+    static final Set<String> SHELL_WORDS = Set.of(
+            "exec", "exit", "cd", "export", "ulimit", "umask", "source", ".", "set", "unset", "trap", "eval", "if",
+            "for", "while", "until", "case", "read", "wait", "shift", "return", "{", "!");
+
     static final Set<String> SIGNALS = Set.of("term", "int", "hup", "quit", "kill", "usr1", "usr2");
 
     static ServiceSpec parse(String name, ConfigNode n, Path baseDir) {
@@ -117,8 +122,11 @@ public record ServiceSpec(
                 throw cmd.error(
                         "is empty", "give the command that starts the app, e.g. python app.py --server-port 7860");
             }
-            // exec: the shell becomes the app, so the pid Lifeline holds is the app's own.
-            argv = List.of("/bin/sh", "-c", "exec " + text);
+            // A simple command is exec'd, so the pid Lifeline holds is the app's own; a script
+            // (pipes, lists, subshells) keeps its shell as the main process.
+            String first = text.split("\\s+", 2)[0];
+            boolean simple = !text.matches("(?s).*[;&|()<>`\\n].*|.*\\$\\(.*") && !SHELL_WORDS.contains(first);
+            argv = List.of("/bin/sh", "-c", simple ? "exec " + text : text);
         }
 
         Path cwd = n.has("cwd")

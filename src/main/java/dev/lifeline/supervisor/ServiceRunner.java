@@ -363,7 +363,7 @@ final class ServiceRunner {
     }
 
     private void maybeRotate() {
-        if (ticks % 20 != 0) {
+        if (ticks % 4 != 0) {
             return;
         }
         ServiceSpec s = spec;

@@ -1,0 +1,52 @@
+package dev.lifeline.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeline.config.ServiceSpec;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class BackoffTest {
+    private final ServiceSpec.Restart policy = new ServiceSpec.Restart(
+            ServiceSpec.Restart.Policy.ALWAYS,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(60),
+            10,
+            Duration.ofMinutes(10));
+
+    @Test
+    void firstRestartIsImmediateThenDoublesUpToTheCap() {
+        Backoff b = new Backoff(policy);
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        long[] delays = new long[9];
+        for (int i = 0; i < delays.length; i++) {
+            delays[i] = b.onFailure(t, t.plusSeconds(1)).toSeconds();
+            t = t.plusSeconds(2);
+        }
+        assertThat(delays).containsExactly(0, 1, 2, 4, 8, 16, 32, 60, 60);
+    }
+
+    @Test
+    void aStableRunResetsTheSequence() {
+        Backoff b = new Backoff(policy);
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        b.onFailure(t, t.plusSeconds(1));
+        b.onFailure(t, t.plusSeconds(2));
+        assertThat(b.onFailure(t.plusSeconds(3), t.plusSeconds(3 + 61))).isZero();
+    }
+
+    @Test
+    void givesUpAfterTooManyRestartsInTheWindowButNotOutsideIt() {
+        Backoff b = new Backoff(policy);
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < 10; i++) {
+            assertThat(b.onFailure(t, t.plusSeconds(i))).isNotNull();
+        }
+        assertThat(b.onFailure(t, t.plusSeconds(11))).as("11th in 10 minutes").isNull();
+        assertThat(b.onFailure(t, t.plusSeconds(11 + 600)))
+                .as("the window moved on")
+                .isNotNull();
+    }
+}
