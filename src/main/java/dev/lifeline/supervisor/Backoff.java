@@ -8,7 +8,8 @@ import java.util.Deque;
 
 /**
  * Restart pacing: the first restart after a stable run is immediate, then MIN, 2×MIN, 4×MIN…
- * capped at MAX; a run that lasted {@code reset-after} resets the sequence; more than
+ * capped at MAX. A run is stable when it passed its readiness check (the model loaded: a later
+ * crash is news, not a loop) or lasted {@code reset-after}; it resets the sequence. More than
  * {@code give-up} restarts inside its window ends in "failed". Pure: the clock is passed in.
  */
 final class Backoff {
@@ -23,10 +24,12 @@ final class Backoff {
     /**
      * Records a failure of a run that started at {@code runStart} and ended {@code now}.
      *
+     * @param becameReady whether that run passed its readiness check
+     *
      * @return the delay before the next start, or null to give up
      */
-    Duration onFailure(Instant runStart, Instant now) {
-        if (Duration.between(runStart, now).compareTo(policy.resetAfter()) >= 0) {
+    Duration onFailure(Instant runStart, Instant now, boolean becameReady) {
+        if (becameReady || Duration.between(runStart, now).compareTo(policy.resetAfter()) >= 0) {
             consecutive = 0;
         }
         Instant windowStart = now.minus(policy.giveUpWindow());

@@ -452,7 +452,9 @@ final class ServiceRunner {
     /** A run failed: restart after the backoff, or give up. Under the lock. */
     private void failedRun(Instant runStart, String why) {
         Instant now = clock.instant();
-        Duration delay = backoff.onFailure(runStart == null ? now : runStart, now);
+        // With no readiness check, "ready" only means "started": only reset-after can prove stability.
+        boolean proved = readyAt != null && spec.ready().kind() != ServiceSpec.Ready.Kind.NONE;
+        Duration delay = backoff.onFailure(runStart == null ? now : runStart, now, proved);
         if (delay == null) {
             state = ServiceState.FAILED;
             wantRunning = false;

@@ -22,7 +22,7 @@ class BackoffTest {
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
         long[] delays = new long[9];
         for (int i = 0; i < delays.length; i++) {
-            delays[i] = b.onFailure(t, t.plusSeconds(1)).toSeconds();
+            delays[i] = b.onFailure(t, t.plusSeconds(1), false).toSeconds();
             t = t.plusSeconds(2);
         }
         assertThat(delays).containsExactly(0, 1, 2, 4, 8, 16, 32, 60, 60);
@@ -32,9 +32,18 @@ class BackoffTest {
     void aStableRunResetsTheSequence() {
         Backoff b = new Backoff(policy);
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
-        b.onFailure(t, t.plusSeconds(1));
-        b.onFailure(t, t.plusSeconds(2));
-        assertThat(b.onFailure(t.plusSeconds(3), t.plusSeconds(3 + 61))).isZero();
+        b.onFailure(t, t.plusSeconds(1), false);
+        b.onFailure(t, t.plusSeconds(2), false);
+        assertThat(b.onFailure(t.plusSeconds(3), t.plusSeconds(3 + 61), false)).isZero();
+    }
+
+    @Test
+    void aCrashAfterTheAppBecameReadyRestartsAtOnce() {
+        Backoff b = new Backoff(policy);
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        b.onFailure(t, t.plusSeconds(1), false);
+        b.onFailure(t, t.plusSeconds(2), false);
+        assertThat(b.onFailure(t.plusSeconds(3), t.plusSeconds(9), true)).isZero();
     }
 
     @Test
@@ -42,10 +51,12 @@ class BackoffTest {
         Backoff b = new Backoff(policy);
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < 10; i++) {
-            assertThat(b.onFailure(t, t.plusSeconds(i))).isNotNull();
+            assertThat(b.onFailure(t, t.plusSeconds(i), false)).isNotNull();
         }
-        assertThat(b.onFailure(t, t.plusSeconds(11))).as("11th in 10 minutes").isNull();
-        assertThat(b.onFailure(t, t.plusSeconds(11 + 600)))
+        assertThat(b.onFailure(t, t.plusSeconds(11), false))
+                .as("11th in 10 minutes")
+                .isNull();
+        assertThat(b.onFailure(t, t.plusSeconds(11 + 600), false))
                 .as("the window moved on")
                 .isNotNull();
     }
