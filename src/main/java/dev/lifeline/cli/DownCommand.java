@@ -24,7 +24,20 @@ final class DownCommand implements Callable<Integer> {
             }
             client.ensureRunning(); // adopt what an earlier daemon left running, then stop it properly
         }
+        java.util.Optional<Long> daemon = client.daemonPid();
         int n = client.call("down", Map.of()).path("stopped").asInt();
+        // Return once the daemon is really gone, so 'down && up' never races the old one.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (daemon.isPresent()
+                && ProcessHandle.of(daemon.get()).map(ProcessHandle::isAlive).orElse(false)
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         spec.commandLine().getOut().println("stopped " + n + " service(s) and the daemon");
         return 0;
     }
