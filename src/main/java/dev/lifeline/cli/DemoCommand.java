@@ -2,6 +2,7 @@ package dev.lifeline.cli;
 
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
+import dev.lifeline.daemon.StableJar;
 import dev.lifeline.process.Ports;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("port " + port + " is taken; the demo uses " + p);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        String jar = System.getProperty("java.class.path");
+        String jar = StableJar.classPath(home);
         String yaml = String.join(
                 "\n",
                 List.of(

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
 import dev.lifeline.daemon.DaemonClient;
-import dev.lifeline.daemon.Protocol;
+import dev.lifeline.daemon.Json;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +17,7 @@ final class ServiceCommands {
     static JsonNode send(CommandSpec spec, String op, String service, boolean startDaemon) {
         Home home = Context.home();
         DaemonClient client = DaemonClient.of(home);
-        ObjectNode req = Protocol.JSON.createObjectNode();
+        ObjectNode req = Json.object();
         req.put("op", op);
         req.put("service", service);
         if (Files.exists(Context.configPath(spec))) {

@@ -3,6 +3,7 @@ package dev.lifeline.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeline.core.Home;
 import dev.lifeline.daemon.DaemonClient;
+import dev.lifeline.daemon.Json;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         JsonNode list = client.call("status", Map.of());
         if (json) {
-            out.println(list.toPrettyString());
+            out.println(Json.write(list, true));
             return 0;
         }
         out.println(String.format(

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
 import dev.lifeline.daemon.DaemonClient;
-import dev.lifeline.daemon.Protocol;
+import dev.lifeline.daemon.Json;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +47,11 @@ final class UpCommand implements Callable<Integer> {
             out.println("daemon started (pid "
                     + client.daemonPid().map(String::valueOf).orElse("?") + ", log " + home.daemonLog() + ")");
         }
-        ObjectNode req = Protocol.JSON.createObjectNode();
+        ObjectNode req = Json.object();
         req.put("op", "up");
         req.put("path", config.file().toString());
         req.put("text", config.text());
-        req.set("services", Protocol.JSON.valueToTree(services));
+        req.set("services", Json.strings(services));
         req.put("wait", wait);
         Progress progress = new Progress(out);
         JsonNode result;

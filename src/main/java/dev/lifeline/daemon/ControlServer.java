@@ -97,9 +97,9 @@ final class ControlServer implements AutoCloseable {
             if (line == null) {
                 return;
             }
-            ObjectNode reply = Protocol.JSON.createObjectNode();
+            ObjectNode reply = Json.object();
             try {
-                JsonNode req = Protocol.JSON.readTree(line);
+                JsonNode req = Json.parse(line);
                 String name = req.path("op").asText();
                 Op op = ops.get(name);
                 if (op == null) {
@@ -108,7 +108,7 @@ final class ControlServer implements AutoCloseable {
                             "the daemon may be older than this command: run 'lifeline down' and 'lifeline up' again");
                 }
                 JsonNode result = op.handle(req, p -> {
-                    ObjectNode msg = Protocol.JSON.createObjectNode();
+                    ObjectNode msg = Json.object();
                     msg.set("progress", p);
                     write(out, msg);
                 });
@@ -143,7 +143,7 @@ final class ControlServer implements AutoCloseable {
 
     private static void write(OutputStream out, JsonNode msg) {
         try {
-            out.write((msg.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write((Json.write(msg) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
             throw new ClientGone(e);

@@ -123,7 +123,7 @@ public final class Daemon implements AutoCloseable {
 
     private void registerOps() {
         control.register("ping", (req, p) -> {
-            ObjectNode n = Protocol.JSON.createObjectNode();
+            ObjectNode n = Json.object();
             n.put("pid", ProcessHandle.current().pid());
             n.put("home", home.root().toString());
             return n;
@@ -134,7 +134,7 @@ public final class Daemon implements AutoCloseable {
             String name = req.path("service").asText();
             ensureKnown(req, name);
             boolean started = supervisor.start(name);
-            ObjectNode n = Protocol.JSON.createObjectNode();
+            ObjectNode n = Json.object();
             n.put("started", started);
             if (req.path("wait").asBoolean(true)) {
                 awaitReady(List.of(name), p);
@@ -160,17 +160,15 @@ public final class Daemon implements AutoCloseable {
                 Files.deleteIfExists(home.pidFile(name));
             }
             housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
-            return Protocol.JSON
-                    .createObjectNode()
-                    .put("stopped", supervisor.names().size());
+            return Json.object().put("stopped", supervisor.names().size());
         });
         control.register("quit", (req, p) -> {
             // Leave every service running: for upgrades and tests of adoption.
             housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
-            return Protocol.JSON.createObjectNode().put("quit", true);
+            return Json.object().put("quit", true);
         });
         control.register("events", (req, p) -> {
-            ArrayNode a = Protocol.JSON.createArrayNode();
+            ArrayNode a = Json.array();
             for (Event e : events.recent(req.path("n").asInt(50))) {
                 ObjectNode n = a.addObject();
                 n.put("time", e.time().toString());
@@ -192,11 +190,11 @@ public final class Daemon implements AutoCloseable {
         config = c;
         Supervisor.ApplyResult r = supervisor.apply(c, only);
         List<String> targets = only.isEmpty() ? List.copyOf(c.services().keySet()) : only;
-        ObjectNode n = Protocol.JSON.createObjectNode();
-        n.set("started", Protocol.JSON.valueToTree(r.started()));
-        n.set("restarted", Protocol.JSON.valueToTree(r.restarted()));
-        n.set("unchanged", Protocol.JSON.valueToTree(r.unchanged()));
-        n.set("removed", Protocol.JSON.valueToTree(r.removed()));
+        ObjectNode n = Json.object();
+        n.set("started", Json.strings(r.started()));
+        n.set("restarted", Json.strings(r.restarted()));
+        n.set("unchanged", Json.strings(r.unchanged()));
+        n.set("removed", Json.strings(r.removed()));
         if (req.path("wait").asBoolean(true)) {
             awaitReady(targets, progress);
         }
@@ -267,13 +265,13 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void saveApplied(LifelineConfig c) {
-        ObjectNode n = Protocol.JSON.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("path", c.file().toString());
         n.put("text", c.text());
         Path target = home.appliedConfig();
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, n.toPrettyString(), StandardCharsets.UTF_8);
+            Files.writeString(tmp, Json.write(n, true), StandardCharsets.UTF_8);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new LifelineException(
@@ -287,7 +285,7 @@ public final class Daemon implements AutoCloseable {
             return java.util.Optional.empty();
         }
         try {
-            JsonNode n = Protocol.JSON.readTree(Files.readString(p));
+            JsonNode n = Json.parse(Files.readString(p));
             return java.util.Optional.of(LifelineConfig.parse(
                     n.path("text").asText(), Path.of(n.path("path").asText())));
         } catch (IOException | LifelineException e) {

@@ -80,7 +80,7 @@ public final class DaemonClient {
             argv.addAll(List.of(extra.trim().split("\\s+")));
         }
         argv.add("-cp");
-        argv.add(System.getProperty("java.class.path"));
+        argv.add(StableJar.classPath(home));
         argv.add("dev.lifeline.cli.Main");
         argv.add("daemon");
         Launcher.Started s = Launcher.start(new LaunchSpec(
@@ -117,11 +117,11 @@ public final class DaemonClient {
                 OutputStream out = Channels.newOutputStream(ch);
                 BufferedReader in = new BufferedReader(
                         new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8))) {
-            out.write((request.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write((Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             String line;
             while ((line = in.readLine()) != null) {
-                JsonNode msg = Protocol.JSON.readTree(line);
+                JsonNode msg = Json.parse(line);
                 if (msg.has("progress")) {
                     progress.accept(msg.get("progress"));
                     continue;
@@ -143,9 +143,9 @@ public final class DaemonClient {
     }
 
     public JsonNode call(String op, Map<String, ?> args) {
-        ObjectNode req = Protocol.JSON.createObjectNode();
+        ObjectNode req = Json.object();
         req.put("op", op);
-        args.forEach((k, v) -> req.set(k, Protocol.JSON.valueToTree(v)));
+        req.setAll(Json.object(args));
         return call(req, p -> {});
     }
 

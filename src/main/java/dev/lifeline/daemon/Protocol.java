@@ -1,6 +1,5 @@
 package dev.lifeline.daemon;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.supervisor.ServiceStatus;
@@ -12,13 +11,11 @@ import java.util.List;
  * …}} or {@code {"ok": false, "error": "…", "hint": "…"}}.
  */
 public final class Protocol {
-    public static final ObjectMapper JSON = new ObjectMapper();
-
     private Protocol() {}
 
     /** A service status as scripts read it ({@code status --json}). */
     public static ObjectNode status(ServiceStatus s) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("name", s.name());
         n.put("state", s.state().label());
         n.put("pid", s.pid());
@@ -46,7 +43,7 @@ public final class Protocol {
     }
 
     public static ArrayNode statuses(List<ServiceStatus> list) {
-        ArrayNode a = JSON.createArrayNode();
+        ArrayNode a = Json.array();
         list.forEach(s -> a.add(status(s)));
         return a;
     }

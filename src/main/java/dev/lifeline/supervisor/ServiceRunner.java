@@ -538,17 +538,29 @@ final class ServiceRunner {
                     spec.name() + ": sending " + sig + " to process group " + sid,
                     Map.of("pid", sid));
         }
-        List<ProcessInfo> survivors = ProcessTree.terminate(
-                sid,
-                sig,
-                timeout,
-                pid -> emit(
-                        "killed",
-                        Event.Level.WARN,
-                        spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
-                        Map.of("pid", pid)));
-        boolean portFree =
-                spec.port().map(p -> awaitPortFree(p, Duration.ofSeconds(3))).orElse(true);
+        List<ProcessInfo> survivors;
+        boolean portFree;
+        try {
+            survivors = ProcessTree.terminate(
+                    sid,
+                    sig,
+                    timeout,
+                    pid -> emit(
+                            "killed",
+                            Event.Level.WARN,
+                            spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
+                            Map.of("pid", pid)));
+            portFree = spec.port()
+                    .map(p -> awaitPortFree(p, Duration.ofSeconds(3)))
+                    .orElse(true);
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                state = ServiceState.FAILED;
+                reason = "stop failed: " + e;
+                saveState();
+            }
+            throw e;
+        }
         synchronized (this) {
             if (g == gen) {
                 state = ServiceState.STOPPED;
