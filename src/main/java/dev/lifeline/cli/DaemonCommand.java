@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
 final class DaemonCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        if (System.getProperty("lifeline.log.level") == null) {
-            System.setProperty("lifeline.log.level", "INFO");
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
         return Daemon.run(Context.home());
     }

@@ -2,8 +2,8 @@ package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
 import dev.lifeline.daemon.DaemonClient;
-import dev.lifeline.daemon.Json;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.lifeline.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
 import java.io.BufferedReader;
 import java.io.IOException;

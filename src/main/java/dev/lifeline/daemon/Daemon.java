@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.supervisor.LogFiles;
 import dev.lifeline.supervisor.ServiceStatus;

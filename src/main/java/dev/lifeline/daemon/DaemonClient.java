@@ -3,6 +3,7 @@ package dev.lifeline.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;

@@ -2,6 +2,7 @@ package dev.lifeline.daemon;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.core.Json;
 import dev.lifeline.supervisor.ServiceStatus;
 import java.util.List;
 

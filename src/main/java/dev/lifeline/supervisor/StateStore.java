@@ -1,9 +1,9 @@
 package dev.lifeline.supervisor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import java.util.Optional;
  * Lifeline needs to adopt the service after a daemon restart). Written atomically, owner-only.
  */
 final class StateStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Home home;
 
     StateStore(Home home) {
@@ -36,7 +35,7 @@ final class StateStore {
             boolean wantRunning) {}
 
     void save(String service, Saved s) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("pid", s.pid());
         n.put("startTicks", s.startTicks());
         n.put("command", s.command());
@@ -45,7 +44,7 @@ final class StateStore {
         n.put("readyAt", s.readyAtMillis());
         n.put("restarts", s.restarts());
         n.put("wantRunning", s.wantRunning());
-        write(home.stateFile(service), n.toPrettyString() + "\n");
+        write(home.stateFile(service), Json.write(n, true) + "\n");
         write(home.pidFile(service), s.pid() + "\n");
     }
 
@@ -55,7 +54,7 @@ final class StateStore {
             return Optional.empty();
         }
         try {
-            JsonNode n = JSON.readTree(Files.readString(p));
+            JsonNode n = Json.parse(Files.readString(p));
             return Optional.of(new Saved(
                     n.path("pid").asLong(),
                     n.path("startTicks").asLong(),

@@ -1,4 +1,4 @@
-package dev.lifeline.daemon;
+package dev.lifeline.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
