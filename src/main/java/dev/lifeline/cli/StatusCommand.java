@@ -30,9 +30,13 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return print(json, spec.commandLine().getOut());
+    }
+
+    /** Also called by {@link Main} directly, before picocli is loaded (see there). */
+    static int print(boolean json, PrintWriter out) {
         Home home = Context.home();
         DaemonClient client = DaemonClient.of(home);
-        PrintWriter out = spec.commandLine().getOut();
         if (!client.isRunning()) {
             if (!client.hasState()) {
                 out.println(json ? "[]" : "no services: the daemon is not running (start with 'lifeline up')");
@@ -46,6 +50,7 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode list = client.call("status", Map.of());
         if (json) {
             out.println(Json.write(list, true));
+            out.flush();
             return 0;
         }
         out.println(String.format(
@@ -84,6 +89,7 @@ final class StatusCommand implements Callable<Integer> {
                 out.println("             └ " + s.path("reason").asText());
             }
         }
+        out.flush();
         return 0;
     }
 }
