@@ -28,6 +28,7 @@ public final class Protocol {
             n.put("lastExit", s.lastExit());
         }
         n.put("rssBytes", s.rssBytes());
+        n.put("memoryLimitBytes", s.memoryLimitBytes());
         if (s.readySeconds() >= 0) {
             n.put("readySeconds", s.readySeconds());
         } else {

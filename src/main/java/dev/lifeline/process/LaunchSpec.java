@@ -11,6 +11,7 @@ import java.util.Optional;
  *
  * @param rlimits {@code prlimit} resource names (nofile, nproc, core…) to soft=hard values
  * @param user run as this account (needs root); empty keeps the caller's
+ * @param cgroup a memory cgroup to join before the program runs; empty for none
  */
 public record LaunchSpec(
         List<String> argv,
@@ -18,10 +19,21 @@ public record LaunchSpec(
         Map<String, String> env,
         Path log,
         Map<String, Long> rlimits,
-        Optional<String> user) {
+        Optional<String> user,
+        Optional<MemoryCgroup> cgroup) {
     public LaunchSpec {
         argv = List.copyOf(argv);
         env = Map.copyOf(env);
         rlimits = Map.copyOf(rlimits);
+    }
+
+    public LaunchSpec(
+            List<String> argv,
+            Path cwd,
+            Map<String, String> env,
+            Path log,
+            Map<String, Long> rlimits,
+            Optional<String> user) {
+        this(argv, cwd, env, log, rlimits, user, Optional.empty());
     }
 }

@@ -52,6 +52,7 @@ public final class Launcher {
     static List<String> wrap(LaunchSpec spec) {
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
+        spec.cgroup().ifPresent(cg -> argv.addAll(cg.joinPrefix()));
         if (!spec.rlimits().isEmpty()) {
             argv.add("prlimit");
             for (Map.Entry<String, Long> e : spec.rlimits().entrySet()) {

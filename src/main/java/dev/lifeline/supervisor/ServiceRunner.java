@@ -7,6 +7,7 @@ import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;
+import dev.lifeline.process.MemoryCgroup;
 import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessIdentity;
 import dev.lifeline.process.ProcessInfo;
@@ -64,6 +65,8 @@ final class ServiceRunner {
     private ScheduledFuture<?> watch;
     private CompletableFuture<ServiceStatus> readyWaiters = new CompletableFuture<>();
     private int ticks;
+    private Optional<MemoryCgroup> cgroup = Optional.empty();
+    private boolean warnedAtStart;
 
     ServiceRunner(
             ServiceSpec spec,
@@ -164,9 +167,11 @@ final class ServiceRunner {
         if (spec.limits().openFiles() > 0) {
             rlimits.put("nofile", spec.limits().openFiles());
         }
+        prepareLimits();
         Launcher.Started started;
         try {
-            started = Launcher.start(new LaunchSpec(spec.command(), spec.cwd(), env, log, rlimits, spec.user()));
+            started =
+                    Launcher.start(new LaunchSpec(spec.command(), spec.cwd(), env, log, rlimits, spec.user(), cgroup));
         } catch (LifelineException e) {
             reason = e.getMessage();
             emit("start-failed", Event.Level.ERROR, spec.name() + ": " + e.getMessage(), Map.of());
@@ -194,6 +199,54 @@ final class ServiceRunner {
         long g = gen;
         process.onExit().whenComplete((p, err) -> onExit(g, p == null ? null : p.exitValue()));
         schedulePending(() -> pollReady(g), 0);
+    }
+
+    /** Ends what is left in the service's cgroup: processes that left its session (setsid). */
+    private void killStragglers() {
+        Optional<MemoryCgroup> cg;
+        synchronized (this) {
+            cg = cgroup;
+        }
+        cg.ifPresent(c -> {
+            for (long pid : c.pids()) {
+                emit(
+                        "killed",
+                        Event.Level.WARN,
+                        spec.name() + ": pid " + pid + " had left the service's session; sent KILL",
+                        Map.of("pid", pid));
+                dev.lifeline.process.Signals.send(pid, "KILL");
+            }
+        });
+    }
+
+    /** Sets up the memory cgroup once, and says plainly what cannot be enforced here. Under the lock. */
+    private void prepareLimits() {
+        long mem = spec.limits().memoryBytes();
+        if (mem > 0) {
+            MemoryCgroup.Attempt a = MemoryCgroup.create(spec.name(), mem); // idempotent: sets the current limit
+            cgroup = a.cgroup();
+            if (cgroup.isEmpty() && !warnedAtStart) {
+                emit(
+                        "limit-not-enforced",
+                        Event.Level.WARN,
+                        spec.name() + ": limits.memory is not enforced: " + a.whyNot()
+                                + (spec.limits().restartAboveMemoryBytes() > 0
+                                        ? "; restart-above-memory still applies"
+                                        : ""),
+                        Map.of());
+            }
+        } else {
+            cgroup.ifPresent(MemoryCgroup::remove);
+            cgroup = Optional.empty();
+        }
+        if (!warnedAtStart && spec.user().isEmpty() && "root".equals(System.getProperty("user.name"))) {
+            warnedAtStart = true;
+            emit(
+                    "runs-as-root",
+                    Event.Level.WARN,
+                    spec.name() + " runs as root; set 'user:' to run it as a less privileged account",
+                    Map.of());
+        }
     }
 
     // ------------------------------------------------------------------ readiness and liveness
@@ -419,6 +472,7 @@ final class ServiceRunner {
                     Map.of("count", left.size()));
             ProcessTree.terminate(sid, sig, timeout, pid -> {});
         }
+        killStragglers();
         synchronized (this) {
             if (g != gen || !state.isRunning()) {
                 return;
@@ -550,6 +604,7 @@ final class ServiceRunner {
                             Event.Level.WARN,
                             spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
                             Map.of("pid", pid)));
+            killStragglers();
             portFree = spec.port()
                     .map(p -> awaitPortFree(p, Duration.ofSeconds(3)))
                     .orElse(true);
@@ -569,6 +624,7 @@ final class ServiceRunner {
                 identity = null;
                 store.clearPid(spec.name());
                 saveState();
+                cgroup.ifPresent(MemoryCgroup::remove);
                 emit("stopped", Event.Level.INFO, spec.name() + " stopped", Map.of());
             }
         }
@@ -664,6 +720,7 @@ final class ServiceRunner {
                 ? 0
                 : Duration.between(startedAt, clock.instant()).toSeconds();
         long rss = pid == 0 ? 0 : ProcessTree.rss(pid);
+        long limit = cgroup.map(MemoryCgroup::limitBytes).orElse(0L);
         return new ServiceStatus(
                 spec.name(),
                 state,
@@ -672,6 +729,7 @@ final class ServiceRunner {
                 uptime,
                 lastExit,
                 rss,
+                Math.max(0, limit),
                 readySeconds,
                 spec.port().orElse(null),
                 reason,

@@ -7,6 +7,7 @@ package dev.lifeline.supervisor;
  * @param lastExit the last exit code, or null when unknown (never exited, or died while no daemon
  *     watched)
  * @param rssBytes resident memory of the whole tree (children and orphans included)
+ * @param memoryLimitBytes the enforced hard memory cap (cgroup), or 0 when none
  * @param readySeconds how long the last start took to pass its readiness check, or -1
  * @param reason why it is in this state, for people (empty when nothing to say)
  */
@@ -18,6 +19,7 @@ public record ServiceStatus(
         long uptimeSeconds,
         Integer lastExit,
         long rssBytes,
+        long memoryLimitBytes,
         double readySeconds,
         Integer port,
         String reason,

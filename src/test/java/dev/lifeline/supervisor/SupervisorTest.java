@@ -335,6 +335,40 @@ class SupervisorTest {
     }
 
     @Test
+    void aMemoryLimitIsEnforcedByACgroupOrItsAbsenceIsSaidPlainly() throws Exception {
+        LifelineConfig c = f.config(
+                "services:\n  app:\n    command: " + sh("exec sleep 1000") + "\n    limits: { memory: 64M }\n");
+        ServiceStatus s = startAndAwaitReady(c, "app");
+        String cgroups = Files.readString(Path.of("/proc/" + s.pid() + "/cgroup"));
+        if (f.events.count("limit-not-enforced") == 0) {
+            assertThat(cgroups).contains("lifeline-app");
+            assertThat(s.memoryLimitBytes()).isBetween(63L << 20, 64L << 20);
+        } else {
+            assertThat(f.events.ofType("limit-not-enforced").get(0).message())
+                    .contains("limits.memory is not enforced");
+            assertThat(s.memoryLimitBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aProcessThatLeftTheSessionIsStillEndedThroughTheCgroup() throws Exception {
+        LifelineConfig c =
+                f.config("services:\n  app:\n    command: " + sh("setsid sleep 1001 & echo escaped; exec sleep 1000")
+                        + "\n    ready: { log: escaped }\n    limits: { memory: 256M }\n");
+        startAndAwaitReady(c, "app");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                f.events.count("limit-not-enforced") == 0, "no writable memory cgroup here");
+        await().atMost(TestTimes.SHORT)
+                .until(() -> Procfs.all().stream()
+                        .anyMatch(p -> Procfs.cmdline(p.pid()).equals("sleep 1001")));
+
+        f.sup.stop("app");
+
+        assertThat(Procfs.all().stream().filter(p -> !p.isZombie()).map(p -> Procfs.cmdline(p.pid())))
+                .doesNotContain("sleep 1001");
+    }
+
+    @Test
     void reapplyingRestartsOnlyServicesWhoseDefinitionChanged() throws Exception {
         String a = "  a:\n    command: " + sh("exec sleep 1000") + "\n";
         LifelineConfig c1 = f.config("services:\n" + a + "  b:\n    command: " + sh("exec sleep 1000") + "\n");
