@@ -1,0 +1,209 @@
+package dev.lifeline.notify;
+
+import dev.lifeline.config.NotifySpec;
+import dev.lifeline.core.Event;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * One webhook and its own delivery thread. Events are only appended under a short lock, so the
+ * emitter never waits for the network. The thread sends at most one message per {@code
+ * min-interval}; whatever arrives in between is coalesced into the next message (the most recent
+ * {@value #KEEP} events plus counts by type). A failed post is retried with doubling delays.
+ */
+final class Destination {
+    static final int KEEP = 20;
+    private static final int MAX_TYPES = 50;
+
+    private final NotifySpec spec;
+    private final String target;
+    private final Formats formats;
+    private final WebhookPoster poster;
+    private final Notifier.Retry retry;
+    private final Consumer<DeliveryResult> results;
+    private final Thread thread;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    // guarded by lock
+    private final ArrayDeque<Event> pending = new ArrayDeque<>();
+    private final Map<String, Integer> pendingTypes = new LinkedHashMap<>();
+    private int pendingTotal;
+    private Event.Level pendingWorst = Event.Level.INFO;
+    private boolean closing;
+
+    Destination(
+            NotifySpec spec,
+            int index,
+            Formats formats,
+            WebhookPoster poster,
+            Notifier.Retry retry,
+            Consumer<DeliveryResult> results) {
+        this.spec = spec;
+        this.target = Redact.url(spec.webhook());
+        this.formats = formats;
+        this.poster = poster;
+        this.retry = retry;
+        this.results = results;
+        this.thread = new Thread(
+                this::loop, "lifeline-notify-" + index + "-" + spec.webhook().getHost());
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    String target() {
+        return target;
+    }
+
+    /** True when this webhook wants {@code e} (its events list, or its minimum level). */
+    boolean wants(Event e) {
+        if (!spec.events().isEmpty()) {
+            return spec.events().contains(e.type());
+        }
+        Event.Level min = Event.Level.valueOf(spec.minLevel().toUpperCase());
+        return e.level().compareTo(min) >= 0 || e.type().equals("recovered");
+    }
+
+    /** Queues {@code e}; constant time, never blocks on the network. */
+    void add(Event e) {
+        lock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            pending.addLast(e);
+            if (pending.size() > KEEP) {
+                pending.removeFirst();
+            }
+            String type = pendingTypes.containsKey(e.type()) || pendingTypes.size() < MAX_TYPES ? e.type() : "other";
+            pendingTypes.merge(type, 1, Integer::sum);
+            pendingTotal++;
+            if (e.level().compareTo(pendingWorst) > 0) {
+                pendingWorst = e.level();
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Posts {@code d} once, now, on the caller's thread. */
+    DeliveryResult sendOnce(Digest d) {
+        long t0 = System.nanoTime();
+        WebhookPoster.Outcome o = poster.post(spec.webhook(), formats.body(spec.format(), d));
+        return new DeliveryResult(
+                target, o.delivered(), 1, scrub(o.detail()), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Stops taking events, gives the thread {@code grace} to post what is pending, then interrupts it. */
+    void close(Duration grace) {
+        lock.lock();
+        try {
+            closing = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(grace.toMillis());
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(grace.toMillis());
+            }
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean isRunning() {
+        return thread.isAlive();
+    }
+
+    private void loop() {
+        long nextAllowed = System.nanoTime();
+        try {
+            while (true) {
+                Digest d;
+                lock.lock();
+                try {
+                    while (pendingTotal == 0 && !closing) {
+                        changed.await();
+                    }
+                    if (pendingTotal == 0) {
+                        return; // closing with nothing left
+                    }
+                    // Rate limit: wait out the interval, collecting what else arrives meanwhile.
+                    long wait;
+                    while (!closing && (wait = nextAllowed - System.nanoTime()) > 0) {
+                        changed.awaitNanos(wait);
+                    }
+                    d = new Digest(List.copyOf(pending), pendingTotal, pendingTypes, pendingWorst);
+                    pending.clear();
+                    pendingTypes.clear();
+                    pendingTotal = 0;
+                    pendingWorst = Event.Level.INFO;
+                } finally {
+                    lock.unlock();
+                }
+                results.accept(deliver(d));
+                nextAllowed = System.nanoTime() + spec.minInterval().toNanos();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // close() ran out of patience: end the thread
+        }
+    }
+
+    private DeliveryResult deliver(Digest d) throws InterruptedException {
+        long t0 = System.nanoTime();
+        String body = formats.body(spec.format(), d);
+        Duration delay = retry.first();
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            WebhookPoster.Outcome o = poster.post(spec.webhook(), body);
+            boolean last = !o.retryable() || attempt >= retry.attempts() || isClosing();
+            if (o.delivered() || last) {
+                return new DeliveryResult(
+                        target, o.delivered(), attempt, scrub(o.detail()), Duration.ofNanos(System.nanoTime() - t0));
+            }
+            waitUnlessClosing(delay);
+            delay = delay.multipliedBy(2).compareTo(retry.max()) > 0 ? retry.max() : delay.multipliedBy(2);
+        }
+    }
+
+    private boolean isClosing() {
+        lock.lock();
+        try {
+            return closing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void waitUnlessClosing(Duration d) throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        lock.lock();
+        try {
+            long left;
+            while (!closing && (left = deadline - System.nanoTime()) > 0) {
+                changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private String scrub(String detail) {
+        return detail.replace(spec.webhook().toString(), target);
+    }
+}
