@@ -20,6 +20,10 @@ import picocli.CommandLine.ScopeType;
         description = "Keeps a self-hosted AI web UI alive, reachable and safe.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DoctorCommand.class,
+            ErrorsCommand.class,
+            NotifyCommand.class,
+            ServiceCommand.class,
         })
 public final class Main {
     @Option(

@@ -49,7 +49,7 @@ public final class Doctor {
             }
         });
         eps.putAll(b.endpoints);
-        this.endpoints = Map.copyOf(eps);
+        this.endpoints = java.util.Collections.unmodifiableMap(eps); // in config order
     }
 
     public static Builder builder(Home home) {

@@ -13,6 +13,7 @@ import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessIdentity;
+import dev.lifeline.process.Procfs;
 import dev.lifeline.process.Signals;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -63,6 +64,9 @@ class DoctorTest {
                 Launcher.start(new LaunchSpec(argv, tmp, Map.of(), home.serviceLog(name), rlimits, Optional.empty()));
         ProcessIdentity id = s.identity();
         started.add(id);
+        // setsid and prlimit exec in place: wait until the program itself runs, its limits applied
+        String command = String.join(" ", argv);
+        await().atMost(SOON).until(() -> Procfs.cmdline(id.pid()).equals(command));
         writeRunFiles(name, id.pid(), id.startTicks());
         return id;
     }
