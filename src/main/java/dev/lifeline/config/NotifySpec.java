@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -21,16 +22,23 @@ import java.util.regex.Pattern;
  *     events: [crashed, failed, unhealthy, recovered]   # default: every WARN/ERROR event, plus recovered
  *     level: warn              # used when events is not given; default warn
  *     min-interval: 30s        # default 10s; events in between are coalesced into one message
+ *     secret: ${DING_SECRET}   # DingTalk / Feishu "sign" security: messages are signed with it
  * </pre>
  *
- * <p>{@code ${VAR}} in the webhook is read from the environment, so a bot's token need not sit in
- * the file.
+ * <p>{@code ${VAR}} in the webhook and the secret is read from the environment, so a bot's token
+ * need not sit in the file.
  *
  * @param events event types to send; empty means "every event at {@code minLevel} or above, and
  *     {@code recovered}"
  * @param minLevel lowest event level sent when {@code events} is empty: info, warn or error
  */
-public record NotifySpec(URI webhook, Format format, Set<String> events, String minLevel, Duration minInterval) {
+public record NotifySpec(
+        URI webhook,
+        Format format,
+        Set<String> events,
+        String minLevel,
+        Duration minInterval,
+        Optional<String> secret) {
 
     /** The body shapes Lifeline can post. */
     public enum Format {
@@ -48,9 +56,21 @@ public record NotifySpec(URI webhook, Format format, Set<String> events, String 
         events = Set.copyOf(events);
     }
 
-    /** A spec with the defaults, for tests and {@code notify test}. */
+    public NotifySpec(URI webhook, Format format, Set<String> events, String minLevel, Duration minInterval) {
+        this(webhook, format, events, minLevel, minInterval, Optional.empty());
+    }
+
+    /** A spec with the defaults. */
     public static NotifySpec of(URI webhook, Format format) {
         return new NotifySpec(webhook, format, Set.of(), "warn", DEFAULT_MIN_INTERVAL);
+    }
+
+    /** Never prints the webhook or the secret: both hold credentials. */
+    @Override
+    public String toString() {
+        return "NotifySpec[" + webhook.getScheme() + "://" + webhook.getHost() + "/…, format=" + format + ", events="
+                + events + ", minLevel=" + minLevel + ", minInterval=" + minInterval + ", secret="
+                + (secret.isPresent() ? "(set)" : "(none)") + "]";
     }
 
     static NotifySpec parse(ConfigNode n) {
@@ -63,7 +83,7 @@ public record NotifySpec(URI webhook, Format format, Set<String> events, String 
                     "expected a mapping such as '- webhook: https://…'",
                     "write each entry as '- webhook: URL' with an optional 'format:'");
         }
-        n.allowOnly(Set.of("webhook", "format", "events", "level", "min-interval"));
+        n.allowOnly(Set.of("webhook", "format", "events", "level", "min-interval", "secret"));
         ConfigNode w = n.get("webhook").required();
         URI uri = parseUri(w, expand(w, env));
         Format format = Format.valueOf(n.get("format")
@@ -84,7 +104,17 @@ public record NotifySpec(URI webhook, Format format, Set<String> events, String 
         if (minInterval.isNegative() || minInterval.compareTo(Duration.ofHours(24)) > 0) {
             throw n.get("min-interval").error("is out of range", "use a duration from 0s to 24h, e.g. 10s");
         }
-        return new NotifySpec(uri, format, events, level, minInterval);
+        Optional<String> secret = Optional.empty();
+        if (n.has("secret")) {
+            if (format != Format.DINGTALK && format != Format.FEISHU) {
+                throw n.get("secret")
+                        .error(
+                                "is only used by the dingtalk and feishu formats",
+                                "remove it, or set format: dingtalk or feishu");
+            }
+            secret = Optional.of(expand(n.get("secret"), env));
+        }
+        return new NotifySpec(uri, format, events, level, minInterval, secret);
     }
 
     private static String expand(ConfigNode w, Function<String, String> env) {

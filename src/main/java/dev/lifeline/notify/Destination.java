@@ -99,7 +99,7 @@ final class Destination {
     /** Posts {@code d} once, now, on the caller's thread. */
     DeliveryResult sendOnce(Digest d) {
         long t0 = System.nanoTime();
-        WebhookPoster.Outcome o = poster.post(spec.webhook(), formats.body(spec.format(), d));
+        WebhookPoster.Outcome o = post(formats.body(spec.format(), d));
         return new DeliveryResult(
                 target, o.delivered(), 1, scrub(o.detail()), Duration.ofNanos(System.nanoTime() - t0));
     }
@@ -170,7 +170,7 @@ final class Destination {
         int attempt = 0;
         while (true) {
             attempt++;
-            WebhookPoster.Outcome o = poster.post(spec.webhook(), body);
+            WebhookPoster.Outcome o = post(body);
             boolean last = !o.retryable() || attempt >= retry.attempts() || isClosing();
             if (o.delivered() || last) {
                 return new DeliveryResult(
@@ -179,6 +179,12 @@ final class Destination {
             waitUnlessClosing(delay);
             delay = delay.multipliedBy(2).compareTo(retry.max()) > 0 ? retry.max() : delay.multipliedBy(2);
         }
+    }
+
+    /** Signed afresh on every attempt: the bots reject old timestamps. */
+    private WebhookPoster.Outcome post(String body) {
+        Signer.Request r = Signer.sign(spec, body, System.currentTimeMillis());
+        return poster.post(r.uri(), r.body());
     }
 
     private boolean isClosing() {
@@ -204,6 +210,7 @@ final class Destination {
     }
 
     private String scrub(String detail) {
-        return detail.replace(spec.webhook().toString(), target);
+        String out = detail.replace(spec.webhook().toString(), target);
+        return spec.secret().map(sec -> out.replace(sec, "…")).orElse(out);
     }
 }

@@ -17,7 +17,9 @@ import java.util.TreeMap;
  */
 final class Formats {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int TEXT_LIMIT = 1800;
+    /** WeCom refuses text over 2048 bytes of UTF-8; the others allow more, but a chat alert should be short. */
+    private static final int TEXT_LIMIT_BYTES = 2000;
+
     private static final int LINES = 10;
 
     private final String host;
@@ -126,7 +128,25 @@ final class Formats {
             }
             b.append("latest: ").append(full.format(d.latest().time()));
         }
-        String s = b.toString();
-        return s.length() > TEXT_LIMIT ? s.substring(0, TEXT_LIMIT - 1) + "…" : s;
+        return fit(b.toString(), TEXT_LIMIT_BYTES);
+    }
+
+    /** {@code s} cut at a character boundary so that it and a trailing "…" fit in {@code maxBytes} of UTF-8. */
+    static String fit(String s, int maxBytes) {
+        if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes) {
+            return s;
+        }
+        int bytes = 3; // the "…"
+        int i = 0;
+        while (i < s.length()) {
+            int cp = s.codePointAt(i);
+            int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + n > maxBytes) {
+                break;
+            }
+            bytes += n;
+            i += Character.charCount(cp);
+        }
+        return s.substring(0, i) + "…";
     }
 }

@@ -65,6 +65,23 @@ class NotifySpecTest {
     }
 
     @Test
+    void readsASigningSecretFromTheEnvironmentAndNeverPrintsIt() {
+        NotifySpec s = one(
+                "notify:\n  - webhook: https://open.feishu.cn/open-apis/bot/v2/hook/abc\n    format: feishu\n"
+                        + "    secret: ${FS_SECRET}\n",
+                Map.of("FS_SECRET", "topsecret"));
+        assertThat(s.secret()).contains("topsecret");
+        assertThat(s.toString()).doesNotContain("topsecret").doesNotContain("/hook/abc");
+    }
+
+    @Test
+    void rejectsASecretForAFormatThatCannotUseIt() {
+        assertThatThrownBy(
+                        () -> LifelineConfig.parse("notify:\n  - webhook: https://h.example/x\n    secret: s\n", FILE))
+                .hasMessageContaining("notify[0].secret: is only used by the dingtalk and feishu formats");
+    }
+
+    @Test
     void rejectsAMisspelledKey() {
         assertThatThrownBy(() -> LifelineConfig.parse(
                         "notify:\n  - webhook: https://h.example/x\n    min-intervall: 5s\n", FILE))

@@ -27,6 +27,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
     private final List<String> bodies = new ArrayList<>();
+    private final List<URI> uris = new ArrayList<>();
     private final Deque<Answer> script = new ArrayDeque<>();
     private int requests;
     private int arrivals;
@@ -55,6 +56,11 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public synchronized List<String> bodies() {
         return List.copyOf(bodies);
+    }
+
+    /** The request URIs (path and query) of the answered posts, in order. */
+    public synchronized List<URI> uris() {
+        return List.copyOf(uris);
     }
 
     public synchronized int requests() {
@@ -90,6 +96,7 @@ public final class WebhookReceiver implements AutoCloseable {
             a = script.isEmpty() ? new Answer(200, "{\"errcode\":0,\"errmsg\":\"ok\"}") : script.removeFirst();
             if (a.status() / 100 == 2) {
                 bodies.add(body);
+                uris.add(x.getRequestURI());
             }
         }
         byte[] out = a.body().getBytes(StandardCharsets.UTF_8);
