@@ -4,6 +4,7 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.LifelineException;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a service log as events: levels, Python tracebacks grouped into one error, filters,
@@ -31,6 +33,7 @@ import java.util.regex.Pattern;
  * zone} (default: the system's).
  */
 public final class LogInsight {
+    private static final int MAX_GENERATIONS = 20;
     private static final Pattern DIGITS = Pattern.compile("0x[0-9a-fA-F]+|\\d+(?:\\.\\d+)?");
     private final ZoneId zone;
     private final Clock clock;
@@ -59,11 +62,43 @@ public final class LogInsight {
         return out;
     }
 
-    /** Streams the kept events of {@code log} to {@code sink}, without holding the file in memory. */
+    /**
+     * Streams the kept events of {@code log} to {@code sink}, without holding the file in memory.
+     * With a {@code since}, older generations rotated away ({@code log.1.gz}, {@code log.2}…) that
+     * were still written after it are read first, oldest first.
+     */
     public void forEach(Path log, LogFilter filter, Consumer<LogEvent> sink) {
-        EventAssembler a = assembler(filter, sink);
-        try (BufferedReader r = new BufferedReader(
-                new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8), 64 * 1024)) {
+        for (Path p : generations(log, filter.since())) {
+            read(p, assembler(filter, sink));
+        }
+    }
+
+    /** The files to read, oldest first: rotated generations last written at or after {@code since}, then {@code log}. */
+    static List<Path> generations(Path log, Optional<Instant> since) {
+        List<Path> out = new ArrayList<>();
+        if (since.isPresent()) {
+            for (int i = MAX_GENERATIONS; i >= 1; i--) {
+                for (String suffix : new String[] {"." + i + ".gz", "." + i}) {
+                    Path g = log.resolveSibling(log.getFileName() + suffix);
+                    try {
+                        if (Files.isRegularFile(g)
+                                && !Files.getLastModifiedTime(g).toInstant().isBefore(since.get())) {
+                            out.add(g);
+                        }
+                    } catch (IOException e) {
+                        // gone while looking: skip it
+                    }
+                }
+            }
+        }
+        out.add(log);
+        return out;
+    }
+
+    private static void read(Path file, EventAssembler a) {
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024)) {
             for (String line; (line = r.readLine()) != null; ) {
                 a.accept(line);
             }
@@ -71,7 +106,7 @@ public final class LogInsight {
             return;
         } catch (IOException e) {
             throw new LifelineException(
-                    "cannot read " + log + ": " + e.getMessage(), "check that the file is readable by this user");
+                    "cannot read " + file + ": " + e.getMessage(), "check that the file is readable by this user");
         }
         a.flush();
     }

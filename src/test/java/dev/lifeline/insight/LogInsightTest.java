@@ -215,6 +215,26 @@ class LogInsightTest {
     }
 
     @Test
+    void sinceAlsoReadsGenerationsRotatedAwayAfterIt() throws IOException {
+        Path log = write("2026-11-21 12:10:00 ERROR after rotation\n");
+        Path old = dir.resolve("webui.log.1.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(old))) {
+            out.write("2026-11-21 11:50:00 ERROR before rotation\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(Instant.parse("2026-11-21T12:00:00Z")));
+        Path ancient = dir.resolve("webui.log.2.gz");
+        Files.write(ancient, new byte[0]);
+        Files.setLastModifiedTime(
+                ancient, java.nio.file.attribute.FileTime.from(Instant.parse("2026-11-01T00:00:00Z")));
+
+        ErrorReport r = insight.errors(log, Optional.of(Instant.parse("2026-11-21T11:00:00Z")), 5);
+        assertThat(r.top())
+                .extracting(ErrorReport.MessageCount::message)
+                .containsExactlyInAnyOrder("after rotation", "before rotation");
+        assertThat(insight.errors(log, Optional.empty(), 5).total()).isEqualTo(1);
+    }
+
+    @Test
     void aMissingLogHasNoEvents() {
         assertThat(insight.filter(dir.resolve("none.log"), LogFilter.all())).isEmpty();
     }
