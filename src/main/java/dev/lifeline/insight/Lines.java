@@ -23,8 +23,8 @@ final class Lines {
             Pattern.compile("(?<![A-Za-z])(CRITICAL|FATAL|ERROR|WARNING|WARN|INFO|DEBUG|TRACE)(?![A-Za-z])");
     private static final Pattern LOWER_LEVEL = Pattern.compile("\\blevel=\"?(error|warn|warning|info|debug)\\b");
     private static final Pattern PY_WARNING = Pattern.compile("^\\S+\\.py:\\d+: \\w*Warning\\b");
-    private static final Pattern EXCEPTION_LINE =
-            Pattern.compile("^[A-Za-z_][\\w.]*(Error|Exception|Interrupt|Exit)(: .*)?$");
+    private static final Pattern EXCEPTION_LINE = Pattern.compile(
+            "^(?:[A-Za-z_][\\w.]*(?:Error|Exception|Interrupt|Exit)|Error|Exception|Fatal error)(?::.*)?$");
     private static final Pattern PREFIX_NOISE = Pattern.compile("^[\\s\\[\\]|:,.\\-]+");
     private static final Pattern PY_LOGGER = Pattern.compile("^[\\w.]+:(?=\\S)");
 

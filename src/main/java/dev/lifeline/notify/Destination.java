@@ -28,6 +28,7 @@ final class Destination {
     private final Notifier.Retry retry;
     private final Consumer<DeliveryResult> results;
     private final Thread thread;
+    private final Event.Level minLevel;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -47,6 +48,7 @@ final class Destination {
             Consumer<DeliveryResult> results) {
         this.spec = spec;
         this.target = Redact.url(spec.webhook());
+        this.minLevel = Event.Level.valueOf(spec.minLevel().toUpperCase(java.util.Locale.ROOT));
         this.formats = formats;
         this.poster = poster;
         this.retry = retry;
@@ -69,8 +71,7 @@ final class Destination {
         if (!spec.events().isEmpty()) {
             return spec.events().contains(e.type());
         }
-        Event.Level min = Event.Level.valueOf(spec.minLevel().toUpperCase());
-        return e.level().compareTo(min) >= 0 || e.type().equals("recovered");
+        return e.level().compareTo(minLevel) >= 0 || e.type().equals("recovered");
     }
 
     /** Queues {@code e}; constant time, never blocks on the network. */
@@ -104,8 +105,8 @@ final class Destination {
                 target, o.delivered(), 1, scrub(o.detail()), Duration.ofNanos(System.nanoTime() - t0));
     }
 
-    /** Stops taking events, gives the thread {@code grace} to post what is pending, then interrupts it. */
-    void close(Duration grace) {
+    /** Stops taking events; the thread posts what is pending, then ends. */
+    void beginClose() {
         lock.lock();
         try {
             closing = true;
@@ -113,11 +114,18 @@ final class Destination {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Waits until {@code deadline} (System.nanoTime) for the thread to end, then interrupts it. */
+    void awaitClosed(long deadline) {
         try {
-            thread.join(grace.toMillis());
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                thread.join(Math.max(1, left / 1_000_000));
+            }
             if (thread.isAlive()) {
                 thread.interrupt();
-                thread.join(grace.toMillis());
+                thread.join(1000);
             }
         } catch (InterruptedException e) {
             thread.interrupt();

@@ -110,7 +110,9 @@ public final class Notifier implements EventListener, AutoCloseable {
             return;
         }
         closed = true;
-        destinations.forEach(d -> d.close(closeGrace));
+        destinations.forEach(Destination::beginClose);
+        long deadline = System.nanoTime() + closeGrace.toNanos(); // one grace for all, not one each
+        destinations.forEach(d -> d.awaitClosed(deadline));
     }
 
     /** True while any delivery thread is alive (false after {@link #close}). */

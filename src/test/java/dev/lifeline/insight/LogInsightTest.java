@@ -129,6 +129,15 @@ class LogInsightTest {
     }
 
     @Test
+    void readsBareErrorLinesAsErrors() throws IOException {
+        List<LogEvent> all = insight.filter(
+                write("Error: model file not found\nKeyboardInterrupt\nErrors are fine here\n"), LogFilter.all());
+        assertThat(all)
+                .extracting(LogEvent::level)
+                .containsExactly(Event.Level.ERROR, Event.Level.ERROR, Event.Level.INFO);
+    }
+
+    @Test
     void filtersBySinceAndGrep() throws IOException {
         Path log = write(GRADIO_LOG);
         LogFilter lastHour = LogFilter.parse("error", "2h", null, NOW, ZONE);

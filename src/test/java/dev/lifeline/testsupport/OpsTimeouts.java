@@ -9,9 +9,6 @@ public final class OpsTimeouts {
     /** Long enough for anything that should "happen soon" on a loaded 2-core machine. */
     public static final Duration SOON = scaled(Duration.ofSeconds(10));
 
-    /** How long a call that must not block may take at most. */
-    public static final Duration INSTANT = scaled(Duration.ofMillis(500));
-
     private OpsTimeouts() {}
 
     public static Duration scaled(Duration d) {
