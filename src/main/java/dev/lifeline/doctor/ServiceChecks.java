@@ -1,9 +1,12 @@
 package dev.lifeline.doctor;
 
 import dev.lifeline.config.ServiceSpec;
+import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
 import dev.lifeline.gpu.GpuSnapshot;
 import dev.lifeline.insight.ErrorReport;
+import dev.lifeline.insight.LogEvent;
+import dev.lifeline.insight.LogFilter;
 import dev.lifeline.insight.LogInsight;
 import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessInfo;
@@ -94,7 +97,8 @@ final class ServiceChecks {
                     "pid",
                     name,
                     "stale pid file: process " + n + " is not running, so " + name
-                            + " died or was killed; see why with `lifeline errors " + name + "` and start it with "
+                            + " died or was killed" + lastError() + "; see why with `lifeline errors " + name
+                            + "` and start it with "
                             + up);
         }
         ProcessInfo info = p.get();
@@ -132,6 +136,17 @@ final class ServiceChecks {
                 name,
                 "pid " + n + " is " + name + "'s own process (`" + Human.shorten(info.command(), 80) + "`, up "
                         + Human.span(uptime) + ")");
+    }
+
+    /** "(last error in the log: …)", or nothing when the log shows none. */
+    private String lastError() {
+        LogEvent[] last = new LogEvent[1];
+        insight.forEach(home.serviceLog(name), LogFilter.all().level(Event.Level.ERROR), e -> last[0] = e);
+        if (last[0] == null) {
+            return "";
+        }
+        String problem = last[0].problem().map(p -> " — " + p.title()).orElse("");
+        return " (last error in the log: \"" + Human.shorten(last[0].message(), 120) + "\"" + problem + ")";
     }
 
     private Check port(int port) {

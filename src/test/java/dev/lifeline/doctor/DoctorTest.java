@@ -15,12 +15,12 @@ import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessIdentity;
 import dev.lifeline.process.Procfs;
 import dev.lifeline.process.Signals;
+import dev.lifeline.testsupport.NvidiaSmiStandIn;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -145,10 +145,12 @@ class DoctorTest {
         Process gone = new ProcessBuilder("true").start();
         await().atMost(SOON).until(() -> !gone.isAlive());
         writeRunFiles("web", gone.pid(), 1);
+        Files.writeString(home.serviceLog("web"), "INFO: loading\nKilled\n");
         List<Check> checks = doctor(config("services:\n  web:\n    command: sleep 60\n"), "web");
         Check pid = find(checks, "pid");
         assertThat(pid.status()).isEqualTo(Status.FAIL);
         assertThat(pid.message()).contains("stale pid file").contains("lifeline up web");
+        assertThat(pid.message()).contains("last error in the log: \"Killed\" — killed by the OOM killer (exit 137)");
         assertThat(Doctor.anyFailed(checks)).isTrue();
     }
 
@@ -239,13 +241,10 @@ class DoctorTest {
     @Test
     void reportsTheServicesGpuMemoryWhereNvidiaSmiExists() throws IOException {
         ProcessIdentity web = startService("web", List.of("sleep", "60"), Map.of());
-        Path bin = Files.createDirectories(tmp.resolve("bin"));
-        Path smi = bin.resolve("nvidia-smi");
-        Files.writeString(
-                smi,
-                "#!/bin/sh\ncase \"$1\" in --query-gpu=*) echo '0, Tesla T4, 15360, 15000, 360' ;;" + " *) echo '"
-                        + web.pid() + ", 14000' ;; esac\n");
-        Files.setPosixFilePermissions(smi, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path bin = new NvidiaSmiStandIn()
+                .gpu("Tesla T4", 15360, 15000)
+                .process(web.pid(), 14000)
+                .writeTo(tmp.resolve("bin"));
         List<Check> checks = Doctor.builder(home)
                 .config(config("services:\n  web:\n    command: sleep 60\n"))
                 .gpu(Gpu.fromPath(bin.toString()))
