@@ -163,7 +163,13 @@ final class Destination {
                 } finally {
                     lock.unlock();
                 }
-                results.accept(deliver(d));
+                try {
+                    results.accept(deliver(d));
+                } catch (RuntimeException e) {
+                    // a bug in formatting must not end this thread: report it and carry on
+                    results.accept(
+                            new DeliveryResult(target, false, 0, "could not build the message: " + e, Duration.ZERO));
+                }
                 nextAllowed = System.nanoTime() + spec.minInterval().toNanos();
             }
         } catch (InterruptedException e) {

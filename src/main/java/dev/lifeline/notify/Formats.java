@@ -68,7 +68,20 @@ final class Formats {
         n.put("type", e.type());
         n.put("level", e.level().name());
         n.put("message", e.message());
-        n.set("fields", JSON.valueToTree(new TreeMap<>(e.fields())));
+        ObjectNode fields = n.putObject("fields");
+        for (Map.Entry<String, Object> f : new TreeMap<>(e.fields()).entrySet()) {
+            // Numbers and booleans stay JSON values; anything else (Duration, Path…) is its text.
+            Object v = f.getValue();
+            if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+                fields.put(f.getKey(), ((Number) v).longValue());
+            } else if (v instanceof Number num) {
+                fields.put(f.getKey(), num.doubleValue());
+            } else if (v instanceof Boolean b) {
+                fields.put(f.getKey(), b);
+            } else {
+                fields.put(f.getKey(), String.valueOf(v));
+            }
+        }
         return n;
     }
 

@@ -191,6 +191,23 @@ class NotifierTest {
     }
 
     @Test
+    void sendsFieldsOfAnyTypeAsJson() throws Exception {
+        try (Notifier n = notifier(spec(Format.JSON, Duration.ZERO))) {
+            n.onEvent(Event.of(
+                    "service/webui",
+                    "restarting",
+                    Event.Level.WARN,
+                    "restarting in 4s",
+                    Map.of("delay", Duration.ofSeconds(4), "cwd", java.nio.file.Path.of("/root/build"), "ok", true)));
+            await().atMost(SOON).until(() -> receiver.bodies().size() == 1);
+        }
+        JsonNode fields = parse(receiver.bodies().get(0)).get("fields");
+        assertThat(fields.get("delay").asText()).isEqualTo("PT4S");
+        assertThat(fields.get("cwd").asText()).isEqualTo("/root/build");
+        assertThat(fields.get("ok").asBoolean()).isTrue();
+    }
+
+    @Test
     void sendsOnlyTheEventsAWebhookAskedFor() {
         NotifySpec onlyRecovered =
                 new NotifySpec(receiver.uri("/only"), Format.JSON, Set.of("recovered"), "warn", Duration.ZERO);
