@@ -155,6 +155,29 @@ class DoctorTest {
     }
 
     @Test
+    void aRealAppThatCrashedOnAMissingModuleIsDiagnosedFromItsLog() throws IOException {
+        Launcher.Started s = Launcher.start(new LaunchSpec(
+                List.of("/usr/bin/python3", "-c", "import lifeline_no_such_module_xyz"),
+                tmp,
+                Map.of(),
+                home.serviceLog("web"),
+                Map.of(),
+                Optional.empty()));
+        writeRunFiles("web", s.identity().pid(), s.identity().startTicks());
+        await().atMost(SOON).until(() -> !s.process().isAlive());
+
+        List<Check> checks = doctor(config("services:\n  web:\n    command: python3 app.py\n"), "web");
+
+        Check pid = find(checks, "pid");
+        assertThat(pid.status()).isEqualTo(Status.FAIL);
+        assertThat(pid.message())
+                .contains("stale pid file")
+                .contains("ModuleNotFoundError: No module named 'lifeline_no_such_module_xyz'")
+                .contains("missing Python module");
+        assertThat(find(checks, "known-problem").message()).contains("pip install lifeline_no_such_module_xyz");
+    }
+
+    @Test
     void aReusedPidIsNotMistakenForTheService() throws IOException {
         ProcessIdentity other = startService("web", List.of("sleep", "60"), Map.of());
         writeRunFiles("web", other.pid(), other.startTicks() + 1); // recorded for an earlier process
