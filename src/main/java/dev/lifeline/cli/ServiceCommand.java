@@ -62,16 +62,21 @@ final class ServiceCommand implements Runnable {
         }
     }
 
-    static void print(PrintWriter out, BootService.Result r) {
+    static void print(PrintWriter out, BootService.Result r, boolean dryRun) {
         switch (r.change()) {
             case CREATED -> out.println("wrote " + r.file() + ":");
             case UPDATED -> out.println("updated " + r.file() + ":");
             case UNCHANGED -> out.println(r.file() + " is already current (unchanged):");
             case WOULD_WRITE -> out.println("would write " + r.file() + ":");
             case REMOVED -> out.println("removed " + r.file());
-            case ABSENT, NOT_SUPPORTED -> {}
+            case NOT_SUPPORTED -> {
+                if (dryRun && !r.content().isEmpty()) {
+                    out.println("for reference, the systemd unit it would write (" + r.file() + "):");
+                }
+            }
+            case ABSENT -> {}
         }
-        if (!r.content().isEmpty() && r.change() != BootService.Change.NOT_SUPPORTED) {
+        if (!r.content().isEmpty() && (dryRun || r.change() != BootService.Change.NOT_SUPPORTED)) {
             out.println();
             r.content().lines().forEach(l -> out.println("    " + l));
             out.println();
@@ -93,7 +98,7 @@ final class ServiceCommand implements Runnable {
         public Integer call() {
             Home home = Context.home();
             BootService.Result r = scope.boot(home).install(scope.dryRun, daemonRunning(home));
-            print(spec.commandLine().getOut(), r);
+            print(spec.commandLine().getOut(), r, scope.dryRun);
             return r.ok() ? 0 : 1;
         }
     }
@@ -109,7 +114,7 @@ final class ServiceCommand implements Runnable {
         @Override
         public Integer call() {
             BootService.Result r = scope.boot(Context.home()).uninstall(scope.dryRun);
-            print(spec.commandLine().getOut(), r);
+            print(spec.commandLine().getOut(), r, scope.dryRun);
             return r.ok() ? 0 : 1;
         }
     }
