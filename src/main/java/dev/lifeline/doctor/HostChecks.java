@@ -168,6 +168,18 @@ final class HostChecks {
             if (e instanceof java.net.UnknownHostException) {
                 why = "unknown host";
             }
+            String proxyVar = uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "_proxy";
+            String proxy = System.getenv(proxyVar) != null
+                    ? System.getenv(proxyVar)
+                    : System.getenv(proxyVar.toUpperCase(java.util.Locale.ROOT));
+            if (proxy != null && !proxy.isBlank()) {
+                return Check.warn(
+                        "endpoint",
+                        null,
+                        target + " is not reachable directly (" + why + "); "
+                                + proxyVar + " is set, and notifications go through that proxy: check it with"
+                                + " `lifeline notify test`");
+            }
             return Check.fail(
                     "endpoint",
                     null,

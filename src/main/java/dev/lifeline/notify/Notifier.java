@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each webhook has its own named thread ({@code lifeline-notify-N-host}) that posts at most one
  * message per the entry's {@code min-interval} (default 10s): a flood becomes one message that
  * shows the most recent events and counts the rest. A failed post is retried with doubling
- * delays (defaults: 6 attempts, 2s first delay, 60s cap, 10s HTTP timeout). Outcomes go to the
+ * delays (defaults: 6 attempts, 2s first delay, 60s cap, 10s HTTP timeout); posts go through
+ * the proxy that {@code https_proxy} / {@code http_proxy} name, as with curl. Outcomes go to the
  * {@code reports} listener as {@code notify} events — which this notifier itself ignores, so a
  * broken webhook cannot feed on its own failures. Webhook tokens are never printed in full.
  *
@@ -55,7 +57,7 @@ public final class Notifier implements EventListener, AutoCloseable {
         this.reports = b.reports;
         this.closeGrace = b.timeout.plusSeconds(1);
         Formats formats = new Formats(b.host, b.zone);
-        WebhookPoster poster = new WebhookPoster(b.timeout);
+        WebhookPoster poster = new WebhookPoster(b.timeout, new Proxies(b.environment));
         List<Destination> ds = new ArrayList<>();
         int i = 1;
         for (NotifySpec spec : b.specs) {
@@ -129,7 +131,7 @@ public final class Notifier implements EventListener, AutoCloseable {
                     "delivered",
                     Event.Level.INFO,
                     "notification delivered to " + r.target(),
-                    java.util.Map.of("attempts", r.attempts()));
+                    Map.of("attempts", r.attempts()));
         } else {
             LOG.warn("notification to {} failed after {} attempts: {}", r.target(), r.attempts(), r.detail());
             e = Event.of(
@@ -137,7 +139,7 @@ public final class Notifier implements EventListener, AutoCloseable {
                     "delivery-failed",
                     Event.Level.WARN,
                     "notification to " + r.target() + " failed after " + r.attempts() + " attempts: " + r.detail(),
-                    java.util.Map.of("attempts", r.attempts()));
+                    Map.of("attempts", r.attempts()));
         }
         try {
             reports.onEvent(e);
@@ -154,6 +156,7 @@ public final class Notifier implements EventListener, AutoCloseable {
         private Retry retry = new Retry(6, Duration.ofSeconds(2), Duration.ofSeconds(60));
         private Duration timeout = Duration.ofSeconds(10);
         private EventListener reports = EventListener.NONE;
+        private Map<String, String> environment = System.getenv();
 
         private Builder(List<NotifySpec> specs) {
             this.specs = List.copyOf(specs);
@@ -184,6 +187,12 @@ public final class Notifier implements EventListener, AutoCloseable {
         /** Told the outcome of every delivery, as {@code notify} events. */
         public Builder reports(EventListener reports) {
             this.reports = Objects.requireNonNull(reports);
+            return this;
+        }
+
+        /** Where https_proxy, http_proxy and no_proxy are read (default: this process's environment). */
+        public Builder environment(Map<String, String> env) {
+            this.environment = Map.copyOf(env);
             return this;
         }
 

@@ -28,15 +28,17 @@ final class WebhookPoster {
     record Outcome(boolean delivered, boolean retryable, String detail) {}
 
     private final Duration timeout;
+    private final Proxies proxies;
 
-    WebhookPoster(Duration timeout) {
+    WebhookPoster(Duration timeout, Proxies proxies) {
         this.timeout = timeout;
+        this.proxies = proxies;
     }
 
     Outcome post(URI uri, String body) {
         HttpURLConnection c = null;
         try {
-            c = (HttpURLConnection) uri.toURL().openConnection();
+            c = (HttpURLConnection) uri.toURL().openConnection(proxies.forUri(uri));
             c.setConnectTimeout((int) timeout.toMillis());
             c.setReadTimeout((int) timeout.toMillis());
             c.setInstanceFollowRedirects(false);
