@@ -172,7 +172,8 @@ final class HostChecks {
             String proxy = System.getenv(proxyVar) != null
                     ? System.getenv(proxyVar)
                     : System.getenv(proxyVar.toUpperCase(java.util.Locale.ROOT));
-            if (proxy != null && !proxy.isBlank()) {
+            boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+            if (proxy != null && !proxy.isBlank() && !loopback) { // notify never proxies loopback
                 return Check.warn(
                         "endpoint",
                         null,
