@@ -104,7 +104,7 @@ public final class EventAssembler {
     /** Emits whatever is held back (end of file, or the file went quiet while following). */
     public void flush() {
         if (state != State.NONE) {
-            emit();
+            emit(lineNumber + 1);
         }
     }
 
@@ -145,11 +145,20 @@ public final class EventAssembler {
     }
 
     private void emit() {
+        emit(lineNumber); // called on the first line after the event
+    }
+
+    /** @param nextLine the number of the first line after this event and its held-back blanks */
+    private void emit(long nextLine) {
         String text = String.join("\n", raw);
         Optional<KnownProblem> problem = KnownProblems.recognise(text);
         out.accept(new LogEvent(startLine, time, level, message, raw, problem));
+        // blank lines held back after a traceback (a chained part did not follow) are lines too
+        long blankLine = nextLine - trailingBlank;
+        for (; trailingBlank > 0; trailingBlank--) {
+            out.accept(new LogEvent(blankLine++, time, Event.Level.INFO, "", List.of(""), Optional.empty()));
+        }
         raw.clear();
-        trailingBlank = 0;
         state = State.NONE;
     }
 }

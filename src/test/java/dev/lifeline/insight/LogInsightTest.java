@@ -129,6 +129,16 @@ class LogInsightTest {
     }
 
     @Test
+    void keepsEveryLineOfTheLogInOrder() throws IOException {
+        String log = "start\nTraceback (most recent call last):\n  File \"a.py\", line 1\nValueError: x\n\n\nnext\n"
+                + "Traceback (most recent call last):\nKeyError: 'k'\n\n";
+        List<LogEvent> all = insight.filter(write(log), LogFilter.all());
+        assertThat(all.stream().flatMap(e -> e.lines().stream()).toList())
+                .containsExactlyElementsOf(log.lines().toList());
+        assertThat(all).extracting(LogEvent::lineNumber).containsExactly(1L, 2L, 5L, 6L, 7L, 8L, 10L);
+    }
+
+    @Test
     void readsBareErrorLinesAsErrors() throws IOException {
         List<LogEvent> all = insight.filter(
                 write("Error: model file not found\nKeyboardInterrupt\nErrors are fine here\n"), LogFilter.all());
