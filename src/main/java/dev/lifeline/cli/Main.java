@@ -29,6 +29,10 @@ import picocli.CommandLine.ScopeType;
             DaemonCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,
+            DoctorCommand.class,
+            ErrorsCommand.class,
+            NotifyCommand.class,
+            ServiceCommand.class,
         })
 public final class Main {
     @Option(

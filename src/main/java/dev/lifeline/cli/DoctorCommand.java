@@ -1,0 +1,80 @@
+package dev.lifeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.config.ConfigException;
+import dev.lifeline.config.LifelineConfig;
+import dev.lifeline.doctor.Check;
+import dev.lifeline.doctor.Doctor;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lifeline doctor [SERVICE] [--json]}: every check OK / WARN / FAIL with what to do next.
+ * Exit status 1 when any check FAILs. Needs no daemon.
+ */
+@Command(
+        name = "doctor",
+        description = "Diagnose a service (or all): pid, port, log errors and known problems, limits, memory, disk,"
+                + " GPU, outputs, endpoints. Exits 1 when anything FAILs.")
+final class DoctorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "SERVICE", arity = "0..1", description = "Only this service (default: all).")
+    String service;
+
+    @Option(names = "--json", description = "Print an array of {check, status, message, service}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Doctor.Builder b = Doctor.builder(Context.home());
+        Path configPath = Context.configPath(spec);
+        if (Files.exists(configPath)) {
+            try {
+                b.config(LifelineConfig.load(configPath));
+            } catch (ConfigException e) {
+                b.configProblem(e.getMessage() + (e.hint() == null ? "" : " (" + e.hint() + ")"));
+            }
+        }
+        List<Check> checks = b.build().run(Optional.ofNullable(service));
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectMapper m = new ObjectMapper();
+            ArrayNode a = m.createArrayNode();
+            for (Check c : checks) {
+                ObjectNode n = a.addObject()
+                        .put("check", c.check())
+                        .put("status", c.status().name())
+                        .put("message", c.message());
+                if (c.service() != null) {
+                    n.put("service", c.service());
+                }
+            }
+            out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(a));
+        } else {
+            for (Check c : checks) {
+                String what = c.service() == null ? c.check() : c.service() + " " + c.check();
+                out.printf("%-4s  %-22s %s%n", c.status(), what, c.message());
+            }
+            long fails =
+                    checks.stream().filter(c -> c.status() == Check.Status.FAIL).count();
+            long warns =
+                    checks.stream().filter(c -> c.status() == Check.Status.WARN).count();
+            out.printf("%d check(s): %d failed, %d warning(s)%n", checks.size(), fails, warns);
+        }
+        out.flush();
+        return Doctor.anyFailed(checks) ? 1 : 0;
+    }
+}
