@@ -83,6 +83,15 @@ final class StatusCommand implements Callable<Integer> {
                             : String.format(
                                     Locale.ROOT, "%.1fs", s.path("readySeconds").asDouble()),
                     s.path("port").isNull() ? "-" : s.path("port").asText()));
+            if (s.has("gpuMemoryMiB")) {
+                out.println(
+                        "             └ GPU memory " + s.path("gpuMemoryMiB").asLong() + " MiB (free on the GPU: "
+                                + s.path("gpuFreeMiB").asLong() + " MiB)");
+            }
+            if (s.path("memoryLimitBytes").asLong() > 0) {
+                out.println("             └ memory limit "
+                        + Render.bytes(s.path("memoryLimitBytes").asLong()) + " (cgroup)");
+            }
             String state = s.path("state").asText();
             if ((state.equals("failed") || state.equals("backoff") || state.equals("unhealthy"))
                     && !s.path("reason").asText().isEmpty()) {

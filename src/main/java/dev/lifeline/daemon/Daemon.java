@@ -8,6 +8,9 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.gpu.Gpu;
+import dev.lifeline.gpu.GpuSnapshot;
+import dev.lifeline.notify.Notifier;
 import dev.lifeline.supervisor.LogFiles;
 import dev.lifeline.supervisor.ServiceStatus;
 import dev.lifeline.supervisor.Supervisor;
@@ -51,12 +54,21 @@ public final class Daemon implements AutoCloseable {
     private FileChannel lockChannel;
     private FileLock lock;
     private volatile LifelineConfig config;
+    private volatile Notifier notifier;
+    private volatile GpuSnapshot gpu;
+    private volatile long gpuReadAt;
     private boolean closed;
 
     private Daemon(Home home) {
         this.home = home;
         this.supervisor = new Supervisor(home, events);
         this.control = new ControlServer(home.socket());
+        this.events.add(e -> {
+            Notifier n = notifier;
+            if (n != null) {
+                n.onEvent(e);
+            }
+        });
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lifeline-housekeeping");
             t.setDaemon(true);
@@ -99,6 +111,7 @@ public final class Daemon implements AutoCloseable {
         LOG.info("daemon started, pid {}, home {}", ProcessHandle.current().pid(), home.root());
         loadApplied().ifPresent(c -> {
             config = c;
+            applyNotifications(c);
             supervisor.adopt(c);
         });
         registerOps();
@@ -129,7 +142,7 @@ public final class Daemon implements AutoCloseable {
             n.put("home", home.root().toString());
             return n;
         });
-        control.register("status", (req, p) -> Protocol.statuses(supervisor.status()));
+        control.register("status", (req, p) -> withGpu(Protocol.statuses(supervisor.status())));
         control.register("up", this::up);
         control.register("start", (req, p) -> {
             String name = req.path("service").asText();
@@ -189,6 +202,7 @@ public final class Daemon implements AutoCloseable {
         req.path("services").forEach(n -> only.add(n.asText()));
         saveApplied(c);
         config = c;
+        applyNotifications(c);
         Supervisor.ApplyResult r = supervisor.apply(c, only);
         List<String> targets = only.isEmpty() ? List.copyOf(c.services().keySet()) : only;
         ObjectNode n = Json.object();
@@ -258,6 +272,40 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Webhooks follow the applied config; the old notifier delivers what it has queued, then goes. */
+    private void applyNotifications(LifelineConfig c) {
+        Notifier old = notifier;
+        notifier = c.notifications().isEmpty()
+                ? null
+                : Notifier.builder(c.notifications()).reports(events).build();
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** GPU memory per service where nvidia-smi exists (read at most every 2 s: it is slow). */
+    private ArrayNode withGpu(ArrayNode statuses) {
+        long now = System.nanoTime();
+        if (gpu == null || now - gpuReadAt > 2_000_000_000L) {
+            gpu = Gpu.fromSystemPath().read();
+            gpuReadAt = now;
+        }
+        GpuSnapshot g = gpu;
+        if (!g.usable()) {
+            return statuses;
+        }
+        for (JsonNode s : statuses) {
+            long pid = s.path("pid").asLong();
+            if (pid > 0) {
+                List<Long> tree = new ArrayList<>();
+                dev.lifeline.process.Procfs.session(pid).forEach(p -> tree.add(p.pid()));
+                ((ObjectNode) s).put("gpuMemoryMiB", g.usedMiBBy(tree));
+            }
+            ((ObjectNode) s).put("gpuFreeMiB", g.freeMiB());
+        }
+        return statuses;
+    }
+
     private ObjectNode progressLine(ServiceStatus s, long t0) {
         ObjectNode n = Protocol.status(s);
         n.put("elapsedSeconds", (System.nanoTime() - t0) / 1e9);
@@ -302,6 +350,10 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         control.close();
+        Notifier n = notifier;
+        if (n != null) {
+            n.close();
+        }
         supervisor.close();
         housekeeping.shutdownNow();
         try {

@@ -339,9 +339,11 @@ class SupervisorTest {
         LifelineConfig c = f.config(
                 "services:\n  app:\n    command: " + sh("exec sleep 1000") + "\n    limits: { memory: 64M }\n");
         ServiceStatus s = startAndAwaitReady(c, "app");
-        String cgroups = Files.readString(Path.of("/proc/" + s.pid() + "/cgroup"));
         if (f.events.count("limit-not-enforced") == 0) {
-            assertThat(cgroups).contains("lifeline-app");
+            // The program runs only after its shell has joined the cgroup.
+            await().atMost(TestTimes.SHORT).until(() -> Procfs.cmdline(s.pid()).equals("sleep 1000"));
+            assertThat(Files.readString(Path.of("/proc/" + s.pid() + "/cgroup")))
+                    .contains("lifeline-app");
             assertThat(s.memoryLimitBytes()).isBetween(63L << 20, 64L << 20);
         } else {
             assertThat(f.events.ofType("limit-not-enforced").get(0).message())
