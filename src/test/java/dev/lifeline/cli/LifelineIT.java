@@ -207,4 +207,19 @@ class LifelineIT {
         assertThat(service("demo").path("state").asText()).isEqualTo("ready");
         assertThat(Procfs.read(service("demo").path("pid").asLong())).isPresent();
     }
+
+    @Test
+    void aCrashReachesTheConfiguredWebhookThroughTheDaemon() throws Exception {
+        try (dev.lifeline.testsupport.WebhookReceiver hook = new dev.lifeline.testsupport.WebhookReceiver()) {
+            Path marker = tmp.resolve("crashed-once");
+            writeConfig("services:\n  app:\n    command: "
+                    + sh("if [ -e " + marker + " ]; then exec sleep 1000; fi; touch " + marker + "; sleep 0.5; exit 9")
+                    + "\n    ready: { log: never, timeout: 1m }\nnotify:\n  - webhook: " + hook.uri("/hook")
+                    + "\n    min-interval: 100ms\n");
+            cli.run("up", "--no-wait");
+            await().atMost(TestTimes.APP).until(() -> hook.bodies().stream().anyMatch(b -> b.contains("crashed")));
+            assertThat(String.join("\n", hook.bodies())).contains("app").contains("exited with code 9");
+            service("app");
+        }
+    }
 }
