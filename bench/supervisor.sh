@@ -43,6 +43,7 @@ services:
     env: { LOAD_SECONDS: "$LOAD", WORKERS: "2", STATE_DIR: "$W/sd", PORT: "$PORT" }
     port: $PORT
     ready: { http: /healthz, timeout: 2m }
+    health: { http: /healthz, every: 1s, failures: 3 }
     stop: { signal: TERM, timeout: 5s }
   crash:
     command: ["$PY", "$shared/fake_webui.py"]
@@ -86,8 +87,21 @@ say "    orphaned workers left by the $REPS kill -9s: $(( $($PROBE alive "$W/sd"
 
 hyperfine -N -i --warmup 3 --runs 30 --export-json "$W/hf_lifeline_status.json" "$L status" 2>&1 | tee -a "$out" | grep -E "Time|Range"
 
+# (vi) overhead of supervision: the app's request latency under Lifeline (health checks every 1 s)
+# against the same app started by hand, and the daemon's CPU while it watches a busy app.
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
+c0=$(cpu "$dpid"); t0=$(date +%s.%N)
+lat_sup=$($PROBE latency http://127.0.0.1:$PORT/ 3000)
+c1=$(cpu "$dpid"); t1=$(date +%s.%N)
+say "(vi) app latency under lifeline: $lat_sup; daemon CPU meanwhile: $(echo "scale=2; ($c1 - $c0) / 100 / ($t1 - $t0) * 100" | bc)% of one core over $(echo "$t1 - $t0" | bc | cut -c1-5)s"
+
 t0=$(date +%s.%N); "$L" stop webui >/dev/null; t1=$(date +%s.%N)
 say "(iii) 'lifeline stop webui' took $(echo "$t1 - $t0" | bc) s; alive of app+workers after: $($PROBE alive "$W/sd")"
+LOAD_SECONDS=0 WORKERS=2 STATE_DIR=$W/sd PORT=$PORT $PY "$shared/fake_webui.py" 2>/dev/null &
+direct=$!
+$PROBE waithttp $URL --timeout 60 >/dev/null
+say "(vi) app latency started by hand:   $($PROBE latency http://127.0.0.1:$PORT/ 3000)"
+kill -9 "$direct"; wait "$direct" 2>/dev/null; for p in $($PROBE alivepids "$W/sd"); do kill -9 "$p"; done
 
 c0=$(date +%s.%N)
 "$L" start crash >/dev/null 2>&1 &

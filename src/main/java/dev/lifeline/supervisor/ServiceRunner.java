@@ -201,6 +201,19 @@ final class ServiceRunner {
         schedulePending(() -> pollReady(g), 0);
     }
 
+    /** TERM (or the stop signal) to the whole session, KILL after the timeout, each KILL reported. */
+    private List<ProcessInfo> terminateTree(long sid, String sig, Duration timeout) {
+        return ProcessTree.terminate(
+                sid,
+                sig,
+                timeout,
+                pid -> emit(
+                        "killed",
+                        Event.Level.WARN,
+                        spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
+                        Map.of("pid", pid)));
+    }
+
     /** Ends what is left in the service's cgroup: processes that left its session (setsid). */
     private void killStragglers() {
         Optional<MemoryCgroup> cg;
@@ -355,15 +368,7 @@ final class ServiceRunner {
         String sig = spec.stop().signal();
         Duration timeout = spec.stop().timeout();
         timer.execute(() -> {
-            ProcessTree.terminate(
-                    sid,
-                    sig,
-                    timeout,
-                    pid -> emit(
-                            "killed",
-                            Event.Level.WARN,
-                            spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
-                            Map.of("pid", pid)));
+            terminateTree(sid, sig, timeout);
             if (process == null) {
                 onExit(g, null); // adopted: no exit event will come
             }
@@ -595,15 +600,7 @@ final class ServiceRunner {
         List<ProcessInfo> survivors;
         boolean portFree;
         try {
-            survivors = ProcessTree.terminate(
-                    sid,
-                    sig,
-                    timeout,
-                    pid -> emit(
-                            "killed",
-                            Event.Level.WARN,
-                            spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
-                            Map.of("pid", pid)));
+            survivors = terminateTree(sid, sig, timeout);
             killStragglers();
             portFree = spec.port()
                     .map(p -> awaitPortFree(p, Duration.ofSeconds(3)))
