@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
             LogsCommand.class,
             DaemonCommand.class,
             DemoCommand.class,
+            InitCommand.class,
             CommandLine.HelpCommand.class,
             DoctorCommand.class,
             ErrorsCommand.class,

@@ -123,7 +123,8 @@ final class ControlServer implements AutoCloseable {
                 }
             } catch (ClientGone e) {
                 return;
-            } catch (Exception e) {
+            } catch (Exception | LinkageError e) {
+                // LinkageError: a class the daemon had not loaded yet is gone from its jar.
                 LOG.error("request failed", e);
                 reply.put("ok", false);
                 reply.put("error", "the daemon failed: " + e);
