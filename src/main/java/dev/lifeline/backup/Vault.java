@@ -176,6 +176,22 @@ public final class Vault {
         });
     }
 
+    /** Stores these files now and records them in the journal (the watcher's path). */
+    List<FileEntry> storeFiles(List<Path> files, ExecutorService pool) {
+        return locked("storing " + files.size() + " new file(s)", () -> {
+            List<Scanner.Scanned> scanned = new ArrayList<>();
+            for (Path f : files) {
+                Scanner.Scanned s = scanner.stat(f);
+                if (s != null) {
+                    scanned.add(s);
+                }
+            }
+            List<FileEntry> stored = new BackupRun(repo, scanner, events, clock, pool).storeBatch(scanned, new long[2]);
+            repo.journal().append(stored);
+            return stored;
+        });
+    }
+
     /** Applies {@code backup.retention}; deletes only objects no kept snapshot needs. */
     public PruneResult prune(boolean dryRun) {
         repo.requireExists();

@@ -61,8 +61,8 @@ final class WriterLock implements AutoCloseable {
                                 Map.of()));
                     }
                     ch.truncate(0);
+                    // informational only (the OS lock is the lock), so not fsynced
                     ch.write(ByteBuffer.wrap(describeSelf().getBytes(StandardCharsets.UTF_8)), 0);
-                    ch.force(true);
                     return new WriterLock(ch, l);
                 }
                 if (System.nanoTime() > deadline) {
@@ -118,7 +118,6 @@ final class WriterLock implements AutoCloseable {
         closed = true;
         try {
             channel.truncate(0); // a clean release leaves no record that could look stale
-            channel.force(true);
             lock.release();
         } catch (IOException ignored) {
             // the kernel drops the lock with the channel anyway
