@@ -30,6 +30,8 @@ final class BackupRun {
     private final EventListener events;
     private final Clock clock;
     private final ExecutorService pool;
+    private final List<FileEntry> storedEntries = new ArrayList<>();
+    private final List<java.nio.file.Path> unsettledFiles = new ArrayList<>();
 
     BackupRun(Repository repo, Scanner scanner, EventListener events, Clock clock, ExecutorService pool) {
         this.repo = repo;
@@ -43,6 +45,15 @@ final class BackupRun {
      * @param cut write a snapshot; otherwise record what was stored in the journal only
      */
     BackupResult run(boolean cut) throws IOException, InterruptedException {
+        return run(cut, s -> true);
+    }
+
+    /**
+     * @param settled files failing it (still being written) are left for the watcher, listed in
+     *     {@link #unsettled()}; only used without {@code cut}
+     */
+    BackupResult run(boolean cut, java.util.function.Predicate<Scanner.Scanned> settled)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         repo.store().cleanTmp();
         Snapshot parentSnap = repo.latest().orElse(null);
@@ -69,6 +80,8 @@ final class BackupRun {
             FileEntry k = known.get(s.path());
             if (k != null && k.size() == s.size() && k.mtimeNanos() == s.mtimeNanos() && s.mtimeNanos() != 0) {
                 current.put(s.path(), new FileEntry(s.path(), s.size(), s.mtimeNanos(), s.mode(), k.sha256()));
+            } else if (!cut && !settled.test(s)) {
+                unsettledFiles.add(s.file());
             } else {
                 changed.add(s);
                 current.put(s.path(), null);
@@ -98,6 +111,7 @@ final class BackupRun {
         }
         current.values().removeIf(java.util.Objects::isNull); // vanished while storing
 
+        storedEntries.addAll(fresh);
         if (!cut) {
             repo.journal().append(fresh);
             return new BackupResult(
@@ -158,6 +172,16 @@ final class BackupRun {
                 stored[0],
                 stored[1],
                 Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Files a reconciling scan left alone because they were still being written. */
+    List<java.nio.file.Path> unsettled() {
+        return List.copyOf(unsettledFiles);
+    }
+
+    /** What this run read and stored. */
+    List<FileEntry> stored() {
+        return List.copyOf(storedEntries);
     }
 
     /** Stores these files (hash while copying, in parallel), then commits them as one batch. */

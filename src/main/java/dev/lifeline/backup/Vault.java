@@ -165,11 +165,15 @@ public final class Vault {
     }
 
     /** Stores what changed into the journal without cutting a snapshot (the watcher's reconciling scan). */
-    BackupResult reconcile() {
+    record Reconciled(List<FileEntry> stored, List<Path> unsettled) {}
+
+    Reconciled reconcile(java.util.function.Predicate<Scanner.Scanned> settled) {
         return locked("reconciling scan", () -> {
             ExecutorService pool = pool("hash");
             try {
-                return new BackupRun(repo, scanner, events, clock, pool).run(false);
+                BackupRun run = new BackupRun(repo, scanner, events, clock, pool);
+                run.run(false, settled);
+                return new Reconciled(run.stored(), run.unsettled());
             } finally {
                 pool.shutdownNow();
             }

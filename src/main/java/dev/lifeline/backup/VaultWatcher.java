@@ -51,12 +51,13 @@ public final class VaultWatcher implements AutoCloseable {
     private final WatchService watchService;
     private final Map<WatchKey, Path> keys = new ConcurrentHashMap<>();
     private final Map<Path, Pending> pending = new ConcurrentHashMap<>();
-    private final Map<Path, long[]> stored = new HashMap<>(); // store thread only: size, mtime last stored
+    private final Map<String, long[]> stored = new HashMap<>(); // store thread only: manifest path → size, mtime
     private final ScheduledExecutorService worker;
     private final ExecutorService hashPool;
     private final Thread watchThread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final AtomicBoolean evaluateQueued = new AtomicBoolean();
 
     private static final class Pending {
         final long firstSeen;
@@ -211,9 +212,9 @@ public final class VaultWatcher implements AutoCloseable {
             if (!key.reset()) {
                 keys.remove(key);
             }
-            if (any && !closed.get()) {
+            if (any && !closed.get() && evaluateQueued.compareAndSet(false, true)) {
                 try {
-                    worker.execute(this::evaluate);
+                    worker.execute(this::evaluate); // coalesced: one queued evaluation at a time
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     return;
                 }
@@ -233,6 +234,7 @@ public final class VaultWatcher implements AutoCloseable {
 
     /** On the store thread: stores every pending file that is complete. */
     private void evaluate() {
+        evaluateQueued.set(false);
         if (pending.isEmpty() || closed.get()) {
             return;
         }
@@ -253,7 +255,7 @@ public final class VaultWatcher implements AutoCloseable {
                 p.mtime = s.mtimeNanos();
                 p.lastChange = now;
             }
-            long[] last = stored.get(f);
+            long[] last = stored.get(s.path());
             if (last != null && last[0] == s.size() && last[1] == s.mtimeNanos()) {
                 it.remove(); // already stored as it is
                 continue;
@@ -279,12 +281,7 @@ public final class VaultWatcher implements AutoCloseable {
             List<FileEntry> done = vault.storeFiles(files, hashPool);
             long at = System.currentTimeMillis();
             for (FileEntry e : done) {
-                for (Path src : files) {
-                    if (e.path().equals(vault.scanner().manifestPath(src))) {
-                        stored.put(src, new long[] {e.size(), e.mtimeNanos()});
-                        break;
-                    }
-                }
+                stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
                 events.onEvent(Event.of(
                         "backup",
                         "stored",
@@ -300,6 +297,10 @@ public final class VaultWatcher implements AutoCloseable {
             }
             error("storing new files failed: " + e.getMessage());
         }
+    }
+
+    static boolean isPng(Path f) {
+        return f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
     }
 
     static boolean pngComplete(Path f, long size) {
@@ -322,12 +323,32 @@ public final class VaultWatcher implements AutoCloseable {
             return;
         }
         try {
-            BackupResult r = vault.reconcile();
-            if (r.hashed() > 0) {
+            long now = System.currentTimeMillis();
+            long quiet = vault.spec().watch().quiet().toMillis();
+            Vault.Reconciled r = vault.reconcile(s -> {
+                long age = now - s.mtimeNanos() / 1_000_000;
+                return isPng(s.file()) ? pngComplete(s.file(), s.size()) || age >= 4 * quiet : age >= quiet;
+            });
+            long seen = System.nanoTime();
+            for (Path f : r.unsettled()) {
+                pending.putIfAbsent(f, new Pending(seen));
+            }
+            List<FileEntry> found = r.stored();
+            long at = System.currentTimeMillis();
+            for (FileEntry e : found) {
+                stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+                events.onEvent(Event.of(
+                        "backup",
+                        "stored",
+                        Event.Level.INFO,
+                        "stored " + e.path(),
+                        Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
+            }
+            if (!found.isEmpty()) {
                 events.onEvent(Event.info(
                         "backup",
                         "reconciled",
-                        "reconciling scan stored " + r.hashed() + " file(s) the watcher had not"));
+                        "reconciling scan stored " + found.size() + " file(s) the watcher had not"));
             }
         } catch (RuntimeException e) {
             error("reconciling scan failed: " + e.getMessage());

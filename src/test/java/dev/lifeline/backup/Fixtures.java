@@ -77,7 +77,7 @@ final class Fixtures {
     }
 
     /** Collects events for assertions. */
-    static final class Recorder implements EventListener {
+    static class Recorder implements EventListener {
         final List<Event> events = new CopyOnWriteArrayList<>();
 
         @Override
