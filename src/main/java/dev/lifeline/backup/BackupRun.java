@@ -54,39 +54,93 @@ final class BackupRun {
      */
     BackupResult run(boolean cut, java.util.function.Predicate<Scanner.Scanned> settled)
             throws IOException, InterruptedException {
+        // batch k is fsynced and renamed on this thread while batch k+1 is read and hashed
+        ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lifeline-vault-commit");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return runSteps(cut, settled, committer);
+        } finally {
+            committer.shutdownNow();
+        }
+    }
+
+    private Future<?> inflight;
+
+    private void awaitCommit() throws IOException, InterruptedException {
+        if (inflight == null) {
+            return;
+        }
+        try {
+            inflight.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            inflight = null;
+        }
+    }
+
+    private BackupResult runSteps(
+            boolean cut, java.util.function.Predicate<Scanner.Scanned> settled, ExecutorService committer)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         repo.store().cleanTmp();
         Snapshot parentSnap = repo.latest().orElse(null);
-        Map<String, FileEntry> known = new HashMap<>();
-        if (parentSnap != null) {
-            for (FileEntry e : repo.manifest(parentSnap.id()).files()) {
-                known.put(e.path(), e);
-            }
-        }
+        // the parent manifest is parsed while the sources are walked
+        Future<Manifest> parentManifest = parentSnap == null ? null : pool.submit(() -> repo.manifest(parentSnap.id()));
         List<FileEntry> journal = repo.journal().read();
-        for (FileEntry e : journal) {
-            known.put(e.path(), e);
-        }
 
         // step 1: scan
         List<Scanner.Scanned> scanned = scanner.scan();
         emit("scanned", "scanned " + scanned.size() + " files", Map.of("files", scanned.size()));
+        List<FileEntry> parentFiles = List.of();
+        if (parentManifest != null) {
+            try {
+                parentFiles = parentManifest.get().files();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+        Map<String, FileEntry> known = new HashMap<>(parentFiles.size() * 2);
+        for (FileEntry e : parentFiles) {
+            known.put(e.path(), e);
+        }
+        for (FileEntry e : journal) {
+            known.put(e.path(), e);
+        }
 
         // step 2: hash and store the new and changed ones
         Map<String, FileEntry> current = new LinkedHashMap<>();
         List<Scanner.Scanned> changed = new ArrayList<>();
         long totalBytes = 0;
+        boolean identical = journal.isEmpty() && parentSnap != null && scanned.size() == parentFiles.size();
         for (Scanner.Scanned s : scanned) {
             FileEntry k = known.get(s.path());
             if (k != null && k.size() == s.size() && k.mtimeNanos() == s.mtimeNanos() && s.mtimeNanos() != 0) {
+                identical &= k.mode() == s.mode();
                 current.put(s.path(), new FileEntry(s.path(), s.size(), s.mtimeNanos(), s.mode(), k.sha256()));
             } else if (!cut && !settled.test(s)) {
                 unsettledFiles.add(s.file());
             } else {
+                identical = false;
                 changed.add(s);
                 current.put(s.path(), null);
             }
             totalBytes += s.size();
+        }
+        if (identical) { // the common no-change rescan: same paths, sizes, mtimes and modes as the parent
+            return new BackupResult(
+                    null,
+                    parentSnap.id(),
+                    scanned.size(),
+                    totalBytes,
+                    0,
+                    0,
+                    0,
+                    0,
+                    Duration.ofNanos(System.nanoTime() - t0));
         }
         long[] stored = new long[2];
         long hashedBytes = 0;
@@ -98,7 +152,7 @@ final class BackupRun {
             while (i < changed.size() && i - start < BATCH_FILES && bytes < BATCH_BYTES) {
                 bytes += changed.get(i++).size();
             }
-            List<FileEntry> batch = storeBatch(changed.subList(start, i), stored);
+            List<FileEntry> batch = storeBatch(changed.subList(start, i), stored, committer);
             for (FileEntry e : batch) {
                 current.put(e.path(), e);
                 hashedBytes += e.size();
@@ -109,6 +163,7 @@ final class BackupRun {
                     "stored " + i + "/" + changed.size() + " changed files",
                     Map.of("done", i, "total", changed.size(), "bytes", hashedBytes));
         }
+        awaitCommit();
         current.values().removeIf(java.util.Objects::isNull); // vanished while storing
 
         storedEntries.addAll(fresh);
@@ -136,7 +191,7 @@ final class BackupRun {
 
         // step 3: write the snapshot, unless nothing changed
         String id = null;
-        if (parentSnap == null || !sameFiles(repo.manifest(parentSnap.id()).files(), files)) {
+        if (parentSnap == null || !sameFiles(parentFiles, files)) {
             if (files.isEmpty() && parentSnap != null && parentSnap.files() > 0) {
                 events.onEvent(Event.of(
                         "backup",
@@ -186,6 +241,14 @@ final class BackupRun {
 
     /** Stores these files (hash while copying, in parallel), then commits them as one batch. */
     List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored) throws IOException, InterruptedException {
+        List<FileEntry> out = storeBatch(files, stored, null);
+        awaitCommit();
+        return out;
+    }
+
+    /** With a committer, the commit runs there and {@link #awaitCommit} must follow before the entries are used. */
+    private List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored, ExecutorService committer)
+            throws IOException, InterruptedException {
         List<Future<ObjectStore.Staged>> futures = new ArrayList<>();
         for (Scanner.Scanned s : files) {
             futures.add(pool.submit(() -> {
@@ -240,7 +303,15 @@ final class BackupRun {
                     : 0;
             out.add(new FileEntry(s.path(), st.size(), mtime, s.mode(), st.sha256()));
         }
-        repo.store().commit(present);
+        awaitCommit();
+        if (committer == null) {
+            repo.store().commit(present);
+        } else {
+            inflight = committer.submit(() -> {
+                repo.store().commit(present);
+                return null;
+            });
+        }
         return out;
     }
 
@@ -249,7 +320,14 @@ final class BackupRun {
             return false;
         }
         for (int i = 0; i < a.size(); i++) {
-            if (!a.get(i).equals(b.get(i))) {
+            FileEntry x = a.get(i);
+            FileEntry y = b.get(i);
+            // field by field: a record's generated equals is slow in a JVM that has just started
+            if (x.size() != y.size()
+                    || x.mtimeNanos() != y.mtimeNanos()
+                    || x.mode() != y.mode()
+                    || !x.path().equals(y.path())
+                    || !x.sha256().equals(y.sha256())) {
                 return false;
             }
         }

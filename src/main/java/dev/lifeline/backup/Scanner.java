@@ -1,13 +1,13 @@
 package dev.lifeline.backup;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -71,46 +71,69 @@ final class Scanner {
         List<Scanned> out = new ArrayList<>();
         for (Map.Entry<String, Path> s : sources.entrySet()) {
             Path root = s.getValue();
-            if (!Files.isDirectory(root)) {
-                continue;
+            if (Files.isDirectory(root)) {
+                walk(root, "", s.getKey() + "/", out);
             }
-            String prefix = s.getKey() + "/";
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    return !dir.equals(root) && excluded(root.relativize(dir))
-                            ? FileVisitResult.SKIP_SUBTREE
-                            : FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
-                    if (!a.isRegularFile()) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                    Path rel = root.relativize(file);
-                    if (excluded(rel)) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                    out.add(new Scanned(
-                            prefix + rel.toString().replace('\\', '/'),
-                            file,
-                            a.size(),
-                            a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                            a instanceof PosixFileAttributes p ? mode(p.permissions()) : 0644));
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    if (e instanceof NoSuchFileException) {
-                        return FileVisitResult.CONTINUE; // deleted while walking
-                    }
-                    throw e;
-                }
-            });
         }
         return out;
+    }
+
+    // Paths are built by string concatenation rather than Path.relativize: on 100,000 files
+    // that is most of a no-change rescan's CPU time in a fresh JVM.
+    private void walk(Path dir, String rel, String prefix, List<Scanned> out) throws IOException {
+        List<Path> subdirs = new ArrayList<>();
+        List<String> subRels = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException gone) {
+                    continue; // deleted while walking
+                }
+                String r = rel + name;
+                if (a.isDirectory()) {
+                    if (!excluded(p, r)) {
+                        subdirs.add(p);
+                        subRels.add(r + "/");
+                    }
+                } else if (a.isRegularFile() && !excluded(p, r)) {
+                    out.add(new Scanned(
+                            prefix + r,
+                            p,
+                            a.size(),
+                            a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                            a instanceof PosixFileAttributes px ? mode(px.permissions()) : 0644));
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            return;
+        }
+        for (int i = 0; i < subdirs.size(); i++) {
+            walk(subdirs.get(i), subRels.get(i), prefix, out);
+        }
+    }
+
+    private boolean excluded(Path p, String rel) {
+        if (nameGlobs.isEmpty() && pathGlobs.isEmpty()) {
+            return false;
+        }
+        Path name = p.getFileName();
+        for (PathMatcher m : nameGlobs) {
+            if (m.matches(name)) {
+                return true;
+            }
+        }
+        if (!pathGlobs.isEmpty()) {
+            Path r = Path.of(rel);
+            for (PathMatcher m : pathGlobs) {
+                if (m.matches(r)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Stats one file, as {@link #scan} would list it; null when missing, excluded or not regular. */
