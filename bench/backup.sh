@@ -7,7 +7,9 @@
 #   N_PNG [1500] N_NEW [50] N_TINY [100000] N_WATCH [200] SEED [1]
 #   RUNS_HEAVY [3] RUNS_LIGHT [5]   hyperfine runs for full backups/restores/verify, and for rescans
 #   CASES ["initial rescan incr restore verify tiny watch"]
-#   JAVA_OPTS [-XX:+UseSerialGC -Xshare:auto]   flags for the Lifeline JVM
+#   JAVA_OPTS [-XX:+UseSerialGC -XX:SharedArchiveFile=$BENCH_DIR/lifeline.jsa]  flags for the Lifeline JVM
+#             (an AppCDS archive made by the first run: JVM start-up is most of a no-change rescan)
+#   NO_CDS [0]  1 to measure without the class-data archive
 # Every command that writes data ends with `sync` (restic and Lifeline fsync themselves; rsync does not).
 # Needs: java, python3, hyperfine, restic, rsync, sha256sum.
 # Results: $BENCH_DIR/results/*.json and $BENCH_DIR/results/table.md
@@ -16,16 +18,24 @@ set -uo pipefail
 PROJECT=$(cd "$(dirname "$0")/.." && pwd)
 GEN=${GEN:-$PROJECT/../shared/bench/gen_outputs.py}
 [ -f "$GEN" ] || GEN=/work/shared/bench/gen_outputs.py
-B=${BENCH_DIR:-${TMPDIR:-/tmp}/lifeline-backup-bench}
 N_PNG=${N_PNG:-1500}; N_NEW=${N_NEW:-50}; N_TINY=${N_TINY:-100000}; N_WATCH=${N_WATCH:-200}; SEED=${SEED:-1}
 RUNS_HEAVY=${RUNS_HEAVY:-3}; RUNS_LIGHT=${RUNS_LIGHT:-5}
 CASES=${CASES:-"initial rescan incr restore verify tiny watch"}
-JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC -Xshare:auto"}
+B=${BENCH_DIR:-${TMPDIR:-/tmp}/lifeline-backup-bench}
+if [ "${NO_CDS:-0}" = 1 ]; then JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC"}
+else JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC -XX:SharedArchiveFile=$B/lifeline.jsa"}; fi
 
 case "$B" in "$PROJECT"*) echo "BENCH_DIR must be outside the project" >&2; exit 2;; esac
 if [ -x "$PROJECT/lifeline" ]; then L="$PROJECT/lifeline"
 elif [ -f "$PROJECT/target/lifeline.jar" ]; then L="java $JAVA_OPTS -jar $PROJECT/target/lifeline.jar"
 else echo "build first: mvn -B -q -o package -DskipTests" >&2; exit 2; fi
+if [ ! -x "$PROJECT/lifeline" ] && [ "${NO_CDS:-0}" != 1 ] && { [ ! -f "$B/lifeline.jsa" ] || [ "$PROJECT/target/lifeline.jar" -nt "$B/lifeline.jsa" ]; }; then
+  mkdir -p "$B"; rm -f "$B/lifeline.jsa"   # AppCDS: record the classes a backup run loads, once per build
+  mkdir -p "$B/cds-src"; printf 'x' > "$B/cds-src/a.txt"
+  printf 'backup:\n  repository: %s\n  sources: [%s]\n' "$B/cds-repo" "$B/cds-src" > "$B/cds.yaml"
+  java -XX:ArchiveClassesAtExit="$B/lifeline.jsa" -jar "$PROJECT/target/lifeline.jar" -c "$B/cds.yaml" backup now -q >/dev/null 2>&1
+  rm -rf "$B/cds-src" "$B/cds-repo" "$B/cds.yaml"
+fi
 for t in hyperfine restic rsync python3 sha256sum; do
   command -v $t >/dev/null || { echo "missing $t (apt-get install -y restic rsync hyperfine)" >&2; exit 2; }
 done

@@ -36,6 +36,7 @@ final class Restorer {
     private final SnapshotSource source;
     private final EventListener events;
     private final ExecutorService pool;
+    private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[ObjectStore.BUFFER]);
 
     Restorer(SnapshotSource source, EventListener events, ExecutorService pool) {
         this.source = source;
@@ -187,7 +188,7 @@ final class Restorer {
         Path tmp = dir.resolve(".lifeline-restore-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         MessageDigest md = ObjectStore.sha256();
-        byte[] buf = new byte[ObjectStore.BUFFER];
+        byte[] buf = buffers.get();
         long n = 0;
         boolean ok = false;
         try {

@@ -116,6 +116,11 @@ public final class VaultWatcher implements AutoCloseable {
         }
     }
 
+    /** Opens the vault for {@code spec} and watches its sources: what the daemon calls. */
+    public static VaultWatcher start(dev.lifeline.config.BackupSpec spec, EventListener events) {
+        return start(Vault.open(spec, events), events);
+    }
+
     /** Cuts a snapshot now (on the store thread, after what is pending); returns without waiting. */
     public void snapshotSoon() {
         worker.execute(this::snapshot);
