@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
  * reconciling scan, append to the journal). Runs under the writer lock, taken by the caller.
  */
 final class BackupRun {
-    private static final int BATCH_FILES = 256;
+    private static final int BATCH_FILES = 4096;
     private static final long BATCH_BYTES = 256L << 20;
 
     private final Repository repo;

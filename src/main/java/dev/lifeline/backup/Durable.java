@@ -32,6 +32,29 @@ final class Durable {
         }
     }
 
+    /**
+     * Flushes the whole file system holding {@code anyPath} (syncfs(2), through coreutils
+     * {@code sync -f}): one call instead of thousands of fsyncs when a batch holds many small
+     * objects. Returns false when that is not available, so the caller fsyncs file by file.
+     */
+    static boolean syncFileSystem(Path anyPath) {
+        if (!System.getProperty("os.name", "").equals("Linux")) {
+            return false;
+        }
+        try {
+            Process p = new ProcessBuilder("sync", "-f", anyPath.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -25,6 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class ObjectStore {
     static final int BUFFER = 1 << 20;
+    /** From this many new objects in a batch, one syncfs replaces the per-file fsyncs. */
+    static final int SYNCFS_FROM = 512;
 
     /** Test seam: called before each write, so a test can make the disk "full". */
     interface WriteHook {
@@ -133,7 +135,10 @@ final class ObjectStore {
                 fresh.add(s);
             }
         }
-        inParallel(fresh.stream().map(Staged::tmp).toList());
+        boolean many = fresh.size() >= SYNCFS_FROM;
+        if (!(many && Durable.syncFileSystem(layout.tmp()))) {
+            inParallel(fresh.stream().map(Staged::tmp).toList());
+        }
         for (Staged s : fresh) {
             Path target = layout.object(s.sha256());
             try {
@@ -149,7 +154,9 @@ final class ObjectStore {
             Durable.move(s.tmp(), target);
             dirs.add(dir);
         }
-        inParallel(List.copyOf(dirs));
+        if (!(many && Durable.syncFileSystem(layout.objects()))) {
+            inParallel(List.copyOf(dirs));
+        }
     }
 
     private void inParallel(List<Path> paths) throws IOException {
