@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
             ErrorsCommand.class,
             NotifyCommand.class,
             ServiceCommand.class,
+            BackupCommand.class,
         })
 public final class Main {
     @Option(

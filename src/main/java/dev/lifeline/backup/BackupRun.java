@@ -1,0 +1,344 @@
+package dev.lifeline.backup;
+
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * One backup, as steps: scan → hash and store what changed → write the snapshot (or, for a
+ * reconciling scan, append to the journal). Runs under the writer lock, taken by the caller.
+ */
+final class BackupRun {
+    private static final int BATCH_FILES = 4096;
+    private static final long BATCH_BYTES = 256L << 20;
+
+    private final Repository repo;
+    private final Scanner scanner;
+    private final EventListener events;
+    private final Clock clock;
+    private final ExecutorService pool;
+    private final List<FileEntry> storedEntries = new ArrayList<>();
+    private final List<java.nio.file.Path> unsettledFiles = new ArrayList<>();
+
+    BackupRun(Repository repo, Scanner scanner, EventListener events, Clock clock, ExecutorService pool) {
+        this.repo = repo;
+        this.scanner = scanner;
+        this.events = events;
+        this.clock = clock;
+        this.pool = pool;
+    }
+
+    /**
+     * @param cut write a snapshot; otherwise record what was stored in the journal only
+     */
+    BackupResult run(boolean cut) throws IOException, InterruptedException {
+        return run(cut, s -> true);
+    }
+
+    /**
+     * @param settled files failing it (still being written) are left for the watcher, listed in
+     *     {@link #unsettled()}; only used without {@code cut}
+     */
+    BackupResult run(boolean cut, java.util.function.Predicate<Scanner.Scanned> settled)
+            throws IOException, InterruptedException {
+        // batch k is fsynced and renamed on this thread while batch k+1 is read and hashed
+        ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lifeline-vault-commit");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return runSteps(cut, settled, committer);
+        } finally {
+            committer.shutdownNow();
+        }
+    }
+
+    private Future<?> inflight;
+
+    private void awaitCommit() throws IOException, InterruptedException {
+        if (inflight == null) {
+            return;
+        }
+        try {
+            inflight.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            inflight = null;
+        }
+    }
+
+    private BackupResult runSteps(
+            boolean cut, java.util.function.Predicate<Scanner.Scanned> settled, ExecutorService committer)
+            throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        repo.store().cleanTmp();
+        Snapshot parentSnap = repo.latest().orElse(null);
+        // the parent manifest is parsed while the sources are walked
+        Future<Manifest> parentManifest = parentSnap == null ? null : pool.submit(() -> repo.manifest(parentSnap.id()));
+        List<FileEntry> journal = repo.journal().read();
+
+        // step 1: scan
+        List<Scanner.Scanned> scanned = scanner.scan();
+        emit("scanned", "scanned " + scanned.size() + " files", Map.of("files", scanned.size()));
+        List<FileEntry> parentFiles = List.of();
+        if (parentManifest != null) {
+            try {
+                parentFiles = parentManifest.get().files();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+        Map<String, FileEntry> known = new HashMap<>(parentFiles.size() * 2);
+        for (FileEntry e : parentFiles) {
+            known.put(e.path(), e);
+        }
+        for (FileEntry e : journal) {
+            known.put(e.path(), e);
+        }
+
+        // step 2: hash and store the new and changed ones
+        Map<String, FileEntry> current = new LinkedHashMap<>();
+        List<Scanner.Scanned> changed = new ArrayList<>();
+        long totalBytes = 0;
+        boolean identical = journal.isEmpty() && parentSnap != null && scanned.size() == parentFiles.size();
+        for (Scanner.Scanned s : scanned) {
+            FileEntry k = known.get(s.path());
+            if (k != null && k.size() == s.size() && k.mtimeNanos() == s.mtimeNanos() && s.mtimeNanos() != 0) {
+                identical &= k.mode() == s.mode();
+                current.put(s.path(), new FileEntry(s.path(), s.size(), s.mtimeNanos(), s.mode(), k.sha256()));
+            } else if (!cut && !settled.test(s)) {
+                unsettledFiles.add(s.file());
+            } else {
+                identical = false;
+                changed.add(s);
+                current.put(s.path(), null);
+            }
+            totalBytes += s.size();
+        }
+        if (identical) { // the common no-change rescan: same paths, sizes, mtimes and modes as the parent
+            return new BackupResult(
+                    null,
+                    parentSnap.id(),
+                    scanned.size(),
+                    totalBytes,
+                    0,
+                    0,
+                    0,
+                    0,
+                    Duration.ofNanos(System.nanoTime() - t0));
+        }
+        long[] stored = new long[2];
+        long hashedBytes = 0;
+        List<FileEntry> fresh = new ArrayList<>();
+        int i = 0;
+        while (i < changed.size()) {
+            int start = i;
+            long bytes = 0;
+            while (i < changed.size() && i - start < BATCH_FILES && bytes < BATCH_BYTES) {
+                bytes += changed.get(i++).size();
+            }
+            List<FileEntry> batch = storeBatch(changed.subList(start, i), stored, committer);
+            for (FileEntry e : batch) {
+                current.put(e.path(), e);
+                hashedBytes += e.size();
+            }
+            fresh.addAll(batch);
+            emit(
+                    "progress",
+                    "stored " + i + "/" + changed.size() + " changed files",
+                    Map.of("done", i, "total", changed.size(), "bytes", hashedBytes));
+        }
+        awaitCommit();
+        current.values().removeIf(java.util.Objects::isNull); // vanished while storing
+
+        storedEntries.addAll(fresh);
+        if (!cut) {
+            repo.journal().append(fresh);
+            return new BackupResult(
+                    null,
+                    parentSnap == null ? null : parentSnap.id(),
+                    current.size(),
+                    totalBytes,
+                    changed.size(),
+                    hashedBytes,
+                    stored[0],
+                    stored[1],
+                    Duration.ofNanos(System.nanoTime() - t0));
+        }
+
+        // what the watcher stored since the last snapshot stays even if the source lost it since
+        for (FileEntry j : journal) {
+            current.putIfAbsent(j.path(), j);
+        }
+        List<FileEntry> files = new ArrayList<>(current.values());
+        files.sort(java.util.Comparator.comparing(FileEntry::path));
+        long bytes = files.stream().mapToLong(FileEntry::size).sum();
+
+        // step 3: write the snapshot, unless nothing changed
+        String id = null;
+        if (parentSnap == null || !sameFiles(parentFiles, files)) {
+            if (files.isEmpty() && parentSnap != null && parentSnap.files() > 0) {
+                events.onEvent(Event.of(
+                        "backup",
+                        "sources-empty",
+                        Event.Level.WARN,
+                        "every source is empty or missing; keeping snapshot " + parentSnap.id() + " as the latest",
+                        Map.of("parent", parentSnap.id())));
+            } else {
+                Instant now = clock.instant();
+                id = Repository.newId(now);
+                Manifest m = new Manifest(
+                        id,
+                        now,
+                        Repository.hostName(),
+                        parentSnap == null ? null : parentSnap.id(),
+                        repo.sourcePaths(),
+                        files);
+                repo.writeManifest(m);
+                emit(
+                        "snapshot",
+                        "snapshot " + id + ": " + files.size() + " files",
+                        Map.of("id", id, "files", files.size(), "bytes", bytes));
+            }
+        }
+        repo.journal().clear();
+        return new BackupResult(
+                id,
+                parentSnap == null ? null : parentSnap.id(),
+                files.size(),
+                bytes,
+                changed.size(),
+                hashedBytes,
+                stored[0],
+                stored[1],
+                Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Files a reconciling scan left alone because they were still being written. */
+    List<java.nio.file.Path> unsettled() {
+        return List.copyOf(unsettledFiles);
+    }
+
+    /** What this run read and stored. */
+    List<FileEntry> stored() {
+        return List.copyOf(storedEntries);
+    }
+
+    /** Stores these files (hash while copying, in parallel), then commits them as one batch. */
+    List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored) throws IOException, InterruptedException {
+        List<FileEntry> out = storeBatch(files, stored, null);
+        awaitCommit();
+        return out;
+    }
+
+    /** With a committer, the commit runs there and {@link #awaitCommit} must follow before the entries are used. */
+    private List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored, ExecutorService committer)
+            throws IOException, InterruptedException {
+        List<Future<ObjectStore.Staged>> futures = new ArrayList<>();
+        for (Scanner.Scanned s : files) {
+            futures.add(pool.submit(() -> {
+                try {
+                    return repo.store().stage(s.file());
+                } catch (NoSuchFileException gone) {
+                    return null;
+                }
+            }));
+        }
+        List<ObjectStore.Staged> staged = new ArrayList<>();
+        IOException failure = null;
+        for (Future<ObjectStore.Staged> f : futures) {
+            try {
+                ObjectStore.Staged st = f.get();
+                staged.add(st);
+            } catch (ExecutionException e) {
+                staged.add(null);
+                if (failure == null) {
+                    failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                futures.forEach(x -> x.cancel(true));
+                repo.store()
+                        .discard(staged.stream()
+                                .filter(java.util.Objects::nonNull)
+                                .toList());
+                throw e;
+            }
+        }
+        List<ObjectStore.Staged> present =
+                staged.stream().filter(java.util.Objects::nonNull).toList();
+        if (failure != null) {
+            repo.store().discard(present);
+            throw failure;
+        }
+        List<FileEntry> out = new ArrayList<>();
+        for (int k = 0; k < files.size(); k++) {
+            ObjectStore.Staged st = staged.get(k);
+            if (st == null) {
+                continue;
+            }
+            if (!repo.store().has(st.sha256())) {
+                stored[0]++;
+                stored[1] += st.size();
+            }
+            Scanner.Scanned s = files.get(k);
+            Scanner.Scanned after = scanner.stat(s.file());
+            // changed while being read: mtime 0 makes the next scan read it again
+            long mtime = after != null && after.size() == st.size() && after.mtimeNanos() == s.mtimeNanos()
+                    ? s.mtimeNanos()
+                    : 0;
+            out.add(new FileEntry(s.path(), st.size(), mtime, s.mode(), st.sha256()));
+        }
+        awaitCommit();
+        if (committer == null) {
+            repo.store().commit(present);
+        } else {
+            inflight = committer.submit(() -> {
+                repo.store().commit(present);
+                return null;
+            });
+        }
+        return out;
+    }
+
+    private static boolean sameFiles(List<FileEntry> a, List<FileEntry> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            FileEntry x = a.get(i);
+            FileEntry y = b.get(i);
+            // field by field: a record's generated equals is slow in a JVM that has just started
+            if (x.size() != y.size()
+                    || x.mtimeNanos() != y.mtimeNanos()
+                    || x.mode() != y.mode()
+                    || !x.path().equals(y.path())
+                    || !x.sha256().equals(y.sha256())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void emit(String type, String message, Map<String, Object> fields) {
+        events.onEvent(Event.of("backup", type, Event.Level.INFO, message, fields));
+    }
+
+    static boolean exists(java.nio.file.Path p) {
+        return Files.exists(p);
+    }
+}

@@ -1,0 +1,246 @@
+package dev.lifeline.backup;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The local content-addressed object folder. A file is copied into {@code tmp/} while being
+ * hashed (one read), then {@link #commit} makes a batch durable and visible: fsync each temp
+ * file, rename it to {@code objects/ab/<sha256>}, fsync each touched folder. An object that
+ * already exists is success: the temp copy is dropped.
+ */
+final class ObjectStore {
+    static final int BUFFER = 1 << 20;
+    /** From this many new objects in a batch, one syncfs replaces the per-file fsyncs. */
+    static final int SYNCFS_FROM = 512;
+
+    /** Test seam: called before each write, so a test can make the disk "full". */
+    interface WriteHook {
+        void beforeWrite(long bytesSoFar) throws IOException;
+
+        WriteHook NONE = n -> {};
+    }
+
+    record Staged(Path tmp, String sha256, long size) {}
+
+    private final Layout layout;
+    private final RateLimiter limiter;
+    private final WriteHook hook;
+    // idle threads end after a second, so nothing needs closing
+    private final java.util.concurrent.ThreadPoolExecutor syncers = new java.util.concurrent.ThreadPoolExecutor(
+            32, 32, 1, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "lifeline-vault-fsync");
+                t.setDaemon(true);
+                return t;
+            });
+
+    {
+        syncers.allowCoreThreadTimeOut(true);
+    }
+
+    private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocate(BUFFER));
+
+    ObjectStore(Layout layout, RateLimiter limiter, WriteHook hook) {
+        this.layout = layout;
+        this.limiter = limiter;
+        this.hook = hook;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    static String hex(byte[] digest) {
+        return HexFormat.of().formatHex(digest);
+    }
+
+    Path path(String sha256) {
+        return layout.object(sha256);
+    }
+
+    boolean has(String sha256) {
+        return Files.isRegularFile(layout.object(sha256));
+    }
+
+    /** Copies {@code source} into a temp file while hashing it. */
+    Staged stage(Path source) throws IOException {
+        Path tmp = layout.tmp()
+                .resolve("obj-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        MessageDigest md = sha256();
+        ByteBuffer buf = buffers.get();
+        long total = 0;
+        boolean ok = false;
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            while (true) {
+                buf.clear();
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                if (n == 0) {
+                    continue;
+                }
+                limiter.acquire(n);
+                md.update(buf.array(), 0, n);
+                buf.flip();
+                hook.beforeWrite(total);
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+                total += n;
+            }
+            ok = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while storing " + source);
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return new Staged(tmp, hex(md.digest()), total);
+    }
+
+    /**
+     * Makes staged objects durable and visible, in this order: data, name, folder. The fsyncs of a
+     * batch run concurrently so the file system commits them together (measured here: 0.05 ms a
+     * file with 32 at once against 0.5 ms one by one).
+     */
+    void commit(List<Staged> batch) throws IOException {
+        Set<Path> dirs = new HashSet<>();
+        List<Staged> fresh = new java.util.ArrayList<>();
+        for (Staged s : batch) {
+            if (Files.exists(layout.object(s.sha256()))) {
+                Files.deleteIfExists(s.tmp());
+            } else {
+                fresh.add(s);
+            }
+        }
+        boolean many = fresh.size() >= SYNCFS_FROM;
+        if (!(many && Durable.syncFileSystem(layout.tmp()))) {
+            inParallel(fresh.stream().map(Staged::tmp).toList());
+        }
+        for (Staged s : fresh) {
+            Path target = layout.object(s.sha256());
+            try {
+                Files.setPosixFilePermissions(s.tmp(), PosixFilePermissions.fromString("r--r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not POSIX: objects stay writable
+            }
+            Path dir = target.getParent();
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                dirs.add(dir.getParent());
+            }
+            Durable.move(s.tmp(), target);
+            dirs.add(dir);
+        }
+        if (!(many && Durable.syncFileSystem(layout.objects()))) {
+            inParallel(List.copyOf(dirs));
+        }
+    }
+
+    private void inParallel(List<Path> paths) throws IOException {
+        if (paths.size() <= 1) {
+            for (Path p : paths) {
+                sync(p);
+            }
+            return;
+        }
+        List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+        for (Path p : paths) {
+            fs.add(syncers.submit(() -> {
+                sync(p);
+                return null;
+            }));
+        }
+        IOException first = null;
+        for (java.util.concurrent.Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while syncing objects");
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void sync(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            Durable.fsyncDir(p);
+        } else {
+            Durable.fsync(p);
+        }
+    }
+
+    void discard(List<Staged> batch) {
+        for (Staged s : batch) {
+            try {
+                Files.deleteIfExists(s.tmp());
+            } catch (IOException ignored) {
+                // tmp/ is emptied on the next locked run anyway
+            }
+        }
+    }
+
+    /** Removes leftovers of interrupted writers; only call while holding the writer lock. */
+    void cleanTmp() throws IOException {
+        Files.createDirectories(layout.tmp());
+        try (var s = Files.list(layout.tmp())) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (NoSuchFileException ignored) {
+                    // already gone
+                }
+            }
+        }
+    }
+
+    /** Hashes a stored object again; the name it should have is {@code sha256}. */
+    String rehash(String sha256, RateLimiter rl) throws IOException {
+        MessageDigest md = sha256();
+        ByteBuffer buf = buffers.get();
+        try (FileChannel in = FileChannel.open(layout.object(sha256), StandardOpenOption.READ)) {
+            while (true) {
+                buf.clear();
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                rl.acquire(n);
+                md.update(buf.array(), 0, n);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while verifying " + sha256);
+        }
+        return hex(md.digest());
+    }
+}

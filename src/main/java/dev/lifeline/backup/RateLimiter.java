@@ -1,0 +1,27 @@
+package dev.lifeline.backup;
+
+/** Caps the read rate while storing, so the web UI keeps its disk; 0 bytes per second means no cap. */
+final class RateLimiter {
+    private final long bytesPerSecond;
+    private long nextFreeNanos;
+
+    RateLimiter(long bytesPerSecond) {
+        this.bytesPerSecond = bytesPerSecond;
+        this.nextFreeNanos = System.nanoTime();
+    }
+
+    void acquire(long bytes) throws InterruptedException {
+        if (bytesPerSecond <= 0) {
+            return;
+        }
+        long wait;
+        synchronized (this) {
+            long now = System.nanoTime();
+            nextFreeNanos = Math.max(nextFreeNanos, now) + bytes * 1_000_000_000L / bytesPerSecond;
+            wait = nextFreeNanos - now - 50_000_000L; // allow a 50 ms burst
+        }
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package dev.lifeline.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.backup.s3.Bucket;
+import dev.lifeline.backup.s3.S3Bucket;
+import dev.lifeline.config.BackupSpec;
+import dev.lifeline.config.BackupSpec.S3Spec;
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
+import dev.lifeline.core.LifelineException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * The S3 mirror: {@code <prefix>vault.json}, {@code <prefix>objects/ab/<name>},
+ * {@code <prefix>snapshots/<id>.json}. Objects go first (skipped when present), a manifest only
+ * once all its objects are there, so a bucket never names what it lacks; an interrupted push is
+ * resumed by the next one. Upload failures are retried with exponential backoff.
+ *
+ * <p>Defaults: 4 attempts per object, backoff 250 ms doubling.
+ */
+final class Remote implements SnapshotSource, AutoCloseable {
+    static final int ATTEMPTS = 4;
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    interface Factory {
+        Bucket open(S3Spec spec);
+
+        Factory S3 = S3Bucket::open;
+    }
+
+    private final Bucket bucket;
+    private final String prefix;
+    private final Crypto crypto; // null: plain
+
+    private Remote(Bucket bucket, String prefix, Crypto crypto) {
+        this.bucket = bucket;
+        this.prefix = prefix;
+        this.crypto = crypto;
+    }
+
+    /** Connects, reading (or, when {@code create}, writing) the bucket's vault.json. */
+    static Remote connect(BackupSpec spec, Factory factory, Map<String, String> env, boolean create) {
+        S3Spec s3 = spec.s3()
+                .orElseThrow(() -> new LifelineException(
+                        "no remote is configured", "add backup.remote.s3 (endpoint, bucket, prefix) to lifeline.yaml"));
+        Bucket b = factory.open(s3);
+        try {
+            JsonNode marker = null;
+            try (InputStream in = b.open(s3.prefix() + "vault.json")) {
+                marker = JSON.readTree(in);
+            } catch (NoSuchFileException e) {
+                if (!create) {
+                    throw new LifelineException(
+                            "no Lifeline vault at " + b.describe(),
+                            "check backup.remote.s3 (bucket, prefix); a push creates it");
+                }
+            }
+            JsonNode enc = marker == null ? null : marker.get("encryption");
+            boolean remoteEncrypted = enc != null && !enc.isNull();
+            if (marker != null && remoteEncrypted != spec.encryption().isPresent()) {
+                throw new LifelineException(
+                        "the remote vault at " + b.describe() + " is " + (remoteEncrypted ? "" : "not ")
+                                + "encrypted, but lifeline.yaml says "
+                                + (spec.encryption().isPresent() ? "encryption is on" : "nothing about encryption"),
+                        remoteEncrypted
+                                ? "add backup.encryption with the passphrase source"
+                                : "use another prefix for an encrypted mirror");
+            }
+            Crypto crypto = null;
+            if (spec.encryption().isPresent()) {
+                char[] pass = Crypto.passphrase(spec.encryption().get(), env);
+                if (marker == null) {
+                    byte[] salt = Crypto.newSalt();
+                    crypto = Crypto.derive(pass, salt, Crypto.ITERATIONS);
+                    ObjectNode e = JSON.createObjectNode()
+                            .put("cipher", "AES-256-GCM")
+                            .put("kdf", "PBKDF2-HMAC-SHA256")
+                            .put("iterations", Crypto.ITERATIONS)
+                            .put("salt", HexFormat.of().formatHex(salt))
+                            .put("check", crypto.check());
+                    marker = JSON.createObjectNode()
+                            .put("format", "lifeline-vault/1")
+                            .set("encryption", e);
+                } else {
+                    byte[] salt = HexFormat.of().parseHex(enc.path("salt").asText());
+                    crypto = Crypto.derive(pass, salt, enc.path("iterations").asInt(Crypto.ITERATIONS));
+                    if (!crypto.check().equals(enc.path("check").asText())) {
+                        throw new LifelineException(
+                                "the passphrase does not open the remote vault at " + b.describe(),
+                                "use the passphrase the mirror was created with");
+                    }
+                }
+            } else if (marker == null) {
+                marker = JSON.createObjectNode()
+                        .put("format", "lifeline-vault/1")
+                        .putNull("encryption");
+            }
+            if (create) {
+                b.put(s3.prefix() + "vault.json", JSON.writeValueAsBytes(marker));
+            }
+            return new Remote(b, s3.prefix(), crypto);
+        } catch (IOException e) {
+            b.close();
+            throw new LifelineException(
+                    e.getMessage(),
+                    "check the endpoint, bucket and credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS credential chain)",
+                    e);
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    String objectKey(String sha256) {
+        String name = crypto == null ? sha256 : crypto.name(sha256);
+        return prefix + "objects/" + name.substring(0, 2) + "/" + name;
+    }
+
+    String snapshotKey(String id) {
+        return prefix + "snapshots/" + id + ".json";
+    }
+
+    PushResult push(Repository repo, EventListener events, ExecutorService pool)
+            throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Set<String> remoteObjects = bucket.list(prefix + "objects/");
+        Set<String> remoteSnaps = bucket.list(prefix + "snapshots/");
+        Map<String, Manifest> missing = new LinkedHashMap<>();
+        for (Snapshot s : repo.snapshots()) {
+            if (!remoteSnaps.contains(snapshotKey(s.id()))) {
+                missing.put(s.id(), repo.manifest(s.id()));
+            }
+        }
+        Set<String> needed = new LinkedHashSet<>();
+        long present = 0;
+        for (Manifest m : missing.values()) {
+            for (FileEntry f : m.files()) {
+                if (remoteObjects.contains(objectKey(f.sha256()))) {
+                    present++;
+                } else {
+                    needed.add(f.sha256());
+                }
+            }
+        }
+        Map<String, Future<Long>> uploads = new LinkedHashMap<>();
+        for (String sha : needed) {
+            uploads.put(sha, pool.submit(() -> uploadWithRetry(repo, sha, events)));
+        }
+        Set<String> failed = Collections.synchronizedSet(new LinkedHashSet<>());
+        List<String> failures = new ArrayList<>();
+        long bytes = 0;
+        long done = 0;
+        for (Map.Entry<String, Future<Long>> u : uploads.entrySet()) {
+            try {
+                bytes += u.getValue().get();
+                done++;
+            } catch (ExecutionException e) {
+                failed.add(u.getKey());
+                failures.add("object " + u.getKey() + ": " + e.getCause().getMessage());
+            }
+            if ((done + failed.size()) % 100 == 0) {
+                events.onEvent(Event.of(
+                        "backup",
+                        "progress",
+                        Event.Level.INFO,
+                        "uploaded " + done + "/" + uploads.size() + " objects",
+                        Map.of("done", done, "total", uploads.size(), "bytes", bytes)));
+            }
+        }
+        int snaps = 0;
+        for (Manifest m : missing.values()) {
+            if (m.files().stream().anyMatch(f -> failed.contains(f.sha256()))) {
+                failures.add("snapshot " + m.id() + ": not uploaded, some of its objects failed");
+                continue;
+            }
+            byte[] body = Files.readAllBytes(repo.layout().snapshot(m.id()));
+            bucket.put(snapshotKey(m.id()), crypto == null ? body : crypto.encrypt(body));
+            snaps++;
+        }
+        events.onEvent(Event.of(
+                "backup",
+                "pushed",
+                failures.isEmpty() ? Event.Level.INFO : Event.Level.WARN,
+                "mirrored " + snaps + " snapshot(s), " + done + " object(s) to " + bucket.describe()
+                        + (failures.isEmpty() ? "" : "; " + failures.size() + " failure(s), the next push resumes"),
+                Map.of("objects", done, "bytes", bytes, "snapshots", snaps)));
+        return new PushResult(done, bytes, present, snaps, failures, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private long uploadWithRetry(Repository repo, String sha, EventListener events)
+            throws IOException, InterruptedException {
+        Path local = repo.store().path(sha);
+        long size = Files.size(local);
+        IOException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                if (crypto == null) {
+                    bucket.put(objectKey(sha), local);
+                } else {
+                    Path tmp = Files.createTempFile(repo.layout().tmp(), "enc-", "");
+                    try {
+                        try (InputStream in = Files.newInputStream(local);
+                                OutputStream out = Files.newOutputStream(tmp)) {
+                            crypto.encrypt(in, out);
+                        }
+                        bucket.put(objectKey(sha), tmp);
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                }
+                return size;
+            } catch (IOException e) {
+                last = e;
+                if (attempt < ATTEMPTS) {
+                    long wait = FIRST_BACKOFF.toMillis() << (attempt - 1);
+                    events.onEvent(Event.of(
+                            "backup",
+                            "upload-retry",
+                            Event.Level.WARN,
+                            "upload of object " + sha.substring(0, 12) + " failed (" + e.getMessage()
+                                    + "), retrying in " + wait + " ms",
+                            Map.of("attempt", attempt)));
+                    Thread.sleep(wait);
+                }
+            }
+        }
+        throw last;
+    }
+
+    // ------------------------------------------------------------------ reading back
+
+    @Override
+    public List<Snapshot> snapshots() throws IOException {
+        List<Snapshot> out = new ArrayList<>();
+        for (String key : bucket.list(prefix + "snapshots/")) {
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            if (name.endsWith(".json")) {
+                out.add(Manifest.decodeSummary(new ByteArrayInputStream(fetch(key)), name));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+        return out;
+    }
+
+    @Override
+    public Manifest manifest(String id) throws IOException {
+        return Manifest.decode(new ByteArrayInputStream(fetch(snapshotKey(id))), "remote snapshot " + id);
+    }
+
+    private byte[] fetch(String key) throws IOException {
+        try (InputStream in = bucket.open(key)) {
+            byte[] raw = in.readAllBytes();
+            return crypto == null ? raw : crypto.decrypt(raw, key);
+        }
+    }
+
+    @Override
+    public InputStream openObject(String sha256) throws IOException {
+        if (crypto == null) {
+            return bucket.open(objectKey(sha256));
+        }
+        return new ByteArrayInputStream(fetch(objectKey(sha256)));
+    }
+
+    @Override
+    public String describe() {
+        return bucket.describe();
+    }
+
+    @Override
+    public void close() {
+        bucket.close();
+    }
+}

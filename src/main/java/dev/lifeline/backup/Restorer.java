@@ -1,0 +1,239 @@
+package dev.lifeline.backup;
+
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
+import dev.lifeline.core.LifelineException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes a snapshot's files under a target folder. Every manifest path is checked before
+ * anything is written (no absolute paths, no {@code ..}, nothing through a symlink out of the
+ * target); existing files are left alone unless overwriting was asked for; each file is written
+ * to a temp name, its SHA-256 checked, then renamed into place.
+ */
+final class Restorer {
+    private final SnapshotSource source;
+    private final EventListener events;
+    private final ExecutorService pool;
+    private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[ObjectStore.BUFFER]);
+
+    Restorer(SnapshotSource source, EventListener events, ExecutorService pool) {
+        this.source = source;
+        this.events = events;
+        this.pool = pool;
+    }
+
+    /** Entries matching any of {@code patterns}: a glob, or a path prefix; none means all. */
+    static List<FileEntry> select(List<FileEntry> files, List<String> patterns) {
+        if (patterns.isEmpty()) {
+            return files;
+        }
+        List<PathMatcher> globs = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (String p : patterns) {
+            String s = p.startsWith("/") ? p.substring(1) : p;
+            if (s.matches(".*[*?\\[{].*")) {
+                globs.add(FileSystems.getDefault().getPathMatcher("glob:" + s));
+            } else {
+                prefixes.add(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+            }
+        }
+        List<FileEntry> out = new ArrayList<>();
+        for (FileEntry f : files) {
+            boolean hit = prefixes.stream()
+                    .anyMatch(x -> f.path().equals(x) || f.path().startsWith(x + "/"));
+            if (!hit) {
+                Path asPath = safePath(f.path());
+                hit = asPath != null && globs.stream().anyMatch(g -> g.matches(asPath));
+            }
+            if (hit) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private static Path safePath(String p) {
+        try {
+            return Path.of(p);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Null when {@code path} is a safe relative path, else why not. */
+    static String unsafe(String path) {
+        if (path.isEmpty() || path.indexOf('\0') >= 0) {
+            return "empty or contains NUL";
+        }
+        if (path.startsWith("/") || path.startsWith("\\") || path.matches("^[A-Za-z]:.*")) {
+            return "absolute path";
+        }
+        for (String seg : path.split("[/\\\\]", -1)) {
+            if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
+                return "contains '" + (seg.isEmpty() ? "//" : seg) + "'";
+            }
+        }
+        return null;
+    }
+
+    RestoreResult restore(String snapshotId, List<String> patterns, Path target, boolean overwrite)
+            throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Manifest m = source.manifest(snapshotId);
+        List<FileEntry> chosen = select(m.files(), patterns);
+        if (chosen.isEmpty()) {
+            throw new LifelineException(
+                    "nothing in snapshot " + snapshotId + " matches " + String.join(" ", patterns),
+                    "list what it holds with 'lifeline backup ls " + snapshotId + "'");
+        }
+        Files.createDirectories(target);
+        Path root = target.toRealPath();
+        // check everything before writing anything
+        List<String> conflicts = new ArrayList<>();
+        for (FileEntry f : chosen) {
+            String why = unsafe(f.path());
+            Path dest = why == null ? root.resolve(f.path()).normalize() : null;
+            if (why == null && !dest.startsWith(root)) {
+                why = "escapes the target";
+            }
+            if (why != null) {
+                throw new LifelineException(
+                        "refusing to restore snapshot " + snapshotId + ": entry '" + f.path() + "' " + why,
+                        "the manifest was altered or is malicious; nothing was written. Run 'lifeline backup verify'");
+            }
+            Path parent = existingAncestor(dest.getParent());
+            if (!parent.toRealPath().startsWith(root)) {
+                throw new LifelineException(
+                        "refusing to restore '" + f.path() + "': " + parent + " is a link out of " + root,
+                        "remove the link or restore into an empty folder; nothing was written");
+            }
+            if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+                conflicts.add(f.path());
+            }
+        }
+        if (!conflicts.isEmpty() && !overwrite) {
+            throw new LifelineException(
+                    conflicts.size() + " file(s) already exist under " + root + ", such as "
+                            + String.join(", ", conflicts.subList(0, Math.min(3, conflicts.size()))),
+                    "restore into an empty folder, or add --overwrite to replace them; nothing was written");
+        }
+        List<Future<Long>> futures = new ArrayList<>();
+        for (FileEntry f : chosen) {
+            futures.add(pool.submit(() -> writeOne(f, root)));
+        }
+        long bytes = 0;
+        long done = 0;
+        for (Future<Long> fu : futures) {
+            try {
+                bytes += fu.get();
+            } catch (ExecutionException e) {
+                futures.forEach(x -> x.cancel(true));
+                Throwable c = e.getCause();
+                if (c instanceof LifelineException le) {
+                    throw le;
+                }
+                throw c instanceof IOException io ? io : new IOException(c);
+            }
+            if (++done % 200 == 0) {
+                events.onEvent(Event.of(
+                        "backup",
+                        "progress",
+                        Event.Level.INFO,
+                        "restored " + done + "/" + chosen.size() + " files",
+                        Map.of("done", done, "total", chosen.size(), "bytes", bytes)));
+            }
+        }
+        return new RestoreResult(
+                snapshotId, root, chosen.size(), bytes, java.time.Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static Path existingAncestor(Path p) {
+        Path q = p;
+        while (q != null && !Files.exists(q)) {
+            q = q.getParent();
+        }
+        return q;
+    }
+
+    private long writeOne(FileEntry f, Path root) throws IOException {
+        Path dest = root.resolve(f.path()).normalize();
+        Path dir = dest.getParent();
+        Files.createDirectories(dir);
+        if (!dir.toRealPath().startsWith(root)) {
+            throw new LifelineException(
+                    "refusing to restore '" + f.path() + "': its folder leads out of " + root, null);
+        }
+        Path tmp = dir.resolve(".lifeline-restore-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        MessageDigest md = ObjectStore.sha256();
+        byte[] buf = buffers.get();
+        long n = 0;
+        boolean ok = false;
+        try {
+            try (InputStream in = source.openObject(f.sha256());
+                    OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
+                int r;
+                while ((r = in.read(buf)) > 0) {
+                    md.update(buf, 0, r);
+                    out.write(buf, 0, r);
+                    n += r;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new LifelineException(
+                        "object " + f.sha256() + " for " + f.path() + " is missing from " + source.describe(),
+                        "run 'lifeline backup verify' to see every affected file");
+            }
+            String got = ObjectStore.hex(md.digest());
+            if (!got.equals(f.sha256())) {
+                throw new LifelineException(
+                        "object " + f.sha256() + " for " + f.path() + " is corrupt (its content hashes to " + got + ")",
+                        "run 'lifeline backup verify'; restore this file from an older snapshot or the remote");
+            }
+            Files.setLastModifiedTime(tmp, FileTime.from(f.mtimeNanos(), TimeUnit.NANOSECONDS));
+            try {
+                Files.setPosixFilePermissions(tmp, perms(f.mode()));
+            } catch (UnsupportedOperationException e) {
+                // not POSIX
+            }
+            Durable.move(tmp, dest);
+            ok = true;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return n;
+    }
+
+    static Set<PosixFilePermission> perms(int mode) {
+        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
+                s.add(p);
+            }
+        }
+        return s;
+    }
+}

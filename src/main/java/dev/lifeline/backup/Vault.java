@@ -1,0 +1,450 @@
+package dev.lifeline.backup;
+
+import dev.lifeline.config.BackupSpec;
+import dev.lifeline.core.EventListener;
+import dev.lifeline.core.LifelineException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * The backup vault's facade: every operation the CLI, the daemon and the dashboard need. Works
+ * directly on the repository folder, taking the writer lock for anything that writes, so it
+ * needs no daemon.
+ *
+ * <p>Defaults: 2 hashing threads (one per core here), waits up to 2 minutes for the writer lock.
+ */
+public final class Vault {
+    static final Duration LOCK_WAIT = Duration.ofMinutes(2);
+
+    private final BackupSpec spec;
+    private final EventListener events;
+    private final Clock clock;
+    private final Repository repo;
+    private final Map<String, Path> sources;
+    private final Scanner scanner;
+    private final ReentrantLock inProcess = new ReentrantLock();
+    private final Remote.Factory remotes;
+    private final Map<String, String> env;
+
+    Vault(
+            BackupSpec spec,
+            EventListener events,
+            Clock clock,
+            ObjectStore.WriteHook hook,
+            Remote.Factory remotes,
+            Map<String, String> env) {
+        this.spec = spec;
+        this.env = env;
+        this.events = events;
+        this.clock = clock;
+        this.remotes = remotes;
+        this.sources = sourceNames(spec.sources());
+        Layout layout = new Layout(spec.repository());
+        this.repo = new Repository(layout, new ObjectStore(layout, new RateLimiter(spec.bandwidth()), hook), sources);
+        this.scanner = new Scanner(sources, spec.exclude());
+    }
+
+    public static Vault open(BackupSpec spec, EventListener events) {
+        return new Vault(
+                spec, events, Clock.systemUTC(), ObjectStore.WriteHook.NONE, Remote.Factory.S3, System.getenv());
+    }
+
+    public BackupSpec spec() {
+        return spec;
+    }
+
+    /** Source folder names as they appear as the first path element in snapshots. */
+    static Map<String, Path> sourceNames(List<Path> sources) {
+        Map<String, Path> m = new LinkedHashMap<>();
+        for (Path p : sources) {
+            Path abs = p.toAbsolutePath().normalize();
+            String base = abs.getFileName() == null ? "root" : abs.getFileName().toString();
+            String name = base;
+            for (int i = 2; m.containsKey(name); i++) {
+                name = base + "-" + i;
+            }
+            m.put(name, abs);
+        }
+        return m;
+    }
+
+    Repository repository() {
+        return repo;
+    }
+
+    Scanner scanner() {
+        return scanner;
+    }
+
+    EventListener events() {
+        return events;
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    interface Locked<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code body} holding the in-process and the on-disk writer lock. */
+    <T> T locked(String what, Locked<T> body) {
+        try {
+            if (!inProcess.tryLock(LOCK_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new LifelineException(
+                        "the repository is busy with another operation in this process", "retry later");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException("interrupted before " + what, null, e);
+        }
+        try {
+            repo.create();
+            WriterLock lock = WriterLock.acquire(repo.layout().lock(), LOCK_WAIT, events);
+            try {
+                return body.run();
+            } finally {
+                lock.close();
+            }
+        } catch (IOException e) {
+            throw failure(what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException(what + " was interrupted; the repository is consistent, run it again", null, e);
+        } finally {
+            inProcess.unlock();
+        }
+    }
+
+    LifelineException failure(String what, IOException e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        boolean full = msg.toLowerCase(Locale.ROOT).contains("no space left")
+                || msg.toLowerCase(Locale.ROOT).contains("quota");
+        String hint = full
+                ? "free space on the disk holding " + spec.repository()
+                        + " (or prune old snapshots), then run it again; the repository is consistent"
+                : e instanceof FileSystemException
+                        ? "check that the folders exist and are writable; the repository is consistent, run it again"
+                        : "the repository is consistent; run it again, and 'lifeline backup verify' if it keeps failing";
+        return new LifelineException(what + " failed: " + msg, hint, e);
+    }
+
+    /** Scans the sources, stores what changed and cuts a snapshot (none when nothing changed). */
+    public BackupResult backup() {
+        return locked(
+                "backup of "
+                        + String.join(
+                                ", ",
+                                sources.values().stream().map(Path::toString).toList()),
+                () -> {
+                    ExecutorService pool = pool("hash");
+                    try {
+                        return new BackupRun(repo, scanner, events, clock, pool).run(true);
+                    } finally {
+                        pool.shutdownNow();
+                    }
+                });
+    }
+
+    /** Stores what changed into the journal without cutting a snapshot (the watcher's reconciling scan). */
+    record Reconciled(List<FileEntry> stored, List<Path> unsettled) {}
+
+    Reconciled reconcile(java.util.function.Predicate<Scanner.Scanned> settled) {
+        return locked("reconciling scan", () -> {
+            ExecutorService pool = pool("hash");
+            try {
+                BackupRun run = new BackupRun(repo, scanner, events, clock, pool);
+                run.run(false, settled);
+                return new Reconciled(run.stored(), run.unsettled());
+            } finally {
+                pool.shutdownNow();
+            }
+        });
+    }
+
+    /** Stores these files now and records them in the journal (the watcher's path). */
+    List<FileEntry> storeFiles(List<Path> files, ExecutorService pool) {
+        return locked("storing " + files.size() + " new file(s)", () -> {
+            List<Scanner.Scanned> scanned = new ArrayList<>();
+            for (Path f : files) {
+                Scanner.Scanned s = scanner.stat(f);
+                if (s != null) {
+                    scanned.add(s);
+                }
+            }
+            List<FileEntry> stored = new BackupRun(repo, scanner, events, clock, pool).storeBatch(scanned, new long[2]);
+            repo.journal().append(stored);
+            return stored;
+        });
+    }
+
+    /** Applies {@code backup.retention}; deletes only objects no kept snapshot needs. */
+    public PruneResult prune(boolean dryRun) {
+        repo.requireExists();
+        return locked("prune", () -> new Pruner(repo, events).run(spec.retention(), dryRun));
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    public List<Snapshot> snapshots() {
+        repo.requireExists();
+        try {
+            return repo.snapshots();
+        } catch (IOException e) {
+            throw failure("listing snapshots", e);
+        }
+    }
+
+    /** "latest", a full id, or a unique prefix of one. */
+    public String resolve(String ref) {
+        return resolve(repo, ref);
+    }
+
+    static String resolve(SnapshotSource src, String ref) {
+        List<Snapshot> all;
+        try {
+            all = src.snapshots();
+        } catch (IOException e) {
+            throw new LifelineException("cannot list snapshots in " + src.describe() + ": " + e.getMessage(), null, e);
+        }
+        if (all.isEmpty()) {
+            throw new LifelineException(
+                    "there are no snapshots in " + src.describe(), "run 'lifeline backup now' first");
+        }
+        if (ref.equals("latest")) {
+            return all.get(all.size() - 1).id();
+        }
+        List<String> hits =
+                all.stream().map(Snapshot::id).filter(id -> id.startsWith(ref)).toList();
+        if (hits.size() == 1) {
+            return hits.get(0);
+        }
+        throw new LifelineException(
+                hits.isEmpty()
+                        ? "no snapshot '" + ref + "' in " + src.describe()
+                        : "'" + ref + "' matches " + hits.size() + " snapshots",
+                "list them with 'lifeline backup snapshots', or use 'latest'");
+    }
+
+    Manifest manifest(String ref) {
+        repo.requireExists();
+        String id = resolve(ref);
+        try {
+            return repo.manifest(id);
+        } catch (IOException e) {
+            throw failure("reading snapshot " + id, e);
+        }
+    }
+
+    /** Files of a snapshot under {@code path} (a folder prefix or a glob; empty for all). */
+    public List<FileEntry> ls(String ref, String path) {
+        List<FileEntry> files = manifest(ref).files();
+        return path == null || path.isEmpty() ? files : Restorer.select(files, List.of(path));
+    }
+
+    public DiffResult diff(String a, String b) {
+        Manifest ma = manifest(a);
+        Manifest mb = manifest(b);
+        Map<String, FileEntry> left = new HashMap<>();
+        ma.files().forEach(f -> left.put(f.path(), f));
+        List<String> added = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (FileEntry f : mb.files()) {
+            FileEntry o = left.remove(f.path());
+            if (o == null) {
+                added.add(f.path());
+            } else if (!o.sha256().equals(f.sha256())) {
+                changed.add(f.path());
+            }
+        }
+        List<String> removed = new ArrayList<>(left.keySet());
+        removed.sort(Comparator.naturalOrder());
+        return new DiffResult(ma.id(), mb.id(), added, removed, changed);
+    }
+
+    /** The snapshot as {@code sha256sum -c} input: run it inside the folder it was restored to. */
+    public List<String> sums(String ref) {
+        List<String> out = new ArrayList<>();
+        for (FileEntry f : manifest(ref).files()) {
+            String p = f.path();
+            if (p.indexOf('\\') >= 0 || p.indexOf('\n') >= 0) {
+                out.add("\\" + f.sha256() + "  " + p.replace("\\", "\\\\").replace("\n", "\\n"));
+            } else {
+                out.add(f.sha256() + "  " + p);
+            }
+        }
+        return out;
+    }
+
+    public VerifyResult verify(boolean readData, double samplePercent) {
+        repo.requireExists();
+        double pct = readData ? 100 : samplePercent;
+        ExecutorService pool = pool("verify");
+        try {
+            return new Verifier(repo, events, pool).run(pct);
+        } catch (IOException e) {
+            throw failure("verify", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException("verify was interrupted", null, e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Restores files of a snapshot under {@code target}.
+     *
+     * @param patterns path prefixes or globs of manifest paths; empty for everything
+     */
+    public RestoreResult restore(String ref, List<String> patterns, Path target, boolean overwrite) {
+        repo.requireExists();
+        return restoreFrom(repo, ref, patterns, target, overwrite);
+    }
+
+    RestoreResult restoreFrom(SnapshotSource src, String ref, List<String> patterns, Path target, boolean overwrite) {
+        String id = resolve(src, ref);
+        ExecutorService pool = pool("restore");
+        try {
+            return new Restorer(src, events, pool)
+                    .restore(id, patterns, target.toAbsolutePath().normalize(), overwrite);
+        } catch (IOException e) {
+            throw failure("restore of " + id + " into " + target, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException(
+                    "restore was interrupted; files already written are complete and checked", null, e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Restores the latest snapshot into a temp folder, checks every hash and decodes every image, then cleans up. */
+    public DrillResult drill(Path scratchParent) {
+        repo.requireExists();
+        long t0 = System.nanoTime();
+        String id = resolve("latest");
+        Path dir;
+        try {
+            Files.createDirectories(scratchParent);
+            dir = Files.createTempDirectory(scratchParent, "lifeline-drill-");
+        } catch (IOException e) {
+            throw failure("creating the drill folder", e);
+        }
+        List<String> problems = new ArrayList<>();
+        long images = 0;
+        try {
+            RestoreResult r;
+            try {
+                r = restore(id, List.of(), dir, false);
+            } catch (LifelineException e) {
+                problems.add(e.getMessage());
+                return new DrillResult(id, 0, 0, 0, problems, Duration.ofNanos(System.nanoTime() - t0));
+            }
+            for (FileEntry f : repo.manifest(id).files()) {
+                String lower = f.path().toLowerCase(Locale.ROOT);
+                if (lower.endsWith(".png")
+                        || lower.endsWith(".jpg")
+                        || lower.endsWith(".jpeg")
+                        || lower.endsWith(".gif")
+                        || lower.endsWith(".bmp")) {
+                    images++;
+                    try (InputStream in = Files.newInputStream(dir.resolve(f.path()))) {
+                        if (ImageIO.read(in) == null) {
+                            problems.add(f.path() + ": not a decodable image");
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        problems.add(f.path() + ": image does not decode: " + e.getMessage());
+                    }
+                }
+            }
+            return new DrillResult(
+                    id, r.files(), r.bytes(), images, problems, Duration.ofNanos(System.nanoTime() - t0));
+        } catch (IOException e) {
+            throw failure("drill", e);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (NoSuchFileException ignored) {
+                    // gone
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort: it is a temp folder
+        }
+    }
+
+    // ------------------------------------------------------------------ remote
+
+    public boolean hasRemote() {
+        return spec.s3().isPresent();
+    }
+
+    /** Mirrors every snapshot not yet in the bucket, objects first; resumes what an earlier push left. */
+    public PushResult push() {
+        repo.requireExists();
+        try (Remote remote = Remote.connect(spec, remotes, env, true)) {
+            ExecutorService pool = pool("upload", 4);
+            try {
+                // under the lock: prune must not delete an object while it is being uploaded
+                return locked("upload to " + remote.describe(), () -> remote.push(repo, events, pool));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Snapshots in the bucket, readable on a machine that has only the config. */
+    public List<Snapshot> remoteSnapshots() {
+        try (Remote remote = Remote.connect(spec, remotes, env, false)) {
+            return remote.snapshots();
+        } catch (IOException e) {
+            throw failure("listing remote snapshots", e);
+        }
+    }
+
+    /** Restores from the bucket alone: no local repository needed. */
+    public RestoreResult restoreFromRemote(String ref, List<String> patterns, Path target, boolean overwrite) {
+        try (Remote remote = Remote.connect(spec, remotes, env, false)) {
+            return restoreFrom(remote, ref, patterns, target, overwrite);
+        }
+    }
+
+    ExecutorService pool(String what) {
+        return pool(what, Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    }
+
+    ExecutorService pool(String what, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "lifeline-vault-" + what + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+}

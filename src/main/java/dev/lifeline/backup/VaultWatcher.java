@@ -1,0 +1,405 @@
+package dev.lifeline.backup;
+
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
+import dev.lifeline.core.LifelineException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Continuous protection of the vault's sources: a new or changed file is stored as soon as it
+ * is complete (a PNG when its IEND chunk is written, any other file once unchanged for
+ * {@code backup.watch.quiet}), a reconciling scan every {@code backup.watch.reconcile} (and after
+ * an event overflow) catches what events missed, and a snapshot is cut every
+ * {@code backup.schedule} (then mirrored, when a remote is configured).
+ *
+ * <p>Threads: {@code lifeline-vault-watch} (file events), {@code lifeline-vault-store} (storing,
+ * scans, snapshots), plus a two-thread hashing pool; all stopped by {@link #close()}, which is
+ * idempotent. A failed start leaves nothing running.
+ */
+public final class VaultWatcher implements AutoCloseable {
+    static final Duration TICK = Duration.ofMillis(50);
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    private final Vault vault;
+    private final EventListener events;
+    private final WatchService watchService;
+    private final Map<WatchKey, Path> keys = new ConcurrentHashMap<>();
+    private final Map<Path, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<String, long[]> stored = new HashMap<>(); // store thread only: manifest path → size, mtime
+    private final ScheduledExecutorService worker;
+    private final ExecutorService hashPool;
+    private final Thread watchThread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final AtomicBoolean evaluateQueued = new AtomicBoolean();
+
+    private static final class Pending {
+        final long firstSeen;
+        long lastChange;
+        long size = -1;
+        long mtime = -1;
+
+        Pending(long now) {
+            this.firstSeen = now;
+            this.lastChange = now;
+        }
+    }
+
+    private VaultWatcher(Vault vault, EventListener events) throws IOException {
+        this.vault = vault;
+        this.events = events;
+        this.watchService = FileSystems.getDefault().newWatchService();
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> named(r, "lifeline-vault-store"));
+        this.hashPool = vault.pool("watch-hash", 2);
+        this.watchThread = named(this::watchLoop, "lifeline-vault-watch");
+    }
+
+    /**
+     * Starts watching every source of {@code vault}'s spec. Missing source folders are created,
+     * so that files appearing later are seen.
+     *
+     * @param events receives {@code stored} (one per file, with {@code path}, {@code sha256},
+     *     {@code durableAtMillis}), {@code snapshot}, {@code pushed} and {@code watch-error} events
+     */
+    public static VaultWatcher start(Vault vault, EventListener events) {
+        VaultWatcher w = null;
+        try {
+            w = new VaultWatcher(vault, events);
+            for (Path src : vault.spec().sources()) {
+                Files.createDirectories(src);
+                w.registerTree(src.toAbsolutePath().normalize(), false);
+            }
+            w.watchThread.start();
+            VaultWatcher self = w;
+            long tick = TICK.toMillis();
+            w.worker.scheduleWithFixedDelay(self::evaluate, tick, tick, TimeUnit.MILLISECONDS);
+            long rec = vault.spec().watch().reconcile().toMillis();
+            w.worker.scheduleWithFixedDelay(self::reconcile, 0, rec, TimeUnit.MILLISECONDS);
+            long snap = vault.spec().schedule().toMillis();
+            w.worker.scheduleWithFixedDelay(self::snapshot, snap, snap, TimeUnit.MILLISECONDS);
+            events.onEvent(Event.info(
+                    "backup", "watching", "watching " + vault.spec().sources().size() + " source(s)"));
+            return w;
+        } catch (IOException | RuntimeException e) {
+            if (w != null) {
+                w.close();
+            }
+            throw new LifelineException(
+                    "cannot watch the backup sources: " + e.getMessage(),
+                    "check that backup.sources exist and are readable; on Linux raise fs.inotify.max_user_watches if it is the limit");
+        }
+    }
+
+    /** Opens the vault for {@code spec} and watches its sources: what the daemon calls. */
+    public static VaultWatcher start(dev.lifeline.config.BackupSpec spec, EventListener events) {
+        return start(Vault.open(spec, events), events);
+    }
+
+    /** Cuts a snapshot now (on the store thread, after what is pending); returns without waiting. */
+    public void snapshotSoon() {
+        worker.execute(this::snapshot);
+    }
+
+    private static Thread named(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void registerTree(Path root, boolean enqueueFiles) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (!dir.equals(root) && vault.scanner().manifestPath(dir) != null && excludedDir(dir)) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                WatchKey k = dir.register(
+                        watchService,
+                        StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+                keys.put(k, dir);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (enqueueFiles && attrs.isRegularFile()) {
+                    touch(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private boolean excludedDir(Path dir) {
+        for (Path src : vault.spec().sources()) {
+            Path s = src.toAbsolutePath().normalize();
+            if (dir.startsWith(s)) {
+                return vault.scanner().excluded(s.relativize(dir));
+            }
+        }
+        return false;
+    }
+
+    private void touch(Path file) {
+        long now = System.nanoTime();
+        pending.compute(file, (p, old) -> {
+            Pending x = old == null ? new Pending(now) : old;
+            x.lastChange = now;
+            return x;
+        });
+    }
+
+    private void watchLoop() {
+        while (!closed.get()) {
+            WatchKey key;
+            try {
+                key = watchService.take();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            Path dir = keys.get(key);
+            boolean any = false;
+            for (WatchEvent<?> ev : key.pollEvents()) {
+                if (ev.kind() == StandardWatchEventKinds.OVERFLOW) {
+                    queueReconcile();
+                    continue;
+                }
+                if (dir == null || ev.kind() == StandardWatchEventKinds.ENTRY_DELETE) {
+                    continue; // deletions never propagate into the vault
+                }
+                Path child = dir.resolve((Path) ev.context());
+                if (Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    if (ev.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
+                        try {
+                            registerTree(child, true); // files may have landed before the registration
+                        } catch (IOException e) {
+                            queueReconcile();
+                        }
+                    }
+                } else {
+                    touch(child);
+                    any = true;
+                }
+            }
+            if (!key.reset()) {
+                keys.remove(key);
+            }
+            if (any && !closed.get() && evaluateQueued.compareAndSet(false, true)) {
+                try {
+                    worker.execute(this::evaluate); // coalesced: one queued evaluation at a time
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void queueReconcile() {
+        if (reconcileQueued.compareAndSet(false, true)) {
+            try {
+                worker.execute(this::reconcile);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                reconcileQueued.set(false);
+            }
+        }
+    }
+
+    /** On the store thread: stores every pending file that is complete. */
+    private void evaluate() {
+        evaluateQueued.set(false);
+        if (pending.isEmpty() || closed.get()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long quiet = vault.spec().watch().quiet().toNanos();
+        List<Path> ready = new ArrayList<>();
+        for (Iterator<Map.Entry<Path, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Path, Pending> e = it.next();
+            Path f = e.getKey();
+            Pending p = e.getValue();
+            Scanner.Scanned s = vault.scanner().stat(f);
+            if (s == null) {
+                it.remove(); // gone, excluded or not a regular file
+                continue;
+            }
+            if (s.size() != p.size || s.mtimeNanos() != p.mtime) {
+                p.size = s.size();
+                p.mtime = s.mtimeNanos();
+                p.lastChange = now;
+            }
+            long[] last = stored.get(s.path());
+            if (last != null && last[0] == s.size() && last[1] == s.mtimeNanos()) {
+                it.remove(); // already stored as it is
+                continue;
+            }
+            boolean png = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
+            boolean done =
+                    png ? pngComplete(f, s.size()) || now - p.lastChange >= 4 * quiet : now - p.lastChange >= quiet;
+            if (done) {
+                ready.add(f);
+                it.remove();
+            }
+        }
+        if (ready.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < ready.size(); i += 256) {
+            store(ready.subList(i, Math.min(ready.size(), i + 256)));
+        }
+    }
+
+    private void store(List<Path> files) {
+        try {
+            List<FileEntry> done = vault.storeFiles(files, hashPool);
+            long at = System.currentTimeMillis();
+            for (FileEntry e : done) {
+                stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+                events.onEvent(Event.of(
+                        "backup",
+                        "stored",
+                        Event.Level.INFO,
+                        "stored " + e.path(),
+                        Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
+            }
+        } catch (RuntimeException e) {
+            // put them back: the next tick or the reconciling scan tries again
+            long now = System.nanoTime();
+            for (Path f : files) {
+                pending.putIfAbsent(f, new Pending(now));
+            }
+            error("storing new files failed: " + e.getMessage());
+        }
+    }
+
+    static boolean isPng(Path f) {
+        return f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
+    }
+
+    static boolean pngComplete(Path f, long size) {
+        if (size < 12 + 8) {
+            return false;
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
+            byte[] tail = new byte[12];
+            raf.seek(size - 12);
+            raf.readFully(tail);
+            return Arrays.equals(tail, IEND);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void reconcile() {
+        reconcileQueued.set(false);
+        if (closed.get()) {
+            return;
+        }
+        try {
+            long now = System.currentTimeMillis();
+            long quiet = vault.spec().watch().quiet().toMillis();
+            Vault.Reconciled r = vault.reconcile(s -> {
+                long age = now - s.mtimeNanos() / 1_000_000;
+                return isPng(s.file()) ? pngComplete(s.file(), s.size()) || age >= 4 * quiet : age >= quiet;
+            });
+            long seen = System.nanoTime();
+            for (Path f : r.unsettled()) {
+                pending.putIfAbsent(f, new Pending(seen));
+            }
+            List<FileEntry> found = r.stored();
+            long at = System.currentTimeMillis();
+            for (FileEntry e : found) {
+                stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+                events.onEvent(Event.of(
+                        "backup",
+                        "stored",
+                        Event.Level.INFO,
+                        "stored " + e.path(),
+                        Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
+            }
+            if (!found.isEmpty()) {
+                events.onEvent(Event.info(
+                        "backup",
+                        "reconciled",
+                        "reconciling scan stored " + found.size() + " file(s) the watcher had not"));
+            }
+        } catch (RuntimeException e) {
+            error("reconciling scan failed: " + e.getMessage());
+        }
+    }
+
+    private void snapshot() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            evaluate();
+            BackupResult r = vault.backup();
+            if (!r.unchanged() && vault.hasRemote()) {
+                vault.push();
+            }
+        } catch (RuntimeException e) {
+            error("scheduled snapshot failed: " + e.getMessage());
+        }
+    }
+
+    private void error(String message) {
+        events.onEvent(Event.of("backup", "watch-error", Event.Level.ERROR, message, Map.of()));
+    }
+
+    /** Stops watching; files already stored stay in the journal for the next snapshot. Safe to call twice. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            watchService.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        worker.shutdownNow();
+        hashPool.shutdownNow();
+        watchThread.interrupt();
+        try {
+            worker.awaitTermination(30, TimeUnit.SECONDS);
+            if (watchThread.isAlive()) {
+                watchThread.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.lifeline.backup.s3;
+
+import dev.lifeline.config.BackupSpec.S3Spec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A bucket on any S3-compatible service, through the AWS SDK (the only place it is used).
+ * Credentials come from the SDK's default chain: environment, system properties, profile files,
+ * instance roles; they never appear in messages.
+ *
+ * <p>Defaults: multipart above 16 MiB in 8 MiB parts; the SDK's own retries stay on.
+ */
+public final class S3Bucket implements Bucket {
+    static final long MULTIPART_THRESHOLD = 16L << 20;
+    static final long PART_SIZE = 8L << 20;
+
+    private final S3Client client;
+    private final String bucket;
+    private final long threshold;
+    private final long partSize;
+    private final String where;
+
+    private S3Bucket(S3Client client, String bucket, long threshold, long partSize, String where) {
+        this.client = client;
+        this.bucket = bucket;
+        this.threshold = threshold;
+        this.partSize = partSize;
+        this.where = where;
+    }
+
+    public static S3Bucket open(S3Spec spec) {
+        return open(spec, MULTIPART_THRESHOLD, PART_SIZE);
+    }
+
+    /** With a custom multipart threshold and part size (at least 5 MiB, as S3 requires). */
+    public static S3Bucket open(S3Spec spec, long multipartThreshold, long partSize) {
+        S3ClientBuilder b = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .region(Region.of(spec.region()))
+                .forcePathStyle(spec.pathStyle());
+        spec.endpoint().ifPresent(b::endpointOverride);
+        String where = "s3://" + spec.bucket() + "/" + spec.prefix()
+                + spec.endpoint()
+                        .map(u -> " at " + u.getScheme() + "://" + u.getHost()
+                                + (u.getPort() > 0 ? ":" + u.getPort() : ""))
+                        .orElse("");
+        return new S3Bucket(b.build(), spec.bucket(), multipartThreshold, partSize, where);
+    }
+
+    @Override
+    public String describe() {
+        return where;
+    }
+
+    private IOException wrap(String what, SdkException e) {
+        String detail = e instanceof S3Exception s3
+                ? s3.statusCode() + " "
+                        + (s3.awsErrorDetails() == null
+                                ? ""
+                                : s3.awsErrorDetails().errorCode())
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
+        return new IOException(what + " on " + where + " failed: " + detail, e);
+    }
+
+    @Override
+    public Set<String> list(String prefix) throws IOException {
+        Set<String> keys = new HashSet<>();
+        String token = null;
+        try {
+            do {
+                ListObjectsV2Response r = client.listObjectsV2(ListObjectsV2Request.builder()
+                        .bucket(bucket)
+                        .prefix(prefix)
+                        .continuationToken(token)
+                        .build());
+                for (S3Object o : r.contents()) {
+                    keys.add(o.key());
+                }
+                token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+            } while (token != null);
+        } catch (SdkException e) {
+            throw wrap("listing " + prefix, e);
+        }
+        return keys;
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        try {
+            return client.getObject(r -> r.bucket(bucket).key(key));
+        } catch (NoSuchKeyException e) {
+            throw new NoSuchFileException(key, null, "not in " + where);
+        } catch (SdkException e) {
+            throw wrap("download of " + key, e);
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] data) throws IOException {
+        try {
+            client.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(data));
+        } catch (SdkException e) {
+            throw wrap("upload of " + key, e);
+        }
+    }
+
+    @Override
+    public void put(String key, Path file) throws IOException {
+        long size = java.nio.file.Files.size(file);
+        if (size <= threshold) {
+            try {
+                client.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file));
+            } catch (SdkException e) {
+                throw wrap("upload of " + key, e);
+            }
+            return;
+        }
+        String uploadId;
+        try {
+            uploadId =
+                    client.createMultipartUpload(r -> r.bucket(bucket).key(key)).uploadId();
+        } catch (SdkException e) {
+            throw wrap("starting multipart upload of " + key, e);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            List<CompletedPart> parts = new ArrayList<>();
+            int number = 1;
+            for (long off = 0; off < size; off += partSize, number++) {
+                int len = (int) Math.min(partSize, size - off);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(len);
+                while (buf.hasRemaining() && ch.read(buf, off + buf.position()) > 0) {
+                    // fill the part
+                }
+                buf.flip();
+                int n = number;
+                String etag = client.uploadPart(
+                                r -> r.bucket(bucket)
+                                        .key(key)
+                                        .uploadId(uploadId)
+                                        .partNumber(n),
+                                RequestBody.fromByteBuffer(buf))
+                        .eTag();
+                parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+            }
+            client.completeMultipartUpload(r -> r.bucket(bucket)
+                    .key(key)
+                    .uploadId(uploadId)
+                    .multipartUpload(
+                            CompletedMultipartUpload.builder().parts(parts).build()));
+        } catch (SdkException e) {
+            abort(key, uploadId);
+            throw wrap("multipart upload of " + key, e);
+        } catch (IOException | RuntimeException e) {
+            abort(key, uploadId);
+            throw e;
+        }
+    }
+
+    private void abort(String key, String uploadId) {
+        try {
+            client.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+        } catch (SdkException ignored) {
+            // the bucket's lifecycle rules clean up abandoned parts
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.lifeline.cli;
+
+import dev.lifeline.backup.BackupResult;
+import dev.lifeline.backup.PushResult;
+import dev.lifeline.backup.Vault;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "now",
+        description =
+                "Scan the sources, store what changed and cut a snapshot; then mirror it if a remote is configured.")
+final class BackupNowCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--no-push", description = "Do not upload to the remote this time.")
+    boolean noPush;
+
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Print only the result line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        Vault v = BackupCommand.vault(spec, quiet);
+        BackupResult r = v.backup();
+        PrintWriter out = spec.commandLine().getOut();
+        if (r.unchanged()) {
+            out.printf(
+                    "no changes since snapshot %s (%d files, %s) in %s%n",
+                    r.parent(), r.files(), BackupCommand.size(r.bytes()), BackupCommand.secs(r.took()));
+        } else {
+            out.printf(
+                    "snapshot %s: %d files, %s; %d read, %d new objects (%s) in %s%n",
+                    r.snapshot(),
+                    r.files(),
+                    BackupCommand.size(r.bytes()),
+                    r.hashed(),
+                    r.storedObjects(),
+                    BackupCommand.size(r.storedBytes()),
+                    BackupCommand.secs(r.took()));
+        }
+        out.flush();
+        if (v.hasRemote() && !noPush) {
+            PushResult p = v.push();
+            out.printf(
+                    "mirrored %d snapshot(s), %d object(s) (%s), %d already there, in %s%n",
+                    p.snapshotsUploaded(),
+                    p.objectsUploaded(),
+                    BackupCommand.size(p.bytesUploaded()),
+                    p.objectsPresent(),
+                    BackupCommand.secs(p.took()));
+            if (!p.ok()) {
+                p.failures().forEach(f -> out.println("  failed: " + f));
+                out.flush();
+                throw new dev.lifeline.core.LifelineException(
+                        "the upload to the remote was incomplete ("
+                                + p.failures().size() + " failure(s))",
+                        "run 'lifeline backup push' to resume; local snapshots are safe");
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.lifeline.cli;
+
+import dev.lifeline.backup.RestoreResult;
+import dev.lifeline.backup.Vault;
+import dev.lifeline.core.LifelineException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "restore",
+        description = "Restore a snapshot (or some of its files) into a folder, checking every hash.")
+final class BackupRestoreCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot id, unique prefix, or 'latest'.")
+    String snap;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "PATH|GLOB", description = "Only these files or folders.")
+    List<String> patterns = new ArrayList<>();
+
+    @Option(names = "--to", required = true, paramLabel = "DIR", description = "Target folder.")
+    Path to;
+
+    @Option(names = "--overwrite", description = "Replace files that already exist in the target.")
+    boolean overwrite;
+
+    @Option(
+            names = "--from",
+            paramLabel = "remote",
+            description = "Read from the S3 remote (no local repository needed).")
+    String from;
+
+    @Override
+    public Integer call() {
+        if (from != null && !from.equals("remote")) {
+            throw new LifelineException(
+                    "--from accepts only 'remote'", "use --from remote, or leave it out for the local repository");
+        }
+        Vault v = BackupCommand.vault(spec, false);
+        RestoreResult r = from != null
+                ? v.restoreFromRemote(snap, patterns, to, overwrite)
+                : v.restore(snap, patterns, to, overwrite);
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "restored %d files (%s) of snapshot %s into %s in %s; every SHA-256 checked%n",
+                        r.files(),
+                        BackupCommand.size(r.bytes()),
+                        r.snapshot(),
+                        r.target(),
+                        BackupCommand.secs(r.took()));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

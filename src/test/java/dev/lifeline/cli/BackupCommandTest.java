@@ -1,0 +1,87 @@
+package dev.lifeline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class BackupCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int status, String out, String err) {}
+
+    Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println("lifeline: " + e.getMessage());
+            return 1;
+        });
+        int status = cl.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void backupNowSnapshotsJsonRestoreAndSumsWorkWithoutADaemon() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("outputs/2026-01-05"));
+        Files.writeString(src.resolve("a.txt"), "first image's prompt");
+        Files.writeString(src.resolve("b.tmp"), "partial");
+        Path cfg = Files.writeString(
+                tmp.resolve("lifeline.yaml"),
+                "backup:\n  repository: ./vault\n  sources: [./outputs]\n  exclude: [\"*.tmp\"]\n");
+        String c = cfg.toString();
+
+        Run now = run("-c", c, "backup", "now");
+        assertThat(now.status()).as(now.err()).isZero();
+        assertThat(now.out()).startsWith("snapshot ").contains("1 files");
+
+        Run again = run("-c", c, "backup", "now");
+        assertThat(again.out()).startsWith("no changes since snapshot");
+
+        Run json = run("-c", c, "backup", "snapshots", "--json");
+        JsonNode list = new ObjectMapper().readTree(json.out());
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).fieldNames()).toIterable().contains("id", "time", "files", "bytes");
+        assertThat(list.get(0).get("files").asInt()).isEqualTo(1);
+
+        Run sums = run("-c", c, "backup", "sums", "latest");
+        assertThat(sums.out()).matches("[0-9a-f]{64}  outputs/2026-01-05/a.txt\\n");
+
+        Run restore = run(
+                "-c",
+                c,
+                "backup",
+                "restore",
+                "latest",
+                "--to",
+                tmp.resolve("back").toString());
+        assertThat(restore.status()).as(restore.err()).isZero();
+        assertThat(tmp.resolve("back/outputs/2026-01-05/a.txt")).hasContent("first image's prompt");
+
+        Run refused = run(
+                "-c",
+                c,
+                "backup",
+                "restore",
+                "latest",
+                "--to",
+                tmp.resolve("back").toString());
+        assertThat(refused.status()).isEqualTo(1);
+        assertThat(refused.err()).contains("already exist");
+
+        Run verify = run("-c", c, "backup", "verify", "--read-data", "--json");
+        assertThat(new ObjectMapper().readTree(verify.out()).get("ok").asBoolean())
+                .isTrue();
+    }
+}
