@@ -29,9 +29,14 @@ final class FaultRelay implements AutoCloseable {
     private volatile boolean closed;
 
     FaultRelay(int targetPort) throws IOException {
+        this(targetPort, 0);
+    }
+
+    FaultRelay(int targetPort, int listenPort) throws IOException {
         this.target = targetPort;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
         acceptor = new Thread(this::acceptLoop, "test-relay-accept-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
