@@ -20,6 +20,7 @@ import picocli.CommandLine.ScopeType;
         description = "Keeps a self-hosted AI web UI alive, reachable and safe.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            TunnelCommand.class,
         })
 public final class Main {
     @Option(

@@ -123,6 +123,22 @@ public record TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe
                 name == null ? a.host() : name, a, a.forwards(), DEFAULT_PROBE, keepaliveFrom(a, DEFAULT_KEEPALIVE));
     }
 
+    /** The tunnel called {@code name} in {@code config}, or an error listing the configured ones. */
+    public static TunnelSpec named(LifelineConfig config, String name) {
+        TunnelSpec t = config.tunnels().get(name);
+        if (t == null) {
+            String near = Suggest.nearest(name, config.tunnels().keySet());
+            throw new ConfigException(
+                    "no tunnel '" + name + "' in " + config.file()
+                            + (near == null ? "" : " (did you mean '" + near + "'?)"),
+                    config.tunnels().isEmpty()
+                            ? "add it under 'tunnels:', e.g. gpu-box: { ssh: \"-p 31099 root@gpu-host\", forward: [\"7860:127.0.0.1:7860\"] }"
+                            : "configured tunnels: "
+                                    + String.join(", ", config.tunnels().keySet()));
+        }
+        return t;
+    }
+
     static final Set<String> KEYS = Set.of("ssh", "forward", "probe", "keepalive");
 
     static TunnelSpec parse(String name, ConfigNode n, Path base) {
