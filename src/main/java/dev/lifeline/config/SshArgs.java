@@ -148,7 +148,8 @@ public record SshArgs(
 
         for (int i = 0; i < a.size(); i++) {
             String t = a.get(i);
-            if (destination != null) {
+            if (destination != null && (!t.startsWith("-") || t.length() == 1)) {
+                // like OpenSSH, options may follow the destination; a plain word there is a command
                 throw new Invalid(
                         "a tunnel runs no remote command, but '" + String.join(" ", a.subList(i, a.size()))
                                 + "' follows the destination",
