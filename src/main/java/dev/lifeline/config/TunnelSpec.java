@@ -19,15 +19,17 @@ import java.util.Set;
  *     keepalive: { interval: 3s, count: 2 }                # ssh's ServerAliveInterval/CountMax
  * </pre>
  *
- * <p>Defaults: a TCP probe every 2 s with a 2 s timeout, dead after 2 failed probes in a row
- * (a black hole is noticed in 4–6 s); keepalive 3 s × 2 as ssh's own backstop.
+ * <p>Defaults: a link check every 1 s with a 2 s timeout, dead after 2 silent checks in a row (a
+ * black hole is noticed in 4–5 s; a link busy moving data is not declared dead); each remote end
+ * is probed over TCP every 5 checks (every check while one does not answer); keepalive 3 s × 2 as
+ * ssh's own backstop.
  *
  * @param forwards every forward, from {@code -L} in {@code ssh} and from {@code forward:}, without duplicates
  */
 public record TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe probe, Keepalive keepalive) {
 
     public static final Probe DEFAULT_PROBE =
-            new Probe(Probe.Kind.TCP, null, Duration.ofSeconds(2), Duration.ofSeconds(2), 2);
+            new Probe(Probe.Kind.TCP, null, Duration.ofSeconds(1), Duration.ofSeconds(2), 2);
     public static final Keepalive DEFAULT_KEEPALIVE = new Keepalive(Duration.ofSeconds(3), 2);
 
     public TunnelSpec {
@@ -97,9 +99,10 @@ public record TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe
     }
 
     /**
-     * Lifeline's own check through each forward. TCP: the remote end accepts a connection. HTTP: it
-     * answers a request for {@code httpPath} with any status. Either way a channel that never
-     * opens is a dead link.
+     * Lifeline's own checks. Every {@code interval} a round trip through the link (a channel that
+     * never opens within {@code timeout} is a failure; {@code failures} in a row is a dead link).
+     * Every fifth interval, each remote end: TCP, it accepts a connection; HTTP, it answers a
+     * request for {@code httpPath} with any status.
      */
     public record Probe(Kind kind, String httpPath, Duration interval, Duration timeout, int failures) {
         public enum Kind {

@@ -38,6 +38,10 @@ final class Tunnel {
     private static final long TICK_MILLIS = 100;
     private static final long REACH_EVERY_MILLIS = 500;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(3);
+    /** Probe the remote ends every this many link checks (every check while one does not answer). */
+    private static final int FORWARD_EVERY = 5;
+    /** ssh reading more than this during a silent link check means data is flowing: busy, not dead. */
+    private static final long BUSY_BYTES = 64 * 1024;
 
     private final TunnelSpec spec;
     private final TunnelManager.Options options;
@@ -328,6 +332,7 @@ final class Tunnel {
         long srtt = -1;
         TunnelSpec.Probe probe = spec.probe();
         long nextProbe = nanos.getAsLong();
+        long round = 0;
         while (true) {
             if (stopping) {
                 return new Ended(Problem.transient_(Problem.Kind.CLOSED, "stopped"), announced, nanos.getAsLong());
@@ -383,6 +388,13 @@ final class Tunnel {
             failures = 0;
             firstSilent = -1;
             srtt = srtt < 0 ? link.millis() : (srtt * 7 + link.millis()) / 8;
+            round++;
+            boolean allAnswer = java.util.Arrays.stream(answers).allMatch(Boolean.TRUE::equals);
+            if (announced && allAnswer && round % FORWARD_EVERY != 0) {
+                setRtt(link.millis());
+                nextProbe = nanos.getAsLong() + probe.interval().toNanos();
+                continue;
+            }
             long window = Math.max(200, link.millis() * 3);
             List<String> down = new ArrayList<>();
             Boolean[] now = new Boolean[answers.length];
@@ -650,6 +662,15 @@ final class Tunnel {
                 lastError = error;
             }
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void setRtt(long rtt) {
+        lock.lock();
+        try {
+            rttMillis = rtt;
         } finally {
             lock.unlock();
         }
