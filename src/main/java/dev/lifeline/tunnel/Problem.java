@@ -14,6 +14,8 @@ record Problem(Kind kind, boolean permanent, String message, String hint) {
         PORT_TAKEN,
         DEAD_LINK,
         CLOCK_JUMP,
+        /** The server became reachable again while an attempt waited: start afresh at once. */
+        NETWORK_RETURNED,
         BAD_ARGUMENTS,
         CLOSED
     }

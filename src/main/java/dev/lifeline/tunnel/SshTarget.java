@@ -27,7 +27,8 @@ record SshTarget(
         List<Path> knownHostsFiles,
         Optional<String> hostKeyAlias,
         Optional<String> directHost,
-        int directPort) {
+        int directPort,
+        List<Path> identityFiles) {
 
     /** The name known_hosts uses: {@code host} on port 22, else {@code [host]:port}. */
     String knownHostsName() {
@@ -65,17 +66,21 @@ record SshTarget(
 
     static SshTarget parse(String sshG) {
         Map<String, String> kv = new LinkedHashMap<>();
+        List<Path> identities = new java.util.ArrayList<>();
+        String home = System.getProperty("user.home");
         for (String line : sshG.split("\\R")) {
             int sp = line.indexOf(' ');
             if (sp > 0) {
-                kv.putIfAbsent(
-                        line.substring(0, sp).toLowerCase(Locale.ROOT),
-                        line.substring(sp + 1).trim());
+                String key = line.substring(0, sp).toLowerCase(Locale.ROOT);
+                String value = line.substring(sp + 1).trim();
+                kv.putIfAbsent(key, value);
+                if (key.equals("identityfile")) {
+                    identities.add(Path.of(value.startsWith("~/") ? home + value.substring(1) : value));
+                }
             }
         }
         String hostname = kv.getOrDefault("hostname", "localhost");
         int port = Integer.parseInt(kv.getOrDefault("port", "22"));
-        String home = System.getProperty("user.home");
         List<Path> known = java.util.Arrays.stream(kv.getOrDefault("userknownhostsfile", "~/.ssh/known_hosts")
                         .split("\\s+"))
                 .map(s -> Path.of(s.startsWith("~/") ? home + s.substring(1) : s))
@@ -99,6 +104,6 @@ record SshTarget(
         } else if (kv.containsKey("proxycommand") && !kv.get("proxycommand").equalsIgnoreCase("none")) {
             direct = Optional.empty();
         }
-        return new SshTarget(hostname, port, kv.getOrDefault("user", ""), known, alias, direct, directPort);
+        return new SshTarget(hostname, port, kv.getOrDefault("user", ""), known, alias, direct, directPort, identities);
     }
 }

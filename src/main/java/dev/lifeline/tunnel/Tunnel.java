@@ -207,7 +207,8 @@ final class Tunnel {
                 if (downSince < 0) {
                     downSince = end.endedAtNanos();
                 }
-                boolean immediate = p.kind() == Problem.Kind.CLOCK_JUMP || end.wasUp();
+                boolean immediate =
+                        p.kind() == Problem.Kind.CLOCK_JUMP || p.kind() == Problem.Kind.NETWORK_RETURNED || end.wasUp();
                 Duration delay = immediate ? Duration.ZERO : backoff.delay(++attempt);
                 setState(
                         end.wasUp() || reconnects > 0 || attempt > 0
@@ -314,7 +315,8 @@ final class Tunnel {
                 if (Boolean.FALSE.equals(reach) && r) {
                     // the pending attempt may sit in a long TCP retransmit: start afresh now
                     return new Ended(
-                            Problem.transient_(Problem.Kind.UNREACHABLE, "the network came back; connecting afresh"),
+                            Problem.transient_(
+                                    Problem.Kind.NETWORK_RETURNED, "the server is reachable again; connecting afresh"),
                             false,
                             nanos.getAsLong());
                 }
@@ -504,9 +506,10 @@ final class Tunnel {
                 return p;
             }
             case AUTH -> {
-                for (String id : spec.ssh().identityFiles()) {
-                    Path k = Path.of(id.startsWith("~/") ? System.getProperty("user.home") + id.substring(1) : id);
-                    if (SshDiagnosis.isEncryptedKey(k) && System.getenv("SSH_AUTH_SOCK") == null) {
+                for (Path k : target.identityFiles()) {
+                    if (Files.isReadable(k)
+                            && SshDiagnosis.isEncryptedKey(k)
+                            && System.getenv("SSH_AUTH_SOCK") == null) {
                         return Problem.permanent(
                                 p.kind(),
                                 "the key " + k

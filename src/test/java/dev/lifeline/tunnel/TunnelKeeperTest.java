@@ -171,6 +171,19 @@ class TunnelKeeperTest {
     }
 
     @Test
+    void slowLinkIsNotMistakenForADeadOne() {
+        int local = TestApp.freePort();
+        assertThat(upAndSettled(spec("box", local, app.port())).state()).isEqualTo(TunnelState.UP);
+
+        relay.delay(Duration.ofMillis(300)); // every chunk, both ways: a round trip of 600 ms or more
+
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> !types().contains("down"));
+        assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
+        assertThat(manager.status("box").orElseThrow().rttMillis().orElseThrow())
+                .isGreaterThanOrEqualTo(500L);
+    }
+
+    @Test
     void unknownHostKeyFailsWithItsFingerprintAndTheTrustCommandWithoutRetrying() throws Exception {
         Path empty = java.nio.file.Files.writeString(dir.resolve("empty_known_hosts"), "");
         String line = java.nio.file.Files.readString(knownHosts).trim();
@@ -232,6 +245,29 @@ class TunnelKeeperTest {
         assertThat(st.lastError().orElseThrow()).contains("refused the login").contains("Permission denied");
         assertThat(events.stream().filter(e -> e.type().equals("starting")).count())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void keyWithAPassphraseAndNoAgentSaysHowToLoadItInsteadOfHanging() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getenv("SSH_AUTH_SOCK") == null, "an agent is running here");
+        Path locked = dir.resolve("locked_ed25519");
+        SshTestServer.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "secret words", "-f", locked.toString());
+        List<String> args = new ArrayList<>(sshd.sshArgs(relay.port(), knownHosts));
+        args.set(args.indexOf(sshd.clientKey().toString()), locked.toString());
+        TunnelSpec spec = new TunnelSpec(
+                "box",
+                SshArgs.parse(args),
+                List.of(TunnelSpec.Forward.parse(TestApp.freePort() + ":127.0.0.1:" + app.port())),
+                TunnelSpec.DEFAULT_PROBE,
+                TunnelSpec.DEFAULT_KEEPALIVE);
+
+        TunnelStatus st = upAndSettled(spec);
+
+        assertThat(st.state()).isEqualTo(TunnelState.FAILED);
+        assertThat(st.lastError().orElseThrow())
+                .contains("needs its passphrase")
+                .contains("ssh-add " + locked);
     }
 
     @Test
