@@ -7,10 +7,13 @@
 #   env: OUTAGE=20 MB=200 RUNS=3 LAT_N=300
 #
 # Measures (e) bulk throughput (a MB MiB HTTP download through the forward, median of RUNS),
-# (l) small-request latency (LAT_N GETs, a new TCP connection each), and (c) a black hole of
-# OUTAGE s made by a relay that stops moving bytes without closing anything (shared/bench/lib/relay.py):
-# when the dead link was noticed (the ssh process ended), and when HTTP answered again after the
-# network returned. Only 127.0.0.1 traffic. Scratch files go under $TMPDIR, never into the repo.
+# (l) small-request latency (LAT_N GETs, a new TCP connection each), and two faults made by a relay
+# (bench/natrelay.py) that stops moving bytes without closing anything, for OUTAGE s:
+#   (c1) short outage: afterwards the old connections move again (as with relay.py / iptables DROP);
+#   (c2) NAT loss: afterwards new connections pass but the old ones stay dead for good (a NAT entry
+#        expired, the Wi-Fi changed): the seed article's case.
+# For each: when the dead link was noticed (the ssh process ended) and when HTTP answered again after
+# the network returned. Only 127.0.0.1 traffic. Scratch files go under $TMPDIR, never into the repo.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -63,7 +66,7 @@ EOF
 mkdir -p /run/sshd
 /usr/sbin/sshd -t -f "$W/sshd_config" || { echo "sshd config invalid"; exit 1; }
 /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" & PIDS+=($!)
-$PY "$LIB/relay.py" $RPORT $SPORT "$W/relay.log" & RELAY=$!; PIDS+=($RELAY)
+$PY "$HERE/natrelay.py" $RPORT $SPORT "$W/relay.log" & RELAY=$!; PIDS+=($RELAY)
 LOAD_SECONDS=0 PORT=$WPORT $PY "$FAKE" 2>"$W/webui.log" & PIDS+=($!)
 $PY "$LIB/probe.py" waithttp "http://127.0.0.1:$WPORT/healthz" --timeout 20 >/dev/null
 
@@ -117,14 +120,21 @@ for tool in ssh autossh lifeline; do
   stop_tool
 done
 
-for tool in ssh autossh lifeline; do
-  say "--- $tool: ${OUTAGE}s black hole (relay :$RPORT stops moving bytes, sockets stay open)"
-  start_tool $tool $RPORT || continue
-  sleep 2
-  say "$tool: $($PY "$LIB/tunfault.py" "$TOOL_PID" "http://127.0.0.1:${LPORT[$tool]}/healthz" "$OUTAGE" "kill -USR1 $RELAY" "kill -USR2 $RELAY" 120)"
-  stop_tool
+for fault in short nat; do
+  for tool in ssh autossh lifeline; do
+    if [ $fault = short ]; then off="kill -USR2 $RELAY"; cap=60; what="short outage, old connections survive"
+    else off="kill -HUP $RELAY"; cap=${NAT_CAP:-150}; what="NAT loss, old connections dead for good"; fi
+    say "--- $tool: ${OUTAGE}s black hole, then $what (relay :$RPORT)"
+    start_tool $tool $RPORT || continue
+    sleep 2
+    say "$tool [$fault]: $($PY "$LIB/tunfault.py" "$TOOL_PID" "http://127.0.0.1:${LPORT[$tool]}/healthz" "$OUTAGE" "kill -USR1 $RELAY" "$off" "$cap")"
+    [ $tool = lifeline ] && cp "$W/lifeline.out" "$W/lifeline-$fault.out"
+    stop_tool
+  done
 done
 say "--- lifeline's own account (its event lines):"
-grep -E "down|reconnected|retrying" "$W/lifeline.out" | tail -6 | sed 's/^/    /' | tee -a "$OUT"
+for fault in short nat; do
+  grep -hE "  (down|reconnected|retrying)  " "$W/lifeline-$fault.out" | tail -5 | sed "s/^/    [$fault] /" | tee -a "$OUT"
+done
 say "done; raw results in $OUT"
 mkdir -p "$ROOT/bench/results" && cp "$OUT" "$ROOT/bench/results/tunnel-$(date -u +%Y%m%dT%H%M%SZ).txt"
