@@ -503,7 +503,9 @@ final class Tunnel {
                         return portTaken(f.localPort());
                     }
                 }
-                return p;
+                // every forward's port is free: the clash was on the link check's own port, taken in between
+                return Problem.transient_(
+                        Problem.Kind.CLOSED, p.message() + " (Lifeline's probe port; picking another)");
             }
             case AUTH -> {
                 for (Path k : target.identityFiles()) {

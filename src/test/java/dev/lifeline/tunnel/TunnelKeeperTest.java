@@ -204,6 +204,27 @@ class TunnelKeeperTest {
     }
 
     @Test
+    void changedHostKeyIsRefusedLoudlyAndNotRetried() throws Exception {
+        Path impostor = dir.resolve("impostor");
+        SshTestServer.run("ssh-keygen", "-q", "-t", "ecdsa", "-b", "521", "-N", "", "-f", impostor.toString());
+        String pub = java.nio.file.Files.readString(Path.of(impostor + ".pub")).trim();
+        Path known = java.nio.file.Files.writeString(
+                dir.resolve("old_known_hosts"),
+                "[127.0.0.1]:" + relay.port() + " " + pub.split(" ")[0] + " " + pub.split(" ")[1] + "\n");
+
+        TunnelStatus st = upAndSettled(spec("box", TestApp.freePort(), app.port(), TunnelSpec.DEFAULT_PROBE, known));
+
+        assertThat(st.state()).isEqualTo(TunnelState.FAILED);
+        assertThat(st.lastError().orElseThrow())
+                .contains("REFUSED")
+                .contains("CHANGED")
+                .contains("SHA256:")
+                .contains(known + " line 1");
+        assertThat(events.stream().filter(e -> e.type().equals("starting")).count())
+                .isEqualTo(1);
+    }
+
+    @Test
     void trustRecordsTheHostKeySoTheNextStartSucceeds() throws Exception {
         Path known = java.nio.file.Files.writeString(dir.resolve("trust_known_hosts"), "");
         TunnelSpec spec = spec("box", TestApp.freePort(), app.port(), TunnelSpec.DEFAULT_PROBE, known);
