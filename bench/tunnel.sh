@@ -91,7 +91,9 @@ start_tool() {
   local t
   t=$($PY "$LIB/probe.py" waithttp "http://127.0.0.1:$lp/healthz" --timeout 30)
   [ "$t" = timeout ] && { say "$name: tunnel did not come up"; return 1; }
-  say "$name: forward up after ${t}s"
+  sleep 1
+  local kid; kid=$(pgrep -P "$TOOL_PID" -x ssh | head -1)
+  say "$name: forward up after ${t}s; RSS: $name $(ps -o rss= -p "$TOOL_PID" | xargs) KiB, its ssh child ${kid:+$(ps -o rss= -p "$kid" | xargs)} KiB"
 }
 stop_tool() {
   local kids; kids=$(pgrep -P "$TOOL_PID")

@@ -9,6 +9,7 @@ import dev.lifeline.process.Launcher;
 import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessInfo;
 import dev.lifeline.process.ProcessTree;
+import dev.lifeline.process.Procfs;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
@@ -327,7 +328,6 @@ final class Tunnel {
         }
 
         // up: the forwards listen; check the link and the remote ends, then keep checking
-        long upAt = nanos.getAsLong();
         boolean announced = false;
         int failures = 0;
         long firstSilent = -1;
@@ -365,9 +365,16 @@ final class Tunnel {
             Duration timeout = srtt < 0
                     ? probe.timeout()
                     : Duration.ofMillis(Math.max(probe.timeout().toMillis(), srtt * 4));
+            long readBefore = Procfs.bytesRead(ssh.identity().pid());
             LinkCheck.Outcome link = LinkCheck.link(linkPort, timeout);
             if (!ssh.process().isAlive() || stopping) {
                 continue; // the exit explains itself on the next turn
+            }
+            long readAfter = Procfs.bytesRead(ssh.identity().pid());
+            if (link.result() == LinkCheck.Result.SILENT && readBefore >= 0 && readAfter - readBefore > BUSY_BYTES) {
+                // the answer is queued behind a bulk transfer: the link is slow, not dead
+                nextProbe = nanos.getAsLong();
+                continue;
             }
             if (link.result() == LinkCheck.Result.SILENT) {
                 if (firstSilent < 0) {
@@ -383,8 +390,8 @@ final class Tunnel {
                             announced,
                             nanos.getAsLong());
                 }
-                nextProbe = nanos.getAsLong(); // look again at once: a dead link should cost one timeout more, not an
-                // interval
+                // look again at once: confirming a dead link should cost one timeout more, not an interval
+                nextProbe = nanos.getAsLong();
                 continue;
             }
             failures = 0;

@@ -30,6 +30,18 @@ final class TestApp implements AutoCloseable {
             return t;
         });
         server.setExecutor(pool);
+        server.createContext("/blob", ex -> {
+            int mb = Integer.parseInt(ex.getRequestURI().getQuery().replace("mb=", ""));
+            ex.sendResponseHeaders(200, (long) mb << 20);
+            byte[] chunk = new byte[1 << 20];
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < mb; i++) {
+                    out.write(chunk);
+                }
+            } catch (IOException e) {
+                // the client went away
+            }
+        });
         server.createContext("/", ex -> {
             byte[] body = "ok".getBytes(StandardCharsets.US_ASCII);
             ex.sendResponseHeaders(200, ex.getRequestMethod().equals("HEAD") ? -1 : body.length);

@@ -184,6 +184,40 @@ class TunnelKeeperTest {
     }
 
     @Test
+    void linkBusyWithABulkDownloadIsNotDeclaredDeadWhenProbesQueueBehindIt() throws Exception {
+        int local = TestApp.freePort();
+        assertThat(upAndSettled(spec("box", local, app.port())).state()).isEqualTo(TunnelState.UP);
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        Thread download = new Thread(
+                () -> {
+                    try (java.net.Socket s = new java.net.Socket("127.0.0.1", local)) {
+                        s.getOutputStream()
+                                .write("GET /blob?mb=64 HTTP/1.0\r\n\r\n"
+                                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        byte[] buf = new byte[65536];
+                        for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                            received.addAndGet(n);
+                        }
+                    } catch (IOException e) {
+                        // ended
+                    }
+                },
+                "test-download");
+        download.setDaemon(true);
+        download.start();
+        closeLater.add(download::interrupt);
+        await().atMost(TestTimes.UP).until(() -> received.get() > (1 << 20));
+
+        relay.delay(
+                Duration.ofMillis(250)); // a slow, saturated link: each 64 KiB chunk waits, probes queue behind data
+
+        long before = received.get();
+        await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(9)).until(() -> !types().contains("down"));
+        assertThat(received.get()).as("the download kept moving").isGreaterThan(before + (256 << 10));
+        relay.delay(Duration.ZERO);
+    }
+
+    @Test
     void unknownHostKeyFailsWithItsFingerprintAndTheTrustCommandWithoutRetrying() throws Exception {
         Path empty = java.nio.file.Files.writeString(dir.resolve("empty_known_hosts"), "");
         String line = java.nio.file.Files.readString(knownHosts).trim();
