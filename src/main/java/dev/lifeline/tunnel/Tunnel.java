@@ -284,7 +284,8 @@ final class Tunnel {
         // connecting: until every forward listens, ssh exits, or the network comes back under it
         long deadline = nanos.getAsLong() + options.connectTimeout().toNanos();
         Boolean reach = null;
-        long nextReach = nanos.getAsLong() + TimeUnit.MILLISECONDS.toNanos(REACH_EVERY_MILLIS);
+        // a healthy attempt is up well before this, so it never probes
+        long nextReach = nanos.getAsLong() + TimeUnit.SECONDS.toNanos(2);
         while (true) {
             if (stopping) {
                 return new Ended(Problem.transient_(Problem.Kind.CLOSED, "stopped"), false, nanos.getAsLong());
@@ -311,7 +312,9 @@ final class Tunnel {
                         false,
                         now);
             }
-            if (now >= nextReach && target.directHost().isPresent()) {
+            // Only while the server seems unreachable: each probe that connects is a pre-auth connection
+            // in the server's log (and counts toward OpenSSH's PerSourcePenalties), so at most one per outage.
+            if (now >= nextReach && target.directHost().isPresent() && !Boolean.TRUE.equals(reach)) {
                 boolean r = Ports.answers(target.directHost().get(), target.directPort(), 400);
                 if (Boolean.FALSE.equals(reach) && r) {
                     // the pending attempt may sit in a long TCP retransmit: start afresh now

@@ -147,6 +147,32 @@ class TunnelCliTest {
     }
 
     @Test
+    void tunnelUpFromTheConfigRunsItAndAMisspelledNameGetsASuggestion() throws Exception {
+        Path empty = Files.writeString(dir.resolve("known_hosts"), "");
+        String ssh = String.join(" ", sshd.sshArgs(sshd.port(), empty));
+        Path config = Files.writeString(
+                dir.resolve("lifeline.yaml"),
+                "tunnels:\n  box:\n    ssh: \"" + ssh + "\"\n    forward: [\"" + TestApp.freePort() + ":127.0.0.1:"
+                        + app.port() + "\"]\n");
+
+        Process typo = lifeline("-c", config.toString(), "tunnel", "up", "bxo");
+        assertThat(typo.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(typo.exitValue()).isEqualTo(2);
+        assertThat(new String(typo.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("no tunnel 'bxo'")
+                .contains("did you mean 'box'");
+
+        Process up = lifeline("-c", config.toString(), "tunnel", "up", "box");
+        assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue()).isEqualTo(1);
+        assertThat(new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("running in the foreground");
+        assertThat(new String(up.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("is not known")
+                .contains("lifeline tunnel trust box");
+    }
+
+    @Test
     void statusWithoutADaemonIsAnEmptyJsonArray() throws Exception {
         Process p = lifeline("tunnel", "status", "--json");
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
