@@ -25,8 +25,11 @@ import java.util.Set;
  * ssh's own backstop.
  *
  * @param forwards every forward, from {@code -L} in {@code ssh} and from {@code forward:}, without duplicates
+ * @param pasted the command line as pasted (for messages such as how to trust the host), or null
+ *     for a tunnel from the config
  */
-public record TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe probe, Keepalive keepalive) {
+public record TunnelSpec(
+        String name, SshArgs ssh, List<Forward> forwards, Probe probe, Keepalive keepalive, String pasted) {
 
     public static final Probe DEFAULT_PROBE =
             new Probe(Probe.Kind.TCP, null, Duration.ofSeconds(1), Duration.ofSeconds(2), 2);
@@ -37,6 +40,16 @@ public record TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe
         if (forwards.isEmpty()) {
             throw new IllegalArgumentException("a tunnel needs at least one forward");
         }
+    }
+
+    /** A tunnel from the config. */
+    public TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe probe, Keepalive keepalive) {
+        this(name, ssh, forwards, probe, keepalive, null);
+    }
+
+    /** The command that records this tunnel's host key: {@code lifeline tunnel trust NAME} or the pasted form. */
+    public String trustCommand() {
+        return pasted == null ? "lifeline tunnel trust " + name : "lifeline tunnel trust -- " + pasted;
     }
 
     /**
@@ -122,8 +135,18 @@ public record TunnelSpec(String name, SshArgs ssh, List<Forward> forwards, Probe
         if (a.forwards().isEmpty()) {
             throw new SshArgs.Invalid("the command has no -L forward", "add e.g. -L 7860:127.0.0.1:7860");
         }
+        List<String> shown = new ArrayList<>();
+        for (String arg : args) {
+            shown.add(arg.matches("[A-Za-z0-9_@%+=:,./~\\-\\[\\]]+") ? arg : "'" + arg.replace("'", "'\\''") + "'");
+        }
+        String text = String.join(" ", shown);
         return new TunnelSpec(
-                name == null ? a.host() : name, a, a.forwards(), DEFAULT_PROBE, keepaliveFrom(a, DEFAULT_KEEPALIVE));
+                name == null ? a.host() : name,
+                a,
+                a.forwards(),
+                DEFAULT_PROBE,
+                keepaliveFrom(a, DEFAULT_KEEPALIVE),
+                text.startsWith("ssh ") ? text : "ssh " + text);
     }
 
     /** The tunnel called {@code name} in {@code config}, or an error listing the configured ones. */

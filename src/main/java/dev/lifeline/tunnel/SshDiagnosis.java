@@ -28,6 +28,11 @@ final class SshDiagnosis {
      * @param exitCode ssh's exit status
      */
     static Problem diagnose(String name, String stderr, int exitCode) {
+        return diagnose(name, "lifeline tunnel trust " + name, stderr, exitCode);
+    }
+
+    /** @param trust the command that records the host key for this tunnel */
+    static Problem diagnose(String name, String trust, String stderr, int exitCode) {
         String s = stderr.replace("\r", "");
         if (s.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || s.contains("POSSIBLE DNS SPOOFING")) {
             Matcher fp = FINGERPRINT.matcher(s);
@@ -39,13 +44,13 @@ final class SshDiagnosis {
                             + (fp.find() ? fp.group(1) : "unknown fingerprint") + ", recorded in " + where
                             + "); this can be a man-in-the-middle attack",
                     "ask the server's owner whether the key was changed; only then remove the old line (" + where
-                            + ") and run 'lifeline tunnel trust " + name + "'");
+                            + ") and run '" + trust + "'");
         }
         if (s.contains("host key is known for") || s.contains("Host key verification failed")) {
             return Problem.permanent(
                     Problem.Kind.HOST_KEY_UNKNOWN,
                     "the server's host key is not in known_hosts, so it cannot be verified",
-                    "check the fingerprint with the server's owner, then run 'lifeline tunnel trust " + name + "'");
+                    "check the fingerprint with the server's owner, then run '" + trust + "'");
         }
         if (s.contains("Permission denied") || s.contains("Too many authentication failures")) {
             String line = firstLine(s, "Permission denied", "Too many authentication failures");

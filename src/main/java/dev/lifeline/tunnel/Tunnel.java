@@ -490,7 +490,7 @@ final class Tunnel {
 
     private Problem explain(long offset) {
         int code = ssh.process().exitValue();
-        Problem p = SshDiagnosis.diagnose(spec.name(), readFrom(log, offset), code);
+        Problem p = SshDiagnosis.diagnose(spec.name(), spec.trustCommand(), readFrom(log, offset), code);
         switch (p.kind()) {
             case HOST_KEY_UNKNOWN -> {
                 String fps;
@@ -503,7 +503,7 @@ final class Tunnel {
                 return Problem.permanent(
                         p.kind(),
                         "host key of " + target.knownHostsName() + " is not known (" + fps + ")",
-                        "if the server's owner confirms that fingerprint, run 'lifeline tunnel trust " + spec.name()
+                        "if the server's owner confirms that fingerprint, run '" + spec.trustCommand()
                                 + "' (or: ssh-keyscan -p " + target.port() + " " + target.hostname() + " >> "
                                 + target.knownHostsFiles().get(0) + ")");
             }

@@ -19,6 +19,9 @@ class PastedCommandTest {
         TunnelSpec t = pasted("ssh -L 7860:127.0.0.1:7860 -p 31099 root@gpu-xxxxx.ssh.gpu.csdn.net");
 
         assertThat(t.name()).isEqualTo("gpu-xxxxx.ssh.gpu.csdn.net");
+        assertThat(t.trustCommand())
+                .isEqualTo(
+                        "lifeline tunnel trust -- ssh -L 7860:127.0.0.1:7860 -p 31099 root@gpu-xxxxx.ssh.gpu.csdn.net");
         assertThat(t.ssh().host()).isEqualTo("gpu-xxxxx.ssh.gpu.csdn.net");
         assertThat(t.ssh().user()).contains("root");
         assertThat(t.ssh().port()).contains(31099);

@@ -106,7 +106,7 @@ class TunnelCliTest {
         assertThat(err)
                 .startsWith("lifeline: host key of [127.0.0.1]:" + sshd.port() + " is not known")
                 .contains("SHA256:");
-        assertThat(err).contains("→ ").contains("lifeline tunnel trust");
+        assertThat(err).contains("→ ").contains("lifeline tunnel trust -- ssh -F /dev/null -i ");
     }
 
     @Test
