@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lifeline.config.SshArgs;
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.Event;
+import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.tunnel.HostKeys;
 import dev.lifeline.tunnel.TunnelManager;
@@ -44,8 +45,9 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>Until the daemon hosts the tunnels, {@code up} and the pasted form run the tunnel in this
- * terminal (Ctrl-C stops it), and {@code down}/{@code status} have nothing to reach. The daemon
- * routing goes in {@link #daemon()}: everything else is already written against {@link Tunnels}.
+ * terminal (Ctrl-C stops it), and {@code down}/{@code status} reach such foreground tunnels through
+ * their state files ({@link ForegroundTunnels}). The daemon routing goes in {@link #daemon()}:
+ * everything else is already written against {@link Tunnels}.
  */
 @Command(
         name = "tunnel",
@@ -131,21 +133,42 @@ public final class TunnelCommand implements Callable<Integer> {
         if (!foreground) {
             out.println("(no daemon hosts tunnels yet: running in the foreground; Ctrl-C stops it)");
         }
+        Home home = Context.home();
+        new ForegroundTunnels(home)
+                .status().stream()
+                        .filter(s -> s.name().equals(t.name()))
+                        .findFirst()
+                        .ifPresent(s -> {
+                            throw new LifelineException(
+                                    "tunnel '" + t.name() + "' already runs in another terminal ("
+                                            + s.state().label() + ")",
+                                    "stop it first: lifeline tunnel down " + t.name());
+                        });
         CountDownLatch failed = new CountDownLatch(1);
         AtomicReference<Event> failure = new AtomicReference<>();
-        TunnelManager manager =
-                new TunnelManager(TunnelManager.Options.defaults(Context.home().logs()), e -> {
-                    synchronized (out) {
-                        out.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + "  " + e.type()
-                                + "  " + e.message());
-                        out.flush();
-                    }
-                    if (e.type().equals("failed")) {
-                        failure.set(e);
-                        failed.countDown();
-                    }
-                });
-        Thread hook = new Thread(manager::close, "lifeline-tunnel-shutdown");
+        AtomicReference<TunnelManager> ref = new AtomicReference<>();
+        TunnelManager manager = new TunnelManager(TunnelManager.Options.defaults(home.logs()), e -> {
+            synchronized (out) {
+                out.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + "  " + e.type() + "  "
+                        + e.message());
+                out.flush();
+            }
+            TunnelManager m = ref.get();
+            if (m != null && !e.type().equals("stopped")) {
+                m.status(t.name()).ifPresent(s -> ForegroundTunnels.write(home, s));
+            }
+            if (e.type().equals("failed")) {
+                failure.set(e);
+                failed.countDown();
+            }
+        });
+        ref.set(manager);
+        Thread hook = new Thread(
+                () -> {
+                    manager.close();
+                    ForegroundTunnels.remove(home, t.name());
+                },
+                "lifeline-tunnel-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             manager.up(t);
@@ -154,6 +177,7 @@ public final class TunnelCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         } finally {
             manager.close();
+            ForegroundTunnels.remove(home, t.name());
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -239,9 +263,7 @@ public final class TunnelCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Tunnels d = daemon().orElseThrow(() -> new LifelineException(
-                    "no daemon is hosting tunnels, so there is no tunnel '" + name + "' to stop here",
-                    "a foreground tunnel stops with Ctrl-C in its terminal"));
+            Tunnels d = daemon().orElseGet(() -> new ForegroundTunnels(Context.home()));
             if (!d.down(name)) {
                 throw new LifelineException("tunnel '" + name + "' is not running", "see: lifeline tunnel status");
             }
@@ -260,7 +282,8 @@ public final class TunnelCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            List<TunnelStatus> all = daemon().map(Tunnels::status).orElse(List.of());
+            List<TunnelStatus> all = daemon().orElseGet(() -> new ForegroundTunnels(Context.home()))
+                    .status();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 List<Map<String, Object>> rows = new ArrayList<>();
@@ -271,10 +294,7 @@ public final class TunnelCommand implements Callable<Integer> {
                         .enable(SerializationFeature.INDENT_OUTPUT)
                         .writeValueAsString(rows));
             } else if (all.isEmpty()) {
-                out.println(
-                        daemon().isPresent()
-                                ? "no tunnels running"
-                                : "no tunnels running in a daemon (foreground tunnels show their state in their own terminal)");
+                out.println("no tunnels running");
             } else {
                 for (TunnelStatus s : all) {
                     out.println(line(s));

@@ -110,7 +110,7 @@ class TunnelCliTest {
     }
 
     @Test
-    void trustThenForegroundTunnelServesAndCtrlCLeavesNoSshBehind() throws Exception {
+    void trustThenForegroundTunnelServesShowsInStatusAndDownFromAnotherTerminalLeavesNoSsh() throws Exception {
         Path known = Files.writeString(dir.resolve("known_hosts"), "");
         int local = TestApp.freePort();
         Process trust = lifeline(cat(
@@ -141,7 +141,16 @@ class TunnelCliTest {
         await().atMost(TestTimes.UP).until(() -> lines.stream().anyMatch(l -> l.contains("  up  ")));
         assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
 
-        fg.destroy(); // SIGTERM, as Ctrl-C or a closed terminal would end it
+        await().atMost(TestTimes.UP).until(() -> {
+            Process st = lifeline("tunnel", "status", "--json");
+            st.waitFor(30, TimeUnit.SECONDS);
+            String json = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return json.contains("\"name\" : \"127.0.0.1\"") && json.contains("\"state\" : \"up\"");
+        });
+
+        Process down = lifeline("tunnel", "down", "127.0.0.1"); // another terminal; TERM, as Ctrl-C would
+        assertThat(down.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(down.exitValue()).isZero();
         assertThat(fg.waitFor(15, TimeUnit.SECONDS)).isTrue();
         await().atMost(TestTimes.scaled(Duration.ofSeconds(5))).until(() -> !Ports.isListening(local));
     }
