@@ -35,6 +35,7 @@ import picocli.CommandLine.ScopeType;
             NotifyCommand.class,
             ServiceCommand.class,
             BackupCommand.class,
+            TunnelCommand.class,
         })
 public final class Main {
     @Option(

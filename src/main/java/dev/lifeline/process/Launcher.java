@@ -15,7 +15,18 @@ import java.util.Map;
  * these execs in place, so the pid returned is the program's own.
  */
 public final class Launcher {
+    private static final boolean WINDOWS =
+            System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
+    private static final boolean HAS_SETSID = !WINDOWS
+            && (Files.isExecutable(java.nio.file.Path.of("/usr/bin/setsid"))
+                    || Files.isExecutable(java.nio.file.Path.of("/bin/setsid")));
+
     private Launcher() {}
+
+    /** True when started processes get their own session (Linux); false where Lifeline falls back. */
+    public static boolean detaches() {
+        return HAS_SETSID;
+    }
 
     /** A started process: the JDK handle (for its exit event and code) and its identity. */
     public record Started(Process process, ProcessIdentity identity) {}
@@ -26,7 +37,7 @@ public final class Launcher {
         pb.directory(spec.cwd().toFile());
         Map<String, String> env = pb.environment();
         env.putAll(spec.env());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File(WINDOWS ? "NUL" : "/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
         if (!Files.isDirectory(spec.cwd())) {
@@ -49,8 +60,23 @@ public final class Launcher {
         return new Started(p, new ProcessIdentity(pid, start, String.join(" ", spec.argv())));
     }
 
+    /**
+     * Where {@code setsid} is missing (macOS, Windows) the program is started directly: it then
+     * shares Lifeline's process group, which is acceptable for a client such as {@code ssh} that
+     * Lifeline stops itself, but limits and another account cannot be applied there.
+     */
     static List<String> wrap(LaunchSpec spec) {
         List<String> argv = new ArrayList<>();
+        if (!HAS_SETSID) {
+            if (!spec.rlimits().isEmpty() || spec.user().isPresent()) {
+                throw new LifelineException(
+                        "cannot apply limits or another account to '" + String.join(" ", spec.argv())
+                                + "': this system has no setsid/prlimit/setpriv",
+                        "remove 'limits' and 'user' from the service, or run it on Linux");
+            }
+            argv.addAll(spec.argv());
+            return argv;
+        }
         argv.add("setsid");
         spec.cgroup().ifPresent(cg -> argv.addAll(cg.joinPrefix()));
         if (!spec.rlimits().isEmpty()) {

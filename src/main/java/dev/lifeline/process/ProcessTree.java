@@ -40,6 +40,36 @@ public final class ProcessTree {
         return Procfs.session(sid);
     }
 
+    /**
+     * Stops a process Lifeline started with {@link Launcher#start}: its whole session where the
+     * OS has sessions and {@code /proc} (so helpers it spawned, such as a ProxyJump {@code ssh}, go
+     * too), otherwise the process and its descendants through {@link ProcessHandle}. Waits for the
+     * exit, so the ports it held are free on return.
+     *
+     * @return true when everything is gone
+     */
+    public static boolean stop(Launcher.Started started, Duration timeout) {
+        Process p = started.process();
+        if (Launcher.detaches() && Procfs.available()) {
+            terminate(started.identity().pid(), "TERM", timeout, pid -> {});
+        } else {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            return false;
+        }
+    }
+
     /** Waits, checking every 10 ms, until session {@code sid} has no live process. */
     public static boolean awaitGone(long sid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -107,6 +107,24 @@ public final class Procfs {
         }
     }
 
+    /**
+     * Bytes {@code pid} has read so far through read()/recv() on any descriptor ({@code rchar} in
+     * {@code /proc/PID/io}); -1 where unknown (not Linux, or not our process). A cheap "is data
+     * flowing" signal for a network client.
+     */
+    public static long bytesRead(long pid) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(pid + "/io"))) {
+                if (line.startsWith("rchar:")) {
+                    return Long.parseLong(line.substring(6).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return -1;
+    }
+
     /** Open file descriptors of this JVM (for leak checks). */
     public static long openFds(long pid) {
         try (var s = Files.list(PROC.resolve(pid + "/fd"))) {

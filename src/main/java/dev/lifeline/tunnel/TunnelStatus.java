@@ -1,0 +1,40 @@
+package dev.lifeline.tunnel;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A snapshot of one tunnel, for {@code tunnel status}, the dashboard and the daemon.
+ *
+ * @param reconnects how many times the link was rebuilt after being up
+ * @param lastError the latest problem in words, empty when none
+ * @param rttMillis the latest round trip through the link, measured by the probe; empty before one
+ * @param command the exact ssh command line, as a person could paste it
+ * @param pid the current ssh process, or -1
+ * @param since when the tunnel entered {@code state}
+ */
+public record TunnelStatus(
+        String name,
+        TunnelState state,
+        int reconnects,
+        Optional<String> lastError,
+        Optional<Long> rttMillis,
+        List<ForwardStatus> forwards,
+        String command,
+        long pid,
+        Instant since) {
+
+    public TunnelStatus {
+        forwards = List.copyOf(forwards);
+    }
+
+    /**
+     * One forward.
+     *
+     * @param local {@code 127.0.0.1:7860} on this machine
+     * @param remote {@code 127.0.0.1:7860} as seen from the server
+     * @param remoteAnswers whether the remote end accepted the last probe; empty before one
+     */
+    public record ForwardStatus(String local, String remote, Optional<Boolean> remoteAnswers) {}
+}

@@ -1,0 +1,204 @@
+package dev.lifeline.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.lifeline.process.Ports;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lifeline tunnel …} as a real process (this build's classes, its own LIFELINE_HOME),
+ * against the in-process SSH server.
+ */
+class TunnelCliTest {
+    @TempDir
+    static Path shared;
+
+    static SshTestServer sshd;
+
+    @TempDir
+    Path dir;
+
+    TestApp app;
+    final List<Process> started = new ArrayList<>();
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        sshd = SshTestServer.start(shared);
+    }
+
+    @AfterAll
+    static void stopServer() throws IOException {
+        sshd.close();
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        app = new TestApp();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        for (Process p : started) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        app.close();
+    }
+
+    Process lifeline(String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.lifeline.cli.Main"));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(false);
+        pb.environment().put("LIFELINE_HOME", dir.resolve("home").toString());
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    static String[] cat(List<String> a, String... b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(b));
+        return out.toArray(String[]::new);
+    }
+
+    List<String> pasted(Path knownHosts, int local) {
+        List<String> a = new ArrayList<>(List.of("ssh"));
+        a.addAll(sshd.sshArgs(sshd.port(), knownHosts));
+        a.add("-L");
+        a.add(local + ":127.0.0.1:" + app.port());
+        return a;
+    }
+
+    @Test
+    void unknownHostKeyEndsTheCommandWithTheFingerprintAndHowToTrustIt() throws Exception {
+        Path empty = Files.writeString(dir.resolve("known_hosts"), "");
+        Process p = lifeline(cat(
+                List.of("tunnel", "--foreground", "--"),
+                pasted(empty, TestApp.freePort()).toArray(String[]::new)));
+
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(out).contains("starting").contains("ssh -N -o BatchMode=yes");
+        assertThat(err)
+                .startsWith("lifeline: host key of [127.0.0.1]:" + sshd.port() + " is not known")
+                .contains("SHA256:");
+        assertThat(err).contains("→ ").contains("lifeline tunnel trust -- ssh -F /dev/null -i ");
+    }
+
+    @Test
+    void trustThenForegroundTunnelServesShowsInStatusAndDownFromAnotherTerminalLeavesNoSsh() throws Exception {
+        Path known = Files.writeString(dir.resolve("known_hosts"), "");
+        int local = TestApp.freePort();
+        Process trust = lifeline(cat(
+                List.of("tunnel", "trust", "--yes", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(trust.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(trust.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("SHA256:")
+                .contains("recorded");
+        assertThat(Files.readString(known)).startsWith("[127.0.0.1]:" + sshd.port() + " ");
+
+        Process fg = lifeline(cat(
+                List.of("tunnel", "--foreground", "--"), pasted(known, local).toArray(String[]::new)));
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(fg.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String l; (l = r.readLine()) != null; ) {
+                            lines.add(l);
+                        }
+                    } catch (IOException e) {
+                        // process ended
+                    }
+                },
+                "test-cli-reader");
+        reader.setDaemon(true);
+        reader.start();
+        await().atMost(TestTimes.UP).until(() -> lines.stream().anyMatch(l -> l.contains("  up  ")));
+        assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
+
+        await().atMost(TestTimes.UP).until(() -> {
+            Process st = lifeline("tunnel", "status", "--json");
+            st.waitFor(30, TimeUnit.SECONDS);
+            String json = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return json.contains("\"name\" : \"127.0.0.1\"") && json.contains("\"state\" : \"up\"");
+        });
+
+        Process down = lifeline("tunnel", "down", "127.0.0.1"); // another terminal; TERM, as Ctrl-C would
+        assertThat(down.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(down.exitValue()).isZero();
+        assertThat(fg.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        await().atMost(TestTimes.scaled(Duration.ofSeconds(5))).until(() -> !Ports.isListening(local));
+    }
+
+    @Test
+    void tunnelUpFromTheConfigRunsItAndAMisspelledNameGetsASuggestion() throws Exception {
+        Path empty = Files.writeString(dir.resolve("known_hosts"), "");
+        String ssh = String.join(" ", sshd.sshArgs(sshd.port(), empty));
+        Path config = Files.writeString(
+                dir.resolve("lifeline.yaml"),
+                "tunnels:\n  box:\n    ssh: \"" + ssh + "\"\n    forward: [\"" + TestApp.freePort() + ":127.0.0.1:"
+                        + app.port() + "\"]\n");
+
+        Process typo = lifeline("-c", config.toString(), "tunnel", "up", "bxo");
+        assertThat(typo.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(typo.exitValue()).isEqualTo(2);
+        assertThat(new String(typo.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("no tunnel 'bxo'")
+                .contains("did you mean 'box'");
+
+        Process up = lifeline("-c", config.toString(), "tunnel", "up", "box");
+        assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue()).isEqualTo(1);
+        assertThat(new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("running in the foreground");
+        assertThat(new String(up.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("is not known")
+                .contains("lifeline tunnel trust box");
+    }
+
+    @Test
+    void statusWithoutADaemonIsAnEmptyJsonArray() throws Exception {
+        Process p = lifeline("tunnel", "status", "--json");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim())
+                .isEqualTo("[ ]");
+        assertThat(p.exitValue()).isZero();
+    }
+
+    @Test
+    void aPastedCommandThatSkipsVerificationIsOneClearError() throws Exception {
+        Process p =
+                lifeline("tunnel", "--", "ssh", "-o", "StrictHostKeyChecking=no", "-L", "7860:127.0.0.1:7860", "host");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(err)
+                .startsWith("lifeline: cannot use 'ssh -o StrictHostKeyChecking=no")
+                .contains("would skip host key verification");
+    }
+}
