@@ -2,6 +2,7 @@ package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
@@ -65,7 +66,7 @@ final class ForegroundTunnels implements TunnelCommand.Tunnels {
     }
 
     @Override
-    public TunnelStatus up(TunnelSpec spec) {
+    public TunnelStatus up(TunnelSpec spec, ObjectNode source) {
         throw new LifelineException("a foreground tunnel is started with --foreground", null);
     }
 

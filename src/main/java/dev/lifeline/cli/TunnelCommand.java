@@ -2,11 +2,16 @@ package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.config.SshArgs;
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.daemon.DaemonClient;
+import dev.lifeline.daemon.TunnelCodec;
 import dev.lifeline.tunnel.HostKeys;
 import dev.lifeline.tunnel.TunnelManager;
 import dev.lifeline.tunnel.TunnelState;
@@ -46,7 +51,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Until the daemon hosts the tunnels, {@code up} and the pasted form run the tunnel in this
  * terminal (Ctrl-C stops it), and {@code down}/{@code status} reach such foreground tunnels through
- * their state files ({@link ForegroundTunnels}). The daemon routing goes in {@link #daemon()}:
+ * their state files ({@link ForegroundTunnels}). The daemon hosts tunnels through {@link #daemon(boolean)};
  * everything else is already written against {@link Tunnels}.
  */
 @Command(
@@ -82,7 +87,8 @@ public final class TunnelCommand implements Callable<Integer> {
 
     /** What the tunnel commands need; the daemon client will implement it over the control socket. */
     interface Tunnels {
-        TunnelStatus up(TunnelSpec spec);
+        /** @param source what the daemon re-reads the spec from: {@code {name, args}} or {@code {name, path, text}} */
+        TunnelStatus up(TunnelSpec spec, ObjectNode source);
 
         boolean down(String name);
 
@@ -90,11 +96,38 @@ public final class TunnelCommand implements Callable<Integer> {
     }
 
     /**
-     * The daemon's tunnel manager, when a daemon runs. Until the daemon hosts tunnels this is
-     * empty, and tunnels run in the foreground.
+     * The daemon's tunnels: started when {@code start} (a tunnel run by the daemon outlives the
+     * terminal), else only when a daemon already runs.
      */
-    static Optional<Tunnels> daemon() {
-        return Optional.empty();
+    static Optional<Tunnels> daemon(boolean start) {
+        DaemonClient client = DaemonClient.of(Context.home());
+        if (start) {
+            client.ensureRunning();
+        } else if (!client.isRunning()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Tunnels() {
+            @Override
+            public TunnelStatus up(TunnelSpec spec, ObjectNode source) {
+                ObjectNode req = Json.object().put("op", "tunnel.up");
+                req.set("source", source);
+                return TunnelCodec.fromJson(client.call(req, p -> {}));
+            }
+
+            @Override
+            public boolean down(String name) {
+                return client.call("tunnel.down", Map.of("name", name))
+                        .path("stopped")
+                        .asBoolean();
+            }
+
+            @Override
+            public List<TunnelStatus> status() {
+                List<TunnelStatus> out = new ArrayList<>();
+                client.call("tunnel.status", Map.of()).forEach(n -> out.add(TunnelCodec.fromJson(n)));
+                return out;
+            }
+        });
     }
 
     @Override
@@ -104,7 +137,9 @@ public final class TunnelCommand implements Callable<Integer> {
             return 2;
         }
         TunnelSpec t = pasted(name, sshCommand);
-        return runHere(spec, t, foreground);
+        ObjectNode source = Json.object().put("name", t.name());
+        source.set("args", Json.strings(sshCommand));
+        return runHere(spec, t, foreground, source);
     }
 
     static TunnelSpec pasted(String name, List<String> args) {
@@ -120,18 +155,20 @@ public final class TunnelCommand implements Callable<Integer> {
     }
 
     /** Hands the tunnel to the daemon when one runs, else keeps it up in this terminal until Ctrl-C. */
-    static int runHere(CommandSpec cmd, TunnelSpec t, boolean foreground) {
+    static int runHere(CommandSpec cmd, TunnelSpec t, boolean foreground, ObjectNode source) {
         PrintWriter out = cmd.commandLine().getOut();
-        Optional<Tunnels> d = foreground ? Optional.empty() : daemon();
+        Optional<Tunnels> d = foreground ? Optional.empty() : daemon(true);
         if (d.isPresent()) {
-            TunnelStatus st = d.get().up(t);
+            TunnelStatus st = d.get().up(t, source);
             out.println(line(st));
             out.println("  ssh: " + st.command());
             out.flush();
+            if (st.state() == TunnelState.FAILED) {
+                throw new LifelineException(
+                        "tunnel " + t.name() + " failed: " + st.lastError().orElse("see its log"),
+                        "fix the cause, then 'lifeline tunnel up " + t.name() + "' again");
+            }
             return 0;
-        }
-        if (!foreground) {
-            out.println("(no daemon hosts tunnels yet: running in the foreground; Ctrl-C stops it)");
         }
         Home home = Context.home();
         new ForegroundTunnels(home)
@@ -249,7 +286,11 @@ public final class TunnelCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return runHere(spec, fromConfig(spec, name), foreground);
+            LifelineConfig config = Context.loadConfig(spec);
+            ObjectNode source = Json.object().put("name", name);
+            source.put("path", config.file().toString());
+            source.put("text", config.text());
+            return runHere(spec, TunnelSpec.named(config, name), foreground, source);
         }
     }
 
@@ -263,7 +304,7 @@ public final class TunnelCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Tunnels d = daemon().orElseGet(() -> new ForegroundTunnels(Context.home()));
+            Tunnels d = daemon(false).orElseGet(() -> new ForegroundTunnels(Context.home()));
             if (!d.down(name)) {
                 throw new LifelineException("tunnel '" + name + "' is not running", "see: lifeline tunnel status");
             }
@@ -282,7 +323,8 @@ public final class TunnelCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            List<TunnelStatus> all = daemon().orElseGet(() -> new ForegroundTunnels(Context.home()))
+            List<TunnelStatus> all = daemon(false)
+                    .orElseGet(() -> new ForegroundTunnels(Context.home()))
                     .status();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

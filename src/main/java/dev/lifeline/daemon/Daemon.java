@@ -55,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private FileLock lock;
     private volatile LifelineConfig config;
     private volatile Notifier notifier;
+    private final TunnelHost tunnels;
     private volatile GpuSnapshot gpu;
     private volatile long gpuReadAt;
     private boolean closed;
@@ -63,6 +64,7 @@ public final class Daemon implements AutoCloseable {
         this.home = home;
         this.supervisor = new Supervisor(home, events);
         this.control = new ControlServer(home.socket());
+        this.tunnels = new TunnelHost(home, events);
         this.events.add(e -> {
             Notifier n = notifier;
             if (n != null) {
@@ -115,6 +117,7 @@ public final class Daemon implements AutoCloseable {
             supervisor.adopt(c);
         });
         registerOps();
+        tunnels.restore();
         try {
             control.start();
         } catch (IOException e) {
@@ -124,6 +127,12 @@ public final class Daemon implements AutoCloseable {
         }
         housekeeping.scheduleWithFixedDelay(
                 () -> {
+                    if (!Files.exists(home.socket())) {
+                        // Nobody can reach this daemon any more (its home was removed): leave; apps keep running.
+                        LOG.warn("control socket {} is gone; the daemon exits", home.socket());
+                        done.countDown();
+                        return;
+                    }
                     try {
                         LogFiles.rotateIfLarger(home.daemonLog(), 10L << 20, 3);
                     } catch (IOException e) {
@@ -166,8 +175,15 @@ public final class Daemon implements AutoCloseable {
             awaitReady(List.of(name), p);
             return Protocol.status(supervisor.status(name).orElseThrow());
         });
+        control.register("tunnel.up", (req, p) -> tunnels.up(req.path("source"), true));
+        control.register(
+                "tunnel.down",
+                (req, p) -> Json.object()
+                        .put("stopped", tunnels.down(req.path("name").asText())));
+        control.register("tunnel.status", (req, p) -> tunnels.status());
         control.register("down", (req, p) -> {
             supervisor.stopAll();
+            tunnels.close(true);
             Files.deleteIfExists(home.appliedConfig());
             for (String name : supervisor.names()) {
                 Files.deleteIfExists(home.stateFile(name));
@@ -350,6 +366,7 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         control.close();
+        tunnels.close();
         Notifier n = notifier;
         if (n != null) {
             n.close();

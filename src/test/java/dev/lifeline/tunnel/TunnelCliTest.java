@@ -59,6 +59,13 @@ class TunnelCliTest {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
+        try { // a daemon that 'tunnel up' started
+            long daemon = Long.parseLong(
+                    Files.readString(dir.resolve("home/daemon.pid")).trim());
+            ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroy);
+        } catch (IOException | NumberFormatException e) {
+            // none was started
+        }
         app.close();
     }
 
@@ -175,7 +182,8 @@ class TunnelCliTest {
         assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(up.exitValue()).isEqualTo(1);
         assertThat(new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                .contains("running in the foreground");
+                .contains("box")
+                .contains("failed");
         assertThat(new String(up.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                 .contains("is not known")
                 .contains("lifeline tunnel trust box");
