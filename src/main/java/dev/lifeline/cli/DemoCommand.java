@@ -71,6 +71,10 @@ final class DemoCommand implements Callable<Integer> {
                         "    restart: { policy: always, backoff: 1s..30s, give-up: 5 in 5m }",
                         "    stop: { signal: TERM, timeout: 5s }",
                         "    outputs: " + q(outputs.toString()),
+                        "backup:",
+                        "  repository: " + q(dir.resolve("vault").toString()),
+                        "  schedule: 2s          # a snapshot every 2 s while images arrive (default: 1h)",
+                        "  exclude: [\"*.tmp\"]",
                         ""));
         Files.writeString(file, yaml);
         out.println("demo config: " + file);
@@ -80,6 +84,9 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  curl http://127.0.0.1:" + p + "/generate     # make an image in " + outputs);
         out.println("  ./lifeline status                             # state, pid, uptime, restarts, memory");
         out.println("  ./lifeline logs demo -f                       # its log");
+        out.println("  ./lifeline -c " + file + " backup snapshots   # every image is in the vault within a second");
+        out.println("  find " + dir.resolve("vault/objects")
+                + " -type f | head -3 | xargs sha256sum   # each object is named by its SHA-256");
         out.println("  curl http://127.0.0.1:" + p + "/crash        # crash it: it is back within a second");
         out.println("  curl http://127.0.0.1:" + p + "/hang         # hang it: health checks restart it in ~15s");
         out.println("  ./lifeline down                               # stop it all");

@@ -3,6 +3,8 @@ package dev.lifeline.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.backup.VaultWatcher;
+import dev.lifeline.config.BackupSpec;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
@@ -56,6 +58,8 @@ public final class Daemon implements AutoCloseable {
     private volatile LifelineConfig config;
     private volatile Notifier notifier;
     private final TunnelHost tunnels;
+    private VaultWatcher vault;
+    private BackupSpec vaultSpec;
     private volatile GpuSnapshot gpu;
     private volatile long gpuReadAt;
     private boolean closed;
@@ -115,6 +119,7 @@ public final class Daemon implements AutoCloseable {
             config = c;
             applyNotifications(c);
             supervisor.adopt(c);
+            applyBackup(c);
         });
         registerOps();
         tunnels.restore();
@@ -220,6 +225,7 @@ public final class Daemon implements AutoCloseable {
         config = c;
         applyNotifications(c);
         Supervisor.ApplyResult r = supervisor.apply(c, only);
+        applyBackup(c);
         List<String> targets = only.isEmpty() ? List.copyOf(c.services().keySet()) : only;
         ObjectNode n = Json.object();
         n.set("started", Json.strings(r.started()));
@@ -285,6 +291,32 @@ public final class Daemon implements AutoCloseable {
         if (!failures.isEmpty()) {
             throw new LifelineException(
                     String.join("; ", failures), hints.isEmpty() ? null : String.join("\n  → ", hints));
+        }
+    }
+
+    /**
+     * The vault watches each service's outputs (and backup.sources) while the daemon runs: a new
+     * image is stored within a second, snapshots are cut on the schedule. A changed backup
+     * section restarts the watcher; files stored meanwhile stay in the repository's journal.
+     */
+    private synchronized void applyBackup(LifelineConfig c) {
+        BackupSpec next = c.backup().orElse(null);
+        if (next != null && next.equals(vaultSpec) && vault != null) {
+            return;
+        }
+        if (vault != null) {
+            vault.close();
+            vault = null;
+            vaultSpec = null;
+        }
+        if (next == null) {
+            return;
+        }
+        try {
+            vault = VaultWatcher.start(next, events);
+            vaultSpec = next;
+        } catch (LifelineException e) {
+            events.onEvent(Event.of("backup", "watch-error", Event.Level.ERROR, e.getMessage(), java.util.Map.of()));
         }
     }
 
@@ -367,6 +399,11 @@ public final class Daemon implements AutoCloseable {
         closed = true;
         control.close();
         tunnels.close();
+        synchronized (this) {
+            if (vault != null) {
+                vault.close();
+            }
+        }
         Notifier n = notifier;
         if (n != null) {
             n.close();
