@@ -93,7 +93,7 @@ class ArchitectureTest {
     }
 
     @Test
-    void picocliStaysInTheCliAndTheAwsSdkInTheBackup() {
+    void picocliStaysInTheCliAndTheAwsSdkInTheS3Store() {
         ArchRuleDefinition.noClasses()
                 .that()
                 .resideOutsideOfPackage("dev.lifeline.cli..")
@@ -103,10 +103,21 @@ class ArchitectureTest {
                 .check(CLASSES);
         ArchRuleDefinition.noClasses()
                 .that()
-                .resideOutsideOfPackage("dev.lifeline.backup..")
+                .resideOutsideOfPackage("dev.lifeline.backup.s3..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("software.amazon..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theS3StoreDoesNotReachBackIntoTheVault() {
+        ArchRuleDefinition.noClasses()
+                .that()
+                .resideInAPackage("dev.lifeline.backup.s3..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.lifeline.backup")
                 .check(CLASSES);
     }
 }
