@@ -23,10 +23,18 @@ public final class ProcessTree {
         if (members.isEmpty()) {
             return List.of();
         }
-        Signals.sendGroup(sid, signal);
-        for (ProcessInfo p : members) {
-            if (p.pgid() != sid) {
-                Signals.send(p.pid(), signal); // moved to a group of its own, still in the session
+        if (signal.equals("TERM") || signal.equals("KILL")) {
+            // Straight kill(2) per member through the JDK: no fork of kill(1) on the restart path.
+            // A child forked meanwhile is caught by the rescans below.
+            for (ProcessInfo p : members) {
+                Signals.send(p.pid(), signal);
+            }
+        } else {
+            Signals.sendGroup(sid, signal);
+            for (ProcessInfo p : members) {
+                if (p.pgid() != sid) {
+                    Signals.send(p.pid(), signal); // moved to a group of its own, still in the session
+                }
             }
         }
         if (awaitGone(sid, timeout)) {
@@ -70,9 +78,10 @@ public final class ProcessTree {
         }
     }
 
-    /** Waits, checking every 10 ms, until session {@code sid} has no live process. */
+    /** Waits until session {@code sid} has no live process: checks every 2 ms at first, then every 10 ms. */
     public static boolean awaitGone(long sid, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
         while (true) {
             if (Procfs.session(sid).isEmpty()) {
                 return true;
@@ -81,7 +90,7 @@ public final class ProcessTree {
                 return false;
             }
             try {
-                Thread.sleep(10);
+                Thread.sleep(System.nanoTime() - start < 100_000_000L ? 2 : 10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
