@@ -114,13 +114,30 @@ say "--- direct (no tunnel)"
 say "direct: ${MB} MiB download MiB/s $(tput $WPORT)"
 say "direct: latency $($PY "$LIB/probe.py" latency "http://127.0.0.1:$WPORT/healthz" "$LAT_N")"
 
+# All three tunnels up at once (each its own local port, straight to sshd), measured in turns, so
+# that a busy neighbour on the machine affects every tool alike.
+TP=()
 for tool in ssh autossh lifeline; do
-  say "--- $tool (throughput/latency straight to sshd :$SPORT)"
-  start_tool $tool $SPORT || continue
-  say "$tool: ${MB} MiB download MiB/s $(tput ${LPORT[$tool]})"
-  say "$tool: latency $($PY "$LIB/probe.py" latency "http://127.0.0.1:${LPORT[$tool]}/healthz" "$LAT_N")"
-  stop_tool
+  say "--- $tool (straight to sshd :$SPORT)"
+  start_tool $tool $SPORT || exit 1
+  TP+=($TOOL_PID)
 done
+declare -A XS LAT
+for i in $(seq 1 "$RUNS"); do
+  for tool in ssh autossh lifeline; do
+    XS[$tool]+="$(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:${LPORT[$tool]}/blob?mb=$MB" | awk '{printf "%.1f", $1/1048576}') "
+  done
+done
+for tool in ssh autossh lifeline; do
+  say "$tool: ${MB} MiB download MiB/s $(printf '%s\n' ${XS[$tool]} | median) (runs in turn: ${XS[$tool]})"
+done
+for i in 1 2 3; do
+  for tool in ssh autossh lifeline; do
+    LAT[$tool]+="$($PY "$LIB/probe.py" latency "http://127.0.0.1:${LPORT[$tool]}/healthz" $((LAT_N / 3))) | "
+  done
+done
+for tool in ssh autossh lifeline; do say "$tool: latency, 3 turns of $((LAT_N / 3)): ${LAT[$tool]}"; done
+for p in "${TP[@]}"; do TOOL_PID=$p; stop_tool; done
 
 for fault in short nat; do
   for tool in ssh autossh lifeline; do

@@ -384,7 +384,19 @@ public final class TunnelCommand implements Callable<Integer> {
             for (HostKeys.Key k : s.keys()) {
                 out.println("  " + k.type() + "  " + k.fingerprint());
             }
-            out.println("they would be added to " + s.knownHosts());
+            switch (HostKeys.known(s)) {
+                case SAME_KEY -> {
+                    out.println("already trusted in " + s.knownHosts() + "; nothing to do");
+                    return 0;
+                }
+                case OTHER_KEY ->
+                    throw new LifelineException(
+                            s.knownHosts() + " holds a DIFFERENT key for " + s.hostName()
+                                    + ": the server's key changed, or this is not the same server",
+                            "ask the server's owner; only if the change is expected: ssh-keygen -R '" + s.hostName()
+                                    + "' -f " + s.knownHosts() + ", then run this again");
+                case NOTHING -> out.println("they would be added to " + s.knownHosts());
+            }
             out.flush();
             if (!yes) {
                 out.print("Is this the server's fingerprint (checked with its owner)? [y/N] ");

@@ -116,11 +116,71 @@ public final class HostKeys {
         return new Scanned(t.knownHostsName(), t.knownHostsFiles().get(0), keys);
     }
 
+    /** What known_hosts already says about the scanned host. */
+    public enum Known {
+        /** Nothing yet: recording is the way to trust it. */
+        NOTHING,
+        /** One of the offered keys is already there: nothing to do. */
+        SAME_KEY,
+        /** Another key is recorded for this host: the server's key changed, or this is not the same server. */
+        OTHER_KEY
+    }
+
+    /**
+     * Looks the host up with {@code ssh-keygen -F} (which also reads hashed entries) and compares
+     * the recorded keys with the scanned ones.
+     */
+    public static Known known(Scanned s) {
+        if (!Files.exists(s.knownHosts())) {
+            return Known.NOTHING;
+        }
+        String out;
+        try {
+            Process p = new ProcessBuilder(
+                            "ssh-keygen",
+                            "-F",
+                            s.hostName(),
+                            "-f",
+                            s.knownHosts().toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            p.getOutputStream().close();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            return Known.NOTHING;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Known.NOTHING;
+        }
+        boolean any = false;
+        for (String line : out.split("\\R")) {
+            String[] f = line.trim().split("\\s+");
+            if (line.startsWith("#") || f.length < 3) {
+                continue;
+            }
+            any = true;
+            for (Key k : s.keys()) {
+                if (k.type().equals(f[1]) && k.base64().equals(f[2])) {
+                    return Known.SAME_KEY;
+                }
+            }
+        }
+        return any ? Known.OTHER_KEY : Known.NOTHING;
+    }
+
     /** Appends the scanned keys to their known_hosts file (created private if missing). */
     public static void record(Scanned s) {
         if (s.keys().isEmpty()) {
             throw new LifelineException(
                     "no host keys to record for " + s.hostName(), "check that the server is reachable");
+        }
+        if (known(s) == Known.OTHER_KEY) {
+            throw new LifelineException(
+                    s.knownHosts() + " already holds a different key for " + s.hostName()
+                            + "; Lifeline does not overwrite it",
+                    "if the server's owner confirms the key changed, remove the old one first: ssh-keygen -R '"
+                            + s.hostName() + "' -f " + s.knownHosts());
         }
         try {
             Path dir = s.knownHosts().toAbsolutePath().getParent();

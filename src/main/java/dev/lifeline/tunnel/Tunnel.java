@@ -225,11 +225,12 @@ final class Tunnel {
                 pause(delay, p.kind() == Problem.Kind.UNREACHABLE);
             }
         } catch (LifelineException e) {
-            setState(TunnelState.FAILED, e.hint() == null ? e.getMessage() : e.getMessage() + " → " + e.hint());
+            String text = e.hint() == null ? e.getMessage() : e.getMessage() + " → " + e.hint();
+            setState(TunnelState.FAILED, text);
             emit(
                     "failed",
                     Event.Level.ERROR,
-                    "tunnel " + spec.name() + " failed: " + e.getMessage(),
+                    "tunnel " + spec.name() + " failed: " + text,
                     Map.of("reason", e.getMessage()));
         } catch (RuntimeException e) {
             setState(TunnelState.FAILED, "internal error: " + e);

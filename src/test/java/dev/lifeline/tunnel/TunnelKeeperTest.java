@@ -256,6 +256,11 @@ class TunnelKeeperTest {
                 .contains(known + " line 1");
         assertThat(events.stream().filter(e -> e.type().equals("starting")).count())
                 .isEqualTo(1);
+        HostKeys.Scanned scanned =
+                HostKeys.scan(spec("box", 1, 2, TunnelSpec.DEFAULT_PROBE, known), Duration.ofSeconds(5));
+        assertThat(HostKeys.known(scanned)).isEqualTo(HostKeys.Known.OTHER_KEY);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HostKeys.record(scanned))
+                .hasMessageContaining("already holds a different key");
     }
 
     @Test
@@ -267,8 +272,10 @@ class TunnelKeeperTest {
         assertThat(scanned.knownHosts()).isEqualTo(known);
         assertThat(scanned.describe()).contains("SHA256:");
 
+        assertThat(HostKeys.known(scanned)).isEqualTo(HostKeys.Known.NOTHING);
         HostKeys.record(scanned);
 
+        assertThat(HostKeys.known(scanned)).isEqualTo(HostKeys.Known.SAME_KEY);
         assertThat(upAndSettled(spec).state()).isEqualTo(TunnelState.UP);
     }
 
