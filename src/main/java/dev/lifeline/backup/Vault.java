@@ -155,7 +155,7 @@ public final class Vault {
                                 ", ",
                                 sources.values().stream().map(Path::toString).toList()),
                 () -> {
-                    ExecutorService pool = pool("hash");
+                    ExecutorService pool = pool("hash", 4);
                     try {
                         return new BackupRun(repo, scanner, events, clock, pool).run(true);
                     } finally {
@@ -322,7 +322,7 @@ public final class Vault {
 
     RestoreResult restoreFrom(SnapshotSource src, String ref, List<String> patterns, Path target, boolean overwrite) {
         String id = resolve(src, ref);
-        ExecutorService pool = pool("restore");
+        ExecutorService pool = pool("restore", 4);
         try {
             return new Restorer(src, events, pool)
                     .restore(id, patterns, target.toAbsolutePath().normalize(), overwrite);
