@@ -411,8 +411,15 @@ public final class Vault {
         try (Remote remote = Remote.connect(spec, remotes, env, true)) {
             ExecutorService pool = pool("upload", 4);
             try {
-                // under the lock: prune must not delete an object while it is being uploaded
-                return locked("upload to " + remote.describe(), () -> remote.push(repo, events, pool));
+                // Without the writer lock, so backups and the watcher go on during a long upload.
+                // A concurrent prune can only remove objects of snapshots it drops: their uploads
+                // fail, those manifests are never uploaded, and the next push does not want them.
+                return remote.push(repo, events, pool);
+            } catch (IOException e) {
+                throw failure("upload to " + remote.describe(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LifelineException("the upload was interrupted; the next push resumes it", null, e);
             } finally {
                 pool.shutdownNow();
             }
