@@ -377,6 +377,9 @@ public final class VaultWatcher implements AutoCloseable {
         try {
             evaluate();
             BackupResult r = vault.backup();
+            // the snapshot now holds what was stored; forgetting it keeps memory bounded in a
+            // long-running daemon (a spurious event later costs one re-read, no new object)
+            stored.clear();
             if (!r.unchanged() && vault.hasRemote()) {
                 uploader.execute(this::push); // uploads never hold up storing new files
             }
