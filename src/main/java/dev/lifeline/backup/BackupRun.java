@@ -93,7 +93,7 @@ final class BackupRun {
         List<FileEntry> journal = repo.journal().read();
 
         // step 1: scan
-        List<Scanner.Scanned> scanned = scanner.scan();
+        List<Scanner.Scanned> scanned = scanner.scan(pool);
         emit("scanned", "scanned " + scanned.size() + " files", Map.of("files", scanned.size()));
         List<FileEntry> parentFiles = List.of();
         if (parentManifest != null) {
@@ -115,32 +115,46 @@ final class BackupRun {
         Map<String, FileEntry> current = new LinkedHashMap<>();
         List<Scanner.Scanned> changed = new ArrayList<>();
         long totalBytes = 0;
-        boolean identical = journal.isEmpty() && parentSnap != null && scanned.size() == parentFiles.size();
+        // the common no-change rescan: same paths, sizes, mtimes and modes as the parent
+        if (journal.isEmpty() && parentSnap != null && scanned.size() == parentFiles.size()) {
+            boolean identical = true;
+            long total = 0;
+            for (Scanner.Scanned s : scanned) {
+                FileEntry k = known.get(s.path());
+                if (k == null
+                        || k.size() != s.size()
+                        || k.mtimeNanos() != s.mtimeNanos()
+                        || s.mtimeNanos() == 0
+                        || k.mode() != s.mode()) {
+                    identical = false;
+                    break;
+                }
+                total += s.size();
+            }
+            if (identical) {
+                return new BackupResult(
+                        null,
+                        parentSnap.id(),
+                        scanned.size(),
+                        total,
+                        0,
+                        0,
+                        0,
+                        0,
+                        Duration.ofNanos(System.nanoTime() - t0));
+            }
+        }
         for (Scanner.Scanned s : scanned) {
             FileEntry k = known.get(s.path());
             if (k != null && k.size() == s.size() && k.mtimeNanos() == s.mtimeNanos() && s.mtimeNanos() != 0) {
-                identical &= k.mode() == s.mode();
                 current.put(s.path(), new FileEntry(s.path(), s.size(), s.mtimeNanos(), s.mode(), k.sha256()));
             } else if (!cut && !settled.test(s)) {
                 unsettledFiles.add(s.file());
             } else {
-                identical = false;
                 changed.add(s);
                 current.put(s.path(), null);
             }
             totalBytes += s.size();
-        }
-        if (identical) { // the common no-change rescan: same paths, sizes, mtimes and modes as the parent
-            return new BackupResult(
-                    null,
-                    parentSnap.id(),
-                    scanned.size(),
-                    totalBytes,
-                    0,
-                    0,
-                    0,
-                    0,
-                    Duration.ofNanos(System.nanoTime() - t0));
         }
         long[] stored = new long[2];
         long hashedBytes = 0;

@@ -17,7 +17,11 @@ import java.util.List;
  * empties the journal. A torn last line from a kill -9 is ignored.
  */
 final class Journal {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Loaded on first use: most runs have no journal, and databind costs start-up time. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
     private final Path file;
 
     Journal(Layout layout) {
@@ -30,7 +34,7 @@ final class Journal {
         }
         StringBuilder sb = new StringBuilder();
         for (FileEntry e : entries) {
-            sb.append(JSON.writeValueAsString(e)).append('\n');
+            sb.append(Json.MAPPER.writeValueAsString(e)).append('\n');
         }
         boolean fresh = !Files.exists(file);
         Files.createDirectories(file.getParent());
@@ -57,7 +61,7 @@ final class Journal {
                 continue;
             }
             try {
-                FileEntry e = JSON.readValue(line, FileEntry.class);
+                FileEntry e = Json.MAPPER.readValue(line, FileEntry.class);
                 if (e.path() != null
                         && e.sha256() != null
                         && Layout.HASH.matcher(e.sha256()).matches()) {

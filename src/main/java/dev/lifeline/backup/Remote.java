@@ -46,7 +46,7 @@ final class Remote implements SnapshotSource, AutoCloseable {
     interface Factory {
         Bucket open(S3Spec spec);
 
-        Factory S3 = S3Bucket::open;
+        Factory S3 = spec -> S3Bucket.open(spec); // a lambda, not a method reference: the SDK loads only when used
     }
 
     private final Bucket bucket;

@@ -78,11 +78,64 @@ final class Scanner {
         return out;
     }
 
+    /**
+     * Like {@link #scan()}, but the first-level folders are walked by this thread and one task on
+     * {@code pool} together (a no-change rescan of many files is bound by the walk).
+     */
+    List<Scanned> scan(java.util.concurrent.ExecutorService pool) throws IOException, InterruptedException {
+        record Dir(Path dir, String rel, String prefix) {}
+        java.util.concurrent.ConcurrentLinkedQueue<Dir> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        List<Scanned> top = new ArrayList<>();
+        for (Map.Entry<String, Path> s : sources.entrySet()) {
+            Path root = s.getValue();
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            List<Path> subdirs = new ArrayList<>();
+            List<String> rels = new ArrayList<>();
+            list(root, "", s.getKey() + "/", top, subdirs, rels);
+            for (int i = 0; i < subdirs.size(); i++) {
+                queue.add(new Dir(subdirs.get(i), rels.get(i), s.getKey() + "/"));
+            }
+        }
+        java.util.concurrent.Callable<List<Scanned>> drain = () -> {
+            List<Scanned> mine = new ArrayList<>();
+            for (Dir d; (d = queue.poll()) != null; ) {
+                walk(d.dir(), d.rel(), d.prefix(), mine);
+            }
+            return mine;
+        };
+        java.util.concurrent.Future<List<Scanned>> helper = queue.size() > 1 ? pool.submit(drain) : null;
+        List<Scanned> out = top;
+        try {
+            out.addAll(drain.call());
+            if (helper != null) {
+                out.addAll(helper.get());
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+        return out;
+    }
+
     // Paths are built by string concatenation rather than Path.relativize: on 100,000 files
     // that is most of a no-change rescan's CPU time in a fresh JVM.
     private void walk(Path dir, String rel, String prefix, List<Scanned> out) throws IOException {
         List<Path> subdirs = new ArrayList<>();
         List<String> subRels = new ArrayList<>();
+        list(dir, rel, prefix, out, subdirs, subRels);
+        for (int i = 0; i < subdirs.size(); i++) {
+            walk(subdirs.get(i), subRels.get(i), prefix, out);
+        }
+    }
+
+    /** Files of one folder into {@code out}, its subfolders (not excluded) into the lists. */
+    private void list(Path dir, String rel, String prefix, List<Scanned> out, List<Path> subdirs, List<String> subRels)
+            throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -108,10 +161,7 @@ final class Scanner {
                 }
             }
         } catch (NoSuchFileException gone) {
-            return;
-        }
-        for (int i = 0; i < subdirs.size(); i++) {
-            walk(subdirs.get(i), subRels.get(i), prefix, out);
+            // the folder went away while walking
         }
     }
 

@@ -155,7 +155,7 @@ public final class Vault {
                                 ", ",
                                 sources.values().stream().map(Path::toString).toList()),
                 () -> {
-                    ExecutorService pool = pool("hash");
+                    ExecutorService pool = pool("hash", 4);
                     try {
                         return new BackupRun(repo, scanner, events, clock, pool).run(true);
                     } finally {
@@ -322,7 +322,7 @@ public final class Vault {
 
     RestoreResult restoreFrom(SnapshotSource src, String ref, List<String> patterns, Path target, boolean overwrite) {
         String id = resolve(src, ref);
-        ExecutorService pool = pool("restore");
+        ExecutorService pool = pool("restore", 4);
         try {
             return new Restorer(src, events, pool)
                     .restore(id, patterns, target.toAbsolutePath().normalize(), overwrite);
@@ -411,8 +411,15 @@ public final class Vault {
         try (Remote remote = Remote.connect(spec, remotes, env, true)) {
             ExecutorService pool = pool("upload", 4);
             try {
-                // under the lock: prune must not delete an object while it is being uploaded
-                return locked("upload to " + remote.describe(), () -> remote.push(repo, events, pool));
+                // Without the writer lock, so backups and the watcher go on during a long upload.
+                // A concurrent prune can only remove objects of snapshots it drops: their uploads
+                // fail, those manifests are never uploaded, and the next push does not want them.
+                return remote.push(repo, events, pool);
+            } catch (IOException e) {
+                throw failure("upload to " + remote.describe(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LifelineException("the upload was interrupted; the next push resumes it", null, e);
             } finally {
                 pool.shutdownNow();
             }

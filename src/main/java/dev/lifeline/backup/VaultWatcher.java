@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code backup.schedule} (then mirrored, when a remote is configured).
  *
  * <p>Threads: {@code lifeline-vault-watch} (file events), {@code lifeline-vault-store} (storing,
- * scans, snapshots), plus a two-thread hashing pool; all stopped by {@link #close()}, which is
+ * scans, snapshots), {@code lifeline-vault-upload} (mirroring after a snapshot), plus a two-thread
+ * hashing pool; all stopped by {@link #close()}, which is
  * idempotent. A failed start leaves nothing running.
  */
 public final class VaultWatcher implements AutoCloseable {
@@ -53,6 +54,7 @@ public final class VaultWatcher implements AutoCloseable {
     private final Map<Path, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, long[]> stored = new HashMap<>(); // store thread only: manifest path → size, mtime
     private final ScheduledExecutorService worker;
+    private final ExecutorService uploader;
     private final ExecutorService hashPool;
     private final Thread watchThread;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -76,6 +78,14 @@ public final class VaultWatcher implements AutoCloseable {
         this.events = events;
         this.watchService = FileSystems.getDefault().newWatchService();
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> named(r, "lifeline-vault-store"));
+        this.uploader = new java.util.concurrent.ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(1), // one queued push is enough: it sends everything
+                r -> named(r, "lifeline-vault-upload"),
+                new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
         this.hashPool = vault.pool("watch-hash", 2);
         this.watchThread = named(this::watchLoop, "lifeline-vault-watch");
     }
@@ -367,11 +377,29 @@ public final class VaultWatcher implements AutoCloseable {
         try {
             evaluate();
             BackupResult r = vault.backup();
+            // the snapshot now holds what was stored; forgetting it keeps memory bounded in a
+            // long-running daemon (a spurious event later costs one re-read, no new object)
+            stored.clear();
             if (!r.unchanged() && vault.hasRemote()) {
-                vault.push();
+                uploader.execute(this::push); // uploads never hold up storing new files
             }
         } catch (RuntimeException e) {
             error("scheduled snapshot failed: " + e.getMessage());
+        }
+    }
+
+    private void push() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            PushResult p = vault.push();
+            if (!p.ok()) {
+                error("upload to the remote incomplete (" + p.failures().size()
+                        + " failure(s)); the next snapshot's push resumes");
+            }
+        } catch (RuntimeException e) {
+            error("upload to the remote failed: " + e.getMessage());
         }
     }
 
@@ -391,10 +419,12 @@ public final class VaultWatcher implements AutoCloseable {
             // closing anyway
         }
         worker.shutdownNow();
+        uploader.shutdownNow();
         hashPool.shutdownNow();
         watchThread.interrupt();
         try {
             worker.awaitTermination(30, TimeUnit.SECONDS);
+            uploader.awaitTermination(30, TimeUnit.SECONDS);
             if (watchThread.isAlive()) {
                 watchThread.join(5_000);
             }

@@ -31,7 +31,10 @@ import picocli.CommandLine.Model.CommandSpec;
             BackupWatchCommand.class,
         })
 final class BackupCommand {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Loaded only by the commands that print JSON: databind costs start-up time. */
+    static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     static BackupSpec spec(CommandSpec cmd) {
         LifelineConfig cfg = Context.loadConfig(cmd);

@@ -41,7 +41,7 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
                 m.put("parent", s.parent());
                 rows.add(m);
             }
-            out.println(BackupCommand.JSON.writeValueAsString(rows));
+            out.println(BackupCommand.Json.MAPPER.writeValueAsString(rows));
         } else {
             out.printf("%-22s  %-24s  %9s  %10s%n", "ID", "TIME (UTC)", "FILES", "SIZE");
             for (Snapshot s : all) {

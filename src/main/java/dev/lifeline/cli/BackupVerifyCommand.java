@@ -44,7 +44,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
             m.put("bytesRead", r.bytesRead());
             m.put("problems", r.problems());
             m.put("unreadableSnapshots", r.unreadableSnapshots());
-            out.println(BackupCommand.JSON.writeValueAsString(m));
+            out.println(BackupCommand.Json.MAPPER.writeValueAsString(m));
         } else {
             for (VerifyResult.Problem p : r.problems()) {
                 out.printf("%s object %s (%s), needed by:%n", p.kind(), p.sha256(), p.detail());

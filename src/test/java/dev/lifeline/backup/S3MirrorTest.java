@@ -41,7 +41,7 @@ class S3MirrorTest {
     @BeforeAll
     static void startS3() throws Exception {
         TransientNio2BlobStore store = new TransientNio2BlobStore();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 8; i++) {
             store.createContainer("vault-" + i);
         }
         proxy = S3Proxy.builder()
@@ -172,6 +172,30 @@ class S3MirrorTest {
         assertThat(resumed.objectsUploaded()).isEqualTo(3);
         assertThat(resumed.objectsPresent()).isEqualTo(3);
         fresh.restoreFromRemote("latest", List.of(), tmp.resolve("back"), false);
+        assertThat(VaultTest.tree(tmp.resolve("back/outputs"))).isEqualTo(VaultTest.tree(src));
+    }
+
+    @Test
+    void theWatcherMirrorsEachScheduledSnapshot() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 2, 4);
+        BackupSpec spec = spec(tmp.resolve("repo"), src)
+                .withSchedule(
+                        Duration.ofSeconds(1),
+                        new BackupSpec.WatchSpec(Duration.ofMillis(200), Duration.ofMinutes(10)));
+        Vault v = vault(spec, Remote.Factory.S3);
+        Vault remoteView = vault(spec.withRepository(tmp.resolve("elsewhere")), Remote.Factory.S3);
+        try (VaultWatcher w = VaultWatcher.start(v, EventListener.NONE)) {
+            Awaitility.await().atMost(Fixtures.scaled(Duration.ofSeconds(20))).until(() -> {
+                try {
+                    return remoteView.remoteSnapshots().size() >= 1;
+                } catch (RuntimeException notYet) {
+                    return false; // no vault.json before the first push
+                }
+            });
+            assertThat(w).isNotNull();
+        }
+        remoteView.restoreFromRemote("latest", List.of(), tmp.resolve("back"), false);
         assertThat(VaultTest.tree(tmp.resolve("back/outputs"))).isEqualTo(VaultTest.tree(src));
     }
 

@@ -68,6 +68,21 @@ class VaultTest {
     }
 
     @Test
+    void oddFileNamesSurviveTheManifestRoundTrip() throws Exception {
+        Fixtures.write(src().resolve("we\"ird\\name.png"), Fixtures.png(8, 1));
+        Fixtures.write(src().resolve("日本/画像 1.png"), Fixtures.png(8, 2));
+        Fixtures.write(src().resolve("plain.png"), Fixtures.png(8, 3));
+        Fixtures.vault(Fixtures.spec(repo(), src())).backup();
+        Vault fresh = Fixtures.vault(Fixtures.spec(repo(), src())); // reads the manifest from disk
+        assertThat(fresh.ls("latest", ""))
+                .extracting(FileEntry::path)
+                .containsExactly("outputs/plain.png", "outputs/we\"ird\\name.png", "outputs/日本/画像 1.png");
+        fresh.restore("latest", List.of(), tmp.resolve("back"), false);
+        assertThat(tree(tmp.resolve("back/outputs"))).isEqualTo(tree(src()));
+        assertThat(fresh.backup().unchanged()).isTrue();
+    }
+
+    @Test
     void objectsAreNamedByTheirSha256AndIdenticalFilesStoredOnce() throws Exception {
         byte[] same = Fixtures.random(5000, 7);
         Fixtures.write(src().resolve("a.bin"), same);
