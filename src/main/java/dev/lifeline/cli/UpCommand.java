@@ -43,7 +43,7 @@ final class UpCommand implements Callable<Integer> {
             config.service(s);
         }
         DaemonClient client = DaemonClient.of(home);
-        if (client.ensureRunning()) {
+        if (client.ensureRunning(config.backup().isPresent())) {
             out.println("daemon started (pid "
                     + client.daemonPid().map(String::valueOf).orElse("?") + ", log " + home.daemonLog() + ")");
         }

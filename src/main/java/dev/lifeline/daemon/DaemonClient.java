@@ -2,6 +2,7 @@ package dev.lifeline.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
@@ -33,13 +34,21 @@ public final class DaemonClient {
             "-Xms4m",
             "-Xmx64m",
             "-Xss512k",
-            "-XX:TieredStopAtLevel=1",
-            "-XX:CICompilerCount=1",
             "-XX:-UsePerfData",
             "-XX:MaxMetaspaceSize=96m",
             "-XX:ReservedCodeCacheSize=24m",
-            "-Dlifeline.log.level=INFO");
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
 
+    /**
+     * Without a vault the daemon only supervises: the C1 compiler alone, a 2 MiB young generation
+     * and no mapped JDK class archive keep it ~18 MiB smaller (55 vs 73 MiB, measured here).
+     * With one it hashes every new file, and the JDK's SHA-256 runs on the CPU's SHA instructions
+     * only in C2-compiled code (C1: 60–90 MB/s; C2: ~800 MB/s per core, measured here).
+     */
+    static final List<String> SUPERVISE_ONLY =
+            List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:MaxNewSize=2m", "-Xshare:off");
+
+    static final List<String> WITH_VAULT = List.of("-XX:CICompilerCount=2", "-Xmx128m");
     private final Home home;
 
     private DaemonClient(Home home) {
@@ -69,6 +78,16 @@ public final class DaemonClient {
      * @return true when this call started it
      */
     public boolean ensureRunning() {
+        return ensureRunning(appliedConfigHasVault());
+    }
+
+    /**
+     * Starts the daemon unless one answers.
+     *
+     * @param withVault whether the config it will run has a {@code backup:} section (picks the JIT)
+     * @return true when this call started it
+     */
+    public boolean ensureRunning(boolean withVault) {
         if (isRunning()) {
             return false;
         }
@@ -77,6 +96,7 @@ public final class DaemonClient {
         argv.add(java);
         String extra = System.getenv("LIFELINE_DAEMON_JAVA_OPTS");
         argv.addAll(DAEMON_JVM_FLAGS);
+        argv.addAll(withVault ? WITH_VAULT : SUPERVISE_ONLY);
         if (extra != null && !extra.isBlank()) {
             argv.addAll(List.of(extra.trim().split("\\s+")));
         }
@@ -110,6 +130,18 @@ public final class DaemonClient {
         }
         throw new LifelineException(
                 "the daemon did not open its control socket within 30s", "see its log: " + home.daemonLog());
+    }
+
+    private boolean appliedConfigHasVault() {
+        try {
+            JsonNode n = Json.parse(Files.readString(home.appliedConfig()));
+            return LifelineConfig.parse(
+                            n.path("text").asText(), Path.of(n.path("path").asText()))
+                    .backup()
+                    .isPresent();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Sends one request and returns its result, passing progress lines to {@code progress}. */
