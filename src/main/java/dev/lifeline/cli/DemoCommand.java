@@ -1,15 +1,22 @@
 package dev.lifeline.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
+import dev.lifeline.daemon.DaemonClient;
 import dev.lifeline.daemon.StableJar;
+import dev.lifeline.daemon.TunnelCodec;
+import dev.lifeline.demo.DemoSshServer;
 import dev.lifeline.process.Ports;
+import dev.lifeline.tunnel.TunnelStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +42,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--load-seconds", defaultValue = "6", description = "How long the demo 'model' takes to load.")
     double loadSeconds;
 
+    @Option(
+            names = "--no-tunnel",
+            description = "Skip the tunnel part (a private sshd on 127.0.0.1 and a tunnel through it).")
+    boolean noTunnel;
+
     @Override
     public Integer call() throws IOException {
         Home home = Context.home();
@@ -51,7 +63,12 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println("port " + port + " is taken; the demo uses " + p);
         }
+        List<String> notes = new java.util.ArrayList<>();
+        Optional<DemoSshServer.Setup> ssh =
+                noTunnel ? Optional.empty() : DemoSshServer.prepare(dir.resolve("ssh"), freePort(), notes::add);
+        int tunnelPort = freePort();
         String java = ProcessHandle.current().info().command().orElse("java");
+        int[] portHolder = {p};
         String jar = StableJar.classPath(home);
         String yaml = String.join(
                 "\n",
@@ -71,14 +88,52 @@ final class DemoCommand implements Callable<Integer> {
                         "    restart: { policy: always, backoff: 1s..30s, give-up: 5 in 5m }",
                         "    stop: { signal: TERM, timeout: 5s }",
                         "    outputs: " + q(outputs.toString()),
+                        ssh.map(x -> String.join(
+                                        "\n",
+                                        List.of(
+                                                "  demo-sshd:          # a private OpenSSH server on 127.0.0.1, to show the tunnel",
+                                                "    command: ["
+                                                        + String.join(
+                                                                ", ",
+                                                                x.sshdCommand().stream()
+                                                                        .map(DemoCommand::q)
+                                                                        .toList())
+                                                        + "]",
+                                                "    port: " + x.port(),
+                                                "    ready: { tcp: true, timeout: 30s }")))
+                                .orElse("  # (no demo-sshd: " + String.join("; ", notes) + ")"),
                         "backup:",
                         "  repository: " + q(dir.resolve("vault").toString()),
                         "  schedule: 2s          # a snapshot every 2 s while images arrive (default: 1h)",
                         "  exclude: [\"*.tmp\"]",
+                        ssh.map(x -> String.join(
+                                        "\n",
+                                        List.of(
+                                                "tunnels:",
+                                                "  demo:",
+                                                "    ssh: " + q(x.clientArgs()),
+                                                "    forward: [\"" + tunnelPort + ":127.0.0.1:" + portHolder[0]
+                                                        + "\"]")))
+                                .orElse(""),
                         ""));
         Files.writeString(file, yaml);
         out.println("demo config: " + file);
-        UpCommand.apply(LifelineConfig.load(file), List.of(), true, out, home);
+        LifelineConfig config = LifelineConfig.load(file);
+        UpCommand.apply(config, List.of(), true, out, home);
+        if (ssh.isPresent()) {
+            ObjectNode source = Json.object()
+                    .put("name", "demo")
+                    .put("path", config.file().toString())
+                    .put("text", config.text());
+            ObjectNode req = Json.object().put("op", "tunnel.up");
+            req.set("source", source);
+            TunnelStatus t = TunnelCodec.fromJson(DaemonClient.of(home).call(req, x -> {}));
+            out.println("  tunnel     " + t.state().label() + "   127.0.0.1:" + tunnelPort
+                    + " → the demo app, through ssh to the demo sshd"
+                    + t.rttMillis().map(r -> " (rtt " + r + " ms)").orElse(""));
+        } else if (!noTunnel) {
+            out.println("  tunnel     skipped: " + String.join("; ", notes));
+        }
         out.println();
         out.println("The demo model app is up and supervised. Try:");
         out.println("  curl http://127.0.0.1:" + p + "/generate     # make an image in " + outputs);
@@ -89,9 +144,19 @@ final class DemoCommand implements Callable<Integer> {
                 + " -type f | head -3 | xargs sha256sum   # each object is named by its SHA-256");
         out.println("  curl http://127.0.0.1:" + p + "/crash        # crash it: it is back within a second");
         out.println("  curl http://127.0.0.1:" + p + "/hang         # hang it: health checks restart it in ~15s");
+        if (ssh.isPresent()) {
+            out.println("  curl http://127.0.0.1:" + tunnelPort + "/        # the app through the SSH tunnel");
+            out.println("  ./lifeline tunnel status                      # up, rtt, whether the remote end answers");
+        }
         out.println("  ./lifeline down                               # stop it all");
         out.flush();
         return 0;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     private static String q(String s) {

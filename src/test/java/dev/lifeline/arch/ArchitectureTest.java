@@ -52,7 +52,8 @@ class ArchitectureTest {
                             "insight",
                             "gpu",
                             "boot",
-                            "doctor")));
+                            "doctor",
+                            "demo")));
 
     @Test
     void packagesDependOnlyOnWhatTheArchitecturePageAllows() {
