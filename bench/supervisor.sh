@@ -57,9 +57,15 @@ dpid=$(cat "$LIFELINE_HOME/daemon.pid")
 sleep 3
 say "(i) idle RSS lifeline daemon: $(ps -o rss= -p "$dpid") KiB"
 
+# Kill only once Lifeline itself has seen the app ready: a crash before that counts as a crash
+# during loading and is restarted after the backoff (by design), which is not what is measured.
+wait_lifeline_ready() {
+  for _ in $(seq 1 200); do "$L" status --json | grep -q '"state" : "ready"' && return 0; sleep 0.05; done
+}
 relaunch=(); answer=()
 for i in $(seq 1 "$REPS"); do
   $PROBE waithttp $URL --timeout 60 >/dev/null
+  wait_lifeline_ready
   pid=$(cat "$LIFELINE_HOME/run/webui.pid")
   # kill -9, then relaunch = the new process's start time (from /proc, 10 ms ticks) minus the kill
   # time, read off the pid file Lifeline rewrites at launch
@@ -85,6 +91,7 @@ done
 for i in $(seq 1 "$REPS"); do
   # kill -9 until the port answers HTTP 200 again: the anchors' own probe, so the figures compare
   $PROBE waithttp $URL --timeout 60 >/dev/null
+  wait_lifeline_ready
   pid=$(cat "$LIFELINE_HOME/run/webui.pid")
   t=$($PROBE killwait "$pid" "$URL" --interval 0.02 --timeout 90)
   answer+=("$(echo "$t - $LOAD" | bc)")

@@ -206,6 +206,17 @@ class LifelineIT {
         assertThat(demo.out()).containsPattern("demo\\s+ready\\s+on :" + port);
         assertThat(service("demo").path("state").asText()).isEqualTo("ready");
         assertThat(Procfs.read(service("demo").path("pid").asLong())).isPresent();
+        if (Files.isExecutable(Path.of("/usr/sbin/sshd"))) {
+            // The demo's tunnel: through a private sshd, hosted by the daemon, answering HTTP.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("tunnel\\s+up\\s+127\\.0\\.0\\.1:(\\d+)")
+                    .matcher(demo.out());
+            assertThat(m.find()).as(demo.out()).isTrue();
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection)
+                    new java.net.URL("http://127.0.0.1:" + m.group(1) + "/healthz").openConnection();
+            assertThat(c.getResponseCode()).isEqualTo(200);
+        } else {
+            assertThat(demo.out()).contains("tunnel     skipped: OpenSSH's server is not installed");
+        }
     }
 
     @Test
