@@ -32,7 +32,9 @@ public final class Supervisor implements AutoCloseable {
     private final Clock clock;
     private final StateStore store;
     private final ScheduledExecutorService timer;
+    /** Guarded by itself; {@code this} only serialises apply/adopt, so status never waits for a restart. */
     private final Map<String, ServiceRunner> runners = new LinkedHashMap<>();
+
     private boolean closed;
 
     public Supervisor(Home home, EventListener events) {
@@ -74,9 +76,12 @@ public final class Supervisor implements AutoCloseable {
         List<String> unchanged = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         if (only.isEmpty()) {
-            for (String name : List.copyOf(runners.keySet())) {
+            for (String name : names()) {
                 if (!config.services().containsKey(name)) {
-                    ServiceRunner r = runners.remove(name);
+                    ServiceRunner r;
+                    synchronized (runners) {
+                        r = runners.remove(name);
+                    }
                     r.stop();
                     r.detach();
                     store.forget(name);
@@ -89,10 +94,15 @@ public final class Supervisor implements AutoCloseable {
                 continue;
             }
             String hash = hash(spec);
-            ServiceRunner r = runners.get(spec.name());
+            ServiceRunner r;
+            synchronized (runners) {
+                r = runners.get(spec.name());
+            }
             if (r == null) {
                 r = new ServiceRunner(spec, hash, home, events, timer, store, clock);
-                runners.put(spec.name(), r);
+                synchronized (runners) {
+                    runners.put(spec.name(), r);
+                }
                 r.start();
                 started.add(spec.name());
             } else if (!r.specHash().equals(hash)) {
@@ -116,15 +126,19 @@ public final class Supervisor implements AutoCloseable {
      */
     public synchronized void adopt(LifelineConfig config) {
         for (ServiceSpec spec : config.services().values()) {
-            if (runners.containsKey(spec.name())) {
-                continue;
+            synchronized (runners) {
+                if (runners.containsKey(spec.name())) {
+                    continue;
+                }
             }
             Optional<StateStore.Saved> saved = store.load(spec.name());
             if (saved.isEmpty()) {
                 continue;
             }
             ServiceRunner r = new ServiceRunner(spec, hash(spec), home, events, timer, store, clock);
-            runners.put(spec.name(), r);
+            synchronized (runners) {
+                runners.put(spec.name(), r);
+            }
             r.adopt(saved.get());
         }
     }
@@ -164,21 +178,30 @@ public final class Supervisor implements AutoCloseable {
         return runner(name).whenReady();
     }
 
-    public synchronized List<ServiceStatus> status() {
+    public List<ServiceStatus> status() {
+        List<ServiceRunner> all;
+        synchronized (runners) {
+            all = List.copyOf(runners.values());
+        }
         List<ServiceStatus> out = new ArrayList<>();
-        for (ServiceRunner r : runners.values()) {
+        for (ServiceRunner r : all) {
             out.add(r.status());
         }
         return out;
     }
 
-    public synchronized Optional<ServiceStatus> status(String name) {
-        ServiceRunner r = runners.get(name);
+    public Optional<ServiceStatus> status(String name) {
+        ServiceRunner r;
+        synchronized (runners) {
+            r = runners.get(name);
+        }
         return r == null ? Optional.empty() : Optional.of(r.status());
     }
 
-    public synchronized List<String> names() {
-        return List.copyOf(runners.keySet());
+    public List<String> names() {
+        synchronized (runners) {
+            return List.copyOf(runners.keySet());
+        }
     }
 
     /** Stops every service (in reverse order of definition). */
@@ -189,14 +212,16 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    private synchronized ServiceRunner runner(String name) {
-        ServiceRunner r = runners.get(name);
+    private ServiceRunner runner(String name) {
+        ServiceRunner r;
+        synchronized (runners) {
+            r = runners.get(name);
+        }
         if (r == null) {
+            List<String> known = names();
             throw new LifelineException(
                     "no service '" + name + "' is known to the daemon",
-                    runners.isEmpty()
-                            ? "run 'lifeline up' first"
-                            : "known services: " + String.join(", ", runners.keySet()));
+                    known.isEmpty() ? "run 'lifeline up' first" : "known services: " + String.join(", ", known));
         }
         return r;
     }
@@ -208,7 +233,11 @@ public final class Supervisor implements AutoCloseable {
             return;
         }
         closed = true;
-        for (ServiceRunner r : runners.values()) {
+        List<ServiceRunner> all;
+        synchronized (runners) {
+            all = List.copyOf(runners.values());
+        }
+        for (ServiceRunner r : all) {
             r.detach();
         }
         timer.shutdownNow();
