@@ -136,19 +136,29 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println("The demo model app is up and supervised. Try:");
-        out.println("  curl http://127.0.0.1:" + p + "/generate     # make an image in " + outputs);
-        out.println("  ./lifeline status                             # state, pid, uptime, restarts, memory");
-        out.println("  ./lifeline logs demo -f                       # its log");
-        out.println("  ./lifeline -c " + file + " backup snapshots   # every image is in the vault within a second");
-        out.println("  find " + dir.resolve("vault/objects")
-                + " -type f | head -3 | xargs sha256sum   # each object is named by its SHA-256");
-        out.println("  curl http://127.0.0.1:" + p + "/crash        # crash it: it is back within a second");
-        out.println("  curl http://127.0.0.1:" + p + "/hang         # hang it: health checks restart it in ~15s");
+        List<String[]> tips = new java.util.ArrayList<>();
+        tips.add(new String[] {"curl http://127.0.0.1:" + p + "/generate", "make an image in " + outputs});
+        tips.add(new String[] {"./lifeline status", "state, pid, uptime, restarts, memory"});
+        tips.add(new String[] {"./lifeline logs demo -f", "its log"});
+        tips.add(new String[] {
+            "./lifeline -c " + file + " backup snapshots", "every image is in the vault within a second"
+        });
+        tips.add(new String[] {
+            "find " + dir.resolve("vault/objects") + " -type f | head -3 | xargs sha256sum",
+            "objects are named by their SHA-256"
+        });
+        tips.add(new String[] {"curl http://127.0.0.1:" + p + "/crash", "crash it: it is back within a second"});
+        tips.add(new String[] {"curl http://127.0.0.1:" + p + "/hang", "hang it: the health checks restart it in ~15 s"
+        });
         if (ssh.isPresent()) {
-            out.println("  curl http://127.0.0.1:" + tunnelPort + "/        # the app through the SSH tunnel");
-            out.println("  ./lifeline tunnel status                      # up, rtt, whether the remote end answers");
+            tips.add(new String[] {"curl http://127.0.0.1:" + tunnelPort + "/", "the app through the SSH tunnel"});
+            tips.add(new String[] {"./lifeline tunnel status", "up, rtt, whether the remote end answers"});
         }
-        out.println("  ./lifeline down                               # stop it all");
+        tips.add(new String[] {"./lifeline down", "stop it all"});
+        int width = tips.stream().mapToInt(t -> t[0].length()).max().orElse(0);
+        for (String[] t : tips) {
+            out.println("  " + t[0] + " ".repeat(width - t[0].length()) + "   # " + t[1]);
+        }
         out.flush();
         return 0;
     }
