@@ -101,8 +101,8 @@ public final class TunnelCommand implements Callable<Integer> {
      */
     static Optional<Tunnels> daemon(boolean start) {
         DaemonClient client = DaemonClient.of(Context.home());
-        if (start) {
-            client.ensureRunning();
+        if (start || client.hasState()) {
+            client.ensureRunning(); // a daemon started after a crash brings its tunnels back
         } else if (!client.isRunning()) {
             return Optional.empty();
         }

@@ -67,9 +67,12 @@ public final class DaemonClient {
         }
     }
 
-    /** Whether an earlier daemon left state behind (an applied config), so a new one should adopt it. */
+    /**
+     * Whether an earlier daemon left work behind (an applied config, or tunnels it hosted), so that
+     * a new one should start and take it over.
+     */
     public boolean hasState() {
-        return Files.exists(home.appliedConfig());
+        return Files.exists(home.appliedConfig()) || Files.exists(home.root().resolve("tunnels.json"));
     }
 
     /**

@@ -190,6 +190,43 @@ class TunnelCliTest {
     }
 
     @Test
+    void aTunnelHostedByTheDaemonComesBackAfterTheDaemonIsKilled() throws Exception {
+        Path known = Files.writeString(dir.resolve("known_hosts"), "");
+        int local = TestApp.freePort();
+        Process trust = lifeline(cat(
+                List.of("tunnel", "trust", "--yes", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(trust.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Process up = lifeline(cat(
+                List.of("tunnel", "--name", "box", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(up.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue())
+                .as(new String(up.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isZero();
+        assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
+        long daemon =
+                Long.parseLong(Files.readString(dir.resolve("home/daemon.pid")).trim());
+        long ssh = Long.parseLong(
+                Files.readString(dir.resolve("home/tunnels.json")).replaceAll("(?s).*\"pid\" : (\\d+).*", "$1"));
+
+        ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+        await().atMost(TestTimes.UP).until(() -> ProcessHandle.of(daemon).isEmpty());
+
+        // The next command starts a daemon, which ends the orphaned ssh and brings the tunnel back.
+        await().atMost(TestTimes.UP).until(() -> {
+            Process st = lifeline("tunnel", "status", "--json");
+            st.waitFor(30, TimeUnit.SECONDS);
+            String json = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return json.contains("\"state\" : \"up\"");
+        });
+        assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
+        // The old ssh is ended (a zombie counts as ended: this sandbox's init may reap it late).
+        await().atMost(TestTimes.UP)
+                .until(() -> dev.lifeline.process.Procfs.read(ssh)
+                        .map(dev.lifeline.process.ProcessInfo::isZombie)
+                        .orElse(true));
+    }
+
+    @Test
     void statusWithoutADaemonIsAnEmptyJsonArray() throws Exception {
         Process p = lifeline("tunnel", "status", "--json");
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
