@@ -29,13 +29,13 @@ import picocli.CommandLine.ScopeType;
             DaemonCommand.class,
             DemoCommand.class,
             InitCommand.class,
-            CommandLine.HelpCommand.class,
             DoctorCommand.class,
             ErrorsCommand.class,
             NotifyCommand.class,
             ServiceCommand.class,
             BackupCommand.class,
             TunnelCommand.class,
+            CommandLine.HelpCommand.class,
         })
 public final class Main {
     @Option(
