@@ -73,6 +73,19 @@ final class BackupCommand {
         };
     }
 
+    /** The push report, shared by {@code backup now} and {@code backup push}; failures listed one a line. */
+    static void printPush(java.io.PrintWriter out, dev.lifeline.backup.PushResult p) {
+        out.printf(
+                "mirrored %d snapshot(s), %d object(s) (%s), %d already there, in %s%n",
+                p.snapshotsUploaded(),
+                p.objectsUploaded(),
+                size(p.bytesUploaded()),
+                p.objectsPresent(),
+                secs(p.took()));
+        p.failures().forEach(f -> out.println("  failed: " + f));
+        out.flush();
+    }
+
     static String size(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";

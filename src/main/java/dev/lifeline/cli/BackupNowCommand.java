@@ -49,16 +49,8 @@ final class BackupNowCommand implements Callable<Integer> {
         out.flush();
         if (v.hasRemote() && !noPush) {
             PushResult p = v.push();
-            out.printf(
-                    "mirrored %d snapshot(s), %d object(s) (%s), %d already there, in %s%n",
-                    p.snapshotsUploaded(),
-                    p.objectsUploaded(),
-                    BackupCommand.size(p.bytesUploaded()),
-                    p.objectsPresent(),
-                    BackupCommand.secs(p.took()));
+            BackupCommand.printPush(out, p);
             if (!p.ok()) {
-                p.failures().forEach(f -> out.println("  failed: " + f));
-                out.flush();
                 throw new dev.lifeline.core.LifelineException(
                         "the upload to the remote was incomplete ("
                                 + p.failures().size() + " failure(s))",

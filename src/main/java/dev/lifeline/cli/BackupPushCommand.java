@@ -17,15 +17,7 @@ final class BackupPushCommand implements Callable<Integer> {
     public Integer call() {
         PushResult p = BackupCommand.vault(spec, false).push();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(
-                "mirrored %d snapshot(s), %d object(s) (%s), %d already there, in %s%n",
-                p.snapshotsUploaded(),
-                p.objectsUploaded(),
-                BackupCommand.size(p.bytesUploaded()),
-                p.objectsPresent(),
-                BackupCommand.secs(p.took()));
-        p.failures().forEach(f -> out.println("  failed: " + f));
-        out.flush();
+        BackupCommand.printPush(out, p);
         if (!p.ok()) {
             throw new LifelineException("the upload was incomplete", "run 'lifeline backup push' again to resume");
         }

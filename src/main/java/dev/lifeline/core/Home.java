@@ -55,6 +55,26 @@ public record Home(Path root) {
         return root.resolve("applied.json");
     }
 
+    /**
+     * Writes a state file so that a crash leaves the old or the new content, never half of it
+     * (temp file, then an atomic rename), readable by its owner only: state files can hold a
+     * config's text and so secrets from its env section.
+     */
+    public static void writePrivate(Path target, String text) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.writeString(tmp, text, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not POSIX (Windows): the folder's ACL already limits it to the owner
+        }
+        Files.move(
+                tmp,
+                target,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /** Creates the folders, private to the owner. */
     public Home ensure() {
         try {

@@ -19,10 +19,8 @@ import dev.lifeline.supervisor.Supervisor;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -366,10 +364,8 @@ public final class Daemon implements AutoCloseable {
         n.put("path", c.file().toString());
         n.put("text", c.text());
         Path target = home.appliedConfig();
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, Json.write(n, true), StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Home.writePrivate(target, Json.write(n, true));
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot save the applied config to " + target + ": " + e.getMessage(), "check free disk space");

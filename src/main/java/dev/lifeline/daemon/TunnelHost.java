@@ -19,7 +19,6 @@ import dev.lifeline.tunnel.TunnelStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -161,9 +160,7 @@ final class TunnelHost implements AutoCloseable {
             }
         }
         try {
-            Path tmp = file().resolveSibling("tunnels.json.tmp");
-            Files.writeString(tmp, Json.write(a, true));
-            Files.move(tmp, file(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Home.writePrivate(file(), Json.write(a, true));
         } catch (IOException e) {
             LOG.warn("cannot save {}: {}", file(), e.toString());
         }

@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
@@ -88,15 +85,8 @@ final class StateStore {
     }
 
     private static void write(Path target, String text) {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not POSIX
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Home.writePrivate(target, text);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + target, e);
         }

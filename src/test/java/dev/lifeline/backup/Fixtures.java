@@ -20,10 +20,8 @@ import javax.imageio.ImageIO;
 final class Fixtures {
     private Fixtures() {}
 
-    static final double SCALE = Double.parseDouble(System.getProperty("lifeline.test.timeScale", "1"));
-
     static Duration scaled(Duration d) {
-        return Duration.ofMillis((long) (d.toMillis() * SCALE));
+        return dev.lifeline.testing.TestTimes.scaled(d);
     }
 
     /** A real, decodable PNG with noisy pixels, so every one is unique. */

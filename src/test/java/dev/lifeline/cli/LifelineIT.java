@@ -221,7 +221,7 @@ class LifelineIT {
 
     @Test
     void aCrashReachesTheConfiguredWebhookThroughTheDaemon() throws Exception {
-        try (dev.lifeline.testsupport.WebhookReceiver hook = new dev.lifeline.testsupport.WebhookReceiver()) {
+        try (dev.lifeline.testing.WebhookReceiver hook = new dev.lifeline.testing.WebhookReceiver()) {
             Path marker = tmp.resolve("crashed-once");
             writeConfig("services:\n  app:\n    command: "
                     + sh("if [ -e " + marker + " ]; then exec sleep 1000; fi; touch " + marker + "; sleep 0.5; exit 9")

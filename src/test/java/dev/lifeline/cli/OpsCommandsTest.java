@@ -1,11 +1,11 @@
 package dev.lifeline.cli;
 
-import static dev.lifeline.testsupport.OpsTimeouts.SOON;
+import static dev.lifeline.testing.OpsTimeouts.SOON;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lifeline.testsupport.WebhookReceiver;
+import dev.lifeline.testing.WebhookReceiver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

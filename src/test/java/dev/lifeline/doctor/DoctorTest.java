@@ -1,6 +1,6 @@
 package dev.lifeline.doctor;
 
-import static dev.lifeline.testsupport.OpsTimeouts.SOON;
+import static dev.lifeline.testing.OpsTimeouts.SOON;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,7 +15,7 @@ import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessIdentity;
 import dev.lifeline.process.Procfs;
 import dev.lifeline.process.Signals;
-import dev.lifeline.testsupport.NvidiaSmiStandIn;
+import dev.lifeline.testing.NvidiaSmiStandIn;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,7 +1,7 @@
 package dev.lifeline.notify;
 
-import static dev.lifeline.testsupport.OpsTimeouts.SOON;
-import static dev.lifeline.testsupport.OpsTimeouts.scaled;
+import static dev.lifeline.testing.OpsTimeouts.SOON;
+import static dev.lifeline.testing.OpsTimeouts.scaled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeline.config.NotifySpec;
 import dev.lifeline.config.NotifySpec.Format;
 import dev.lifeline.core.Event;
-import dev.lifeline.testsupport.WebhookReceiver;
+import dev.lifeline.testing.WebhookReceiver;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

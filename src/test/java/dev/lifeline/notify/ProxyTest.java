@@ -1,13 +1,13 @@
 package dev.lifeline.notify;
 
-import static dev.lifeline.testsupport.OpsTimeouts.SOON;
+import static dev.lifeline.testing.OpsTimeouts.SOON;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lifeline.config.NotifySpec;
 import dev.lifeline.config.NotifySpec.Format;
 import dev.lifeline.core.Event;
-import dev.lifeline.testsupport.WebhookReceiver;
+import dev.lifeline.testing.WebhookReceiver;
 import java.net.Proxy;
 import java.net.URI;
 import java.util.List;

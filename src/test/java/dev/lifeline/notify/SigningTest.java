@@ -1,6 +1,6 @@
 package dev.lifeline.notify;
 
-import static dev.lifeline.testsupport.OpsTimeouts.SOON;
+import static dev.lifeline.testing.OpsTimeouts.SOON;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeline.config.NotifySpec;
 import dev.lifeline.config.NotifySpec.Format;
 import dev.lifeline.core.Event;
-import dev.lifeline.testsupport.WebhookReceiver;
+import dev.lifeline.testing.WebhookReceiver;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

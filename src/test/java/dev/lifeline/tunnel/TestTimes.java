@@ -4,8 +4,6 @@ import java.time.Duration;
 
 /** Test deadlines, all scaled by {@code -Dlifeline.test.timeScale} for slow machines. */
 final class TestTimes {
-    private static final double SCALE = Double.parseDouble(System.getProperty("lifeline.test.timeScale", "1"));
-
     /** Time for a tunnel to come up against the in-process server. */
     static final Duration UP = scaled(Duration.ofSeconds(15));
     /** The product promise: a black hole is declared dead within this, with default probe settings. */
@@ -18,6 +16,6 @@ final class TestTimes {
     private TestTimes() {}
 
     static Duration scaled(Duration d) {
-        return Duration.ofMillis((long) (d.toMillis() * SCALE));
+        return dev.lifeline.testing.TestTimes.scaled(d);
     }
 }

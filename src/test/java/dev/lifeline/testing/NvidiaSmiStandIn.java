@@ -1,4 +1,4 @@
-package dev.lifeline.testsupport;
+package dev.lifeline.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.lifeline.testsupport;
+package dev.lifeline.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
