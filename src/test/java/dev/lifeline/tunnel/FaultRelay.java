@@ -112,7 +112,7 @@ final class FaultRelay implements AutoCloseable {
                             awaitPassing();
                             long d = delayMillis;
                             if (d > 0) {
-                                Thread.sleep(d);
+                                Thread.sleep(d); // the injected fault itself: added latency on the link
                             }
                             out.write(buf, 0, n);
                         }
