@@ -87,14 +87,38 @@ final class BackupRun {
             throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         repo.store().cleanTmp();
-        Snapshot parentSnap = repo.latest().orElse(null);
-        // the parent manifest is parsed while the sources are walked
-        Future<Manifest> parentManifest = parentSnap == null ? null : pool.submit(() -> repo.manifest(parentSnap.id()));
+        Manifest.Head parentHead = repo.latestHead().orElse(null);
+        Snapshot parentSnap = parentHead == null ? null : parentHead.summary();
+        boolean printed = parentHead != null && parentHead.listPrint() != null;
+        // an older parent without a list fingerprint is parsed while the sources are walked;
+        // otherwise only when the walk shows a change
+        Future<Manifest> parentManifest =
+                parentSnap == null || printed ? null : pool.submit(() -> repo.manifest(parentSnap.id()));
         List<FileEntry> journal = repo.journal().read();
 
         // step 1: scan
         List<Scanner.Scanned> scanned = scanner.scan(pool);
         emit("scanned", "scanned " + scanned.size() + " files", Map.of("files", scanned.size()));
+        if (printed && journal.isEmpty() && scanned.size() == parentSnap.files()) {
+            ListPrint walked = new ListPrint();
+            long total = 0;
+            for (Scanner.Scanned s : scanned) {
+                walked.add(s.path(), s.size(), s.mtimeNanos(), s.mode());
+                total += s.size();
+            }
+            if (parentHead.listPrint().equals(walked.value())) {
+                return new BackupResult(
+                        null,
+                        parentSnap.id(),
+                        scanned.size(),
+                        total,
+                        0,
+                        0,
+                        0,
+                        0,
+                        Duration.ofNanos(System.nanoTime() - t0));
+            }
+        }
         List<FileEntry> parentFiles = List.of();
         if (parentManifest != null) {
             try {
@@ -102,6 +126,8 @@ final class BackupRun {
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
             }
+        } else if (parentSnap != null) {
+            parentFiles = repo.manifest(parentSnap.id()).files();
         }
         Map<String, FileEntry> known = new HashMap<>(parentFiles.size() * 2);
         for (FileEntry e : parentFiles) {

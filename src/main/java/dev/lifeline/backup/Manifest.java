@@ -50,6 +50,10 @@ record Manifest(
             g.writeStringField("parent", parent);
             g.writeNumberField("count", files.size());
             g.writeNumberField("bytes", bytes());
+            String print = ListPrint.of(files);
+            if (print != null) {
+                g.writeStringField("list_print", print);
+            }
             g.writeObjectFieldStart("sources");
             for (Map.Entry<String, String> s : new java.util.TreeMap<>(sources).entrySet()) {
                 g.writeStringField(s.getKey(), s.getValue());
@@ -161,12 +165,21 @@ record Manifest(
 
     /** Reads only the summary fields. */
     static Snapshot decodeSummary(InputStream in, String name) throws IOException {
-        Parsed p = read(in, name, true);
-        return new Snapshot(
-                p.manifest.id(), p.manifest.time(), p.count, p.bytes, p.manifest.host(), p.manifest.parent());
+        return decodeHead(in, name).summary();
     }
 
-    private record Parsed(Manifest manifest, long count, long bytes) {}
+    /** The summary and the file list's fingerprint ({@link ListPrint}; null in older manifests). */
+    record Head(Snapshot summary, String listPrint) {}
+
+    static Head decodeHead(InputStream in, String name) throws IOException {
+        Parsed p = read(in, name, true);
+        return new Head(
+                new Snapshot(
+                        p.manifest.id(), p.manifest.time(), p.count, p.bytes, p.manifest.host(), p.manifest.parent()),
+                p.listPrint);
+    }
+
+    private record Parsed(Manifest manifest, long count, long bytes, String listPrint) {}
 
     private static Parsed read(InputStream in, String name, boolean headOnly) throws IOException {
         String id = null;
@@ -175,6 +188,7 @@ record Manifest(
         Instant time = null;
         long count = -1;
         long bytes = 0;
+        String listPrint = null;
         Map<String, String> sources = new java.util.HashMap<>();
         List<FileEntry> files = new ArrayList<>();
         try (JsonParser p = JSON.createParser(in)) {
@@ -190,6 +204,7 @@ record Manifest(
                     case "parent" -> parent = p.currentToken() == JsonToken.VALUE_NULL ? null : p.getText();
                     case "count" -> count = p.getLongValue();
                     case "bytes" -> bytes = p.getLongValue();
+                    case "list_print" -> listPrint = p.getText();
                     case "sources" -> {
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String k = p.currentName();
@@ -200,7 +215,8 @@ record Manifest(
                     case "files" -> {
                         if (headOnly) {
                             expect(id != null && time != null && count >= 0, name, "summary fields missing");
-                            return new Parsed(new Manifest(id, time, host, parent, sources, List.of()), count, bytes);
+                            return new Parsed(
+                                    new Manifest(id, time, host, parent, sources, List.of()), count, bytes, listPrint);
                         }
                         expect(p.currentToken() == JsonToken.START_ARRAY, name, "'files' is not a list");
                         while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -215,7 +231,7 @@ record Manifest(
         }
         expect(id != null && time != null, name, "id or time missing");
         Manifest m = new Manifest(id, time, host, parent, sources, files);
-        return new Parsed(m, files.size(), m.bytes());
+        return new Parsed(m, files.size(), m.bytes(), listPrint);
     }
 
     private static FileEntry readEntry(JsonParser p, String name) throws IOException {

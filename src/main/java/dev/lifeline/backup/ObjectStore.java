@@ -52,7 +52,11 @@ final class ObjectStore {
         syncers.allowCoreThreadTimeOut(true);
     }
 
-    private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocate(BUFFER));
+    /**
+     * Direct: a heap buffer costs two more copies of every byte (the JDK moves it through a
+     * temporary direct buffer on each read and write).
+     */
+    static final ThreadLocal<ByteBuffer> BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
 
     ObjectStore(Layout layout, RateLimiter limiter, WriteHook hook) {
         this.layout = layout;
@@ -85,7 +89,7 @@ final class ObjectStore {
         Path tmp = layout.tmp()
                 .resolve("obj-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         MessageDigest md = sha256();
-        ByteBuffer buf = buffers.get();
+        ByteBuffer buf = BUFFERS.get();
         long total = 0;
         boolean ok = false;
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
@@ -100,8 +104,9 @@ final class ObjectStore {
                     continue;
                 }
                 limiter.acquire(n);
-                md.update(buf.array(), 0, n);
                 buf.flip();
+                md.update(buf);
+                buf.rewind();
                 hook.beforeWrite(total);
                 while (buf.hasRemaining()) {
                     out.write(buf);
@@ -226,7 +231,7 @@ final class ObjectStore {
     /** Hashes a stored object again; the name it should have is {@code sha256}. */
     String rehash(String sha256, RateLimiter rl) throws IOException {
         MessageDigest md = sha256();
-        ByteBuffer buf = buffers.get();
+        ByteBuffer buf = BUFFERS.get();
         try (FileChannel in = FileChannel.open(layout.object(sha256), StandardOpenOption.READ)) {
             while (true) {
                 buf.clear();
@@ -235,7 +240,8 @@ final class ObjectStore {
                     break;
                 }
                 rl.acquire(n);
-                md.update(buf.array(), 0, n);
+                buf.flip();
+                md.update(buf);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -97,7 +97,12 @@ final class Repository implements SnapshotSource {
 
     @Override
     public List<Snapshot> snapshots() throws IOException {
-        List<Snapshot> out = new ArrayList<>();
+        return heads().stream().map(Manifest.Head::summary).toList();
+    }
+
+    /** Every snapshot's head, oldest first. */
+    List<Manifest.Head> heads() throws IOException {
+        List<Manifest.Head> out = new ArrayList<>();
         if (!Files.isDirectory(layout.snapshots())) {
             return out;
         }
@@ -108,18 +113,23 @@ final class Repository implements SnapshotSource {
                     continue;
                 }
                 try (InputStream in = Files.newInputStream(p)) {
-                    out.add(Manifest.decodeSummary(in, name));
+                    out.add(Manifest.decodeHead(in, name));
                 } catch (NoSuchFileException gone) {
                     // pruned meanwhile
                 }
             }
         }
-        out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+        out.sort(Comparator.comparing((Manifest.Head h) -> h.summary().time())
+                .thenComparing(h -> h.summary().id()));
         return out;
     }
 
     Optional<Snapshot> latest() throws IOException {
-        List<Snapshot> all = snapshots();
+        return latestHead().map(Manifest.Head::summary);
+    }
+
+    Optional<Manifest.Head> latestHead() throws IOException {
+        List<Manifest.Head> all = heads();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
@@ -140,6 +150,11 @@ final class Repository implements SnapshotSource {
     @Override
     public InputStream openObject(String sha256) throws IOException {
         return Files.newInputStream(layout.object(sha256));
+    }
+
+    @Override
+    public java.nio.channels.ReadableByteChannel openObjectChannel(String sha256) throws IOException {
+        return java.nio.channels.FileChannel.open(layout.object(sha256));
     }
 
     @Override

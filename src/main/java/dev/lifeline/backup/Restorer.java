@@ -4,8 +4,6 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,7 +34,7 @@ final class Restorer {
     private final SnapshotSource source;
     private final EventListener events;
     private final ExecutorService pool;
-    private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[ObjectStore.BUFFER]);
+    private final Set<Path> touchedDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Restorer(SnapshotSource source, EventListener events, ExecutorService pool) {
         this.source = source;
@@ -165,6 +163,17 @@ final class Restorer {
                         Map.of("done", done, "total", chosen.size(), "bytes", bytes)));
             }
         }
+        // the names, once per folder up to the target: restored files survive a power cut
+        Set<Path> dirs = new java.util.HashSet<>();
+        for (Path dir : touchedDirs) {
+            Path d = dir;
+            while (d != null && d.startsWith(root) && dirs.add(d)) {
+                d = d.getParent();
+            }
+        }
+        for (Path dir : dirs) {
+            Durable.fsyncDir(dir);
+        }
         return new RestoreResult(
                 snapshotId, root, chosen.size(), bytes, java.time.Duration.ofNanos(System.nanoTime() - t0));
     }
@@ -188,18 +197,29 @@ final class Restorer {
         Path tmp = dir.resolve(".lifeline-restore-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         MessageDigest md = ObjectStore.sha256();
-        byte[] buf = buffers.get();
+        java.nio.ByteBuffer buf = ObjectStore.BUFFERS.get();
         long n = 0;
         boolean ok = false;
         try {
-            try (InputStream in = source.openObject(f.sha256());
-                    OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
-                int r;
-                while ((r = in.read(buf)) > 0) {
-                    md.update(buf, 0, r);
-                    out.write(buf, 0, r);
+            try (java.nio.channels.ReadableByteChannel in = source.openObjectChannel(f.sha256());
+                    java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(
+                            tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                while (true) {
+                    buf.clear();
+                    int r = in.read(buf);
+                    if (r < 0) {
+                        break;
+                    }
+                    buf.flip();
+                    md.update(buf);
+                    buf.rewind();
+                    while (buf.hasRemaining()) {
+                        out.write(buf);
+                    }
                     n += r;
                 }
+                // durable before it gets its name; the disk works while other files are hashed
+                out.force(false);
             } catch (java.nio.file.NoSuchFileException e) {
                 throw new LifelineException(
                         "object " + f.sha256() + " for " + f.path() + " is missing from " + source.describe(),
@@ -218,6 +238,7 @@ final class Restorer {
                 // not POSIX
             }
             Durable.move(tmp, dest);
+            touchedDirs.add(dir);
             ok = true;
         } finally {
             if (!ok) {

@@ -24,6 +24,12 @@ import java.util.concurrent.TimeUnit;
 final class Scanner {
     record Scanned(String path, Path file, long size, long mtimeNanos, int mode) {}
 
+    /** POSIX where there is POSIX (a basic view would report no permissions: every mode 0644). */
+    private static final Class<? extends BasicFileAttributes> ATTRIBUTES =
+            FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                    ? PosixFileAttributes.class
+                    : BasicFileAttributes.class;
+
     private final Map<String, Path> sources;
     private final List<PathMatcher> nameGlobs = new ArrayList<>();
     private final List<PathMatcher> pathGlobs = new ArrayList<>();
@@ -141,7 +147,7 @@ final class Scanner {
                 String name = p.getFileName().toString();
                 BasicFileAttributes a;
                 try {
-                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    a = Files.readAttributes(p, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
                 } catch (NoSuchFileException gone) {
                     continue; // deleted while walking
                 }
@@ -203,8 +209,7 @@ final class Scanner {
             }
         }
         try {
-            BasicFileAttributes a =
-                    Files.readAttributes(file, PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes a = Files.readAttributes(file, ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             if (!a.isRegularFile()) {
                 return null;
             }

@@ -13,5 +13,10 @@ interface SnapshotSource {
     /** The object's plain content; its SHA-256 is checked by the reader. */
     InputStream openObject(String sha256) throws IOException;
 
+    /** The same as a channel (a local repository gives the file's own channel: fewer copies). */
+    default java.nio.channels.ReadableByteChannel openObjectChannel(String sha256) throws IOException {
+        return java.nio.channels.Channels.newChannel(openObject(sha256));
+    }
+
     String describe();
 }

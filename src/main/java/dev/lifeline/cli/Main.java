@@ -4,6 +4,7 @@ import dev.lifeline.config.ConfigException;
 import dev.lifeline.core.LifelineException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,26 +18,7 @@ import picocli.CommandLine.ScopeType;
         name = "lifeline",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Keeps a self-hosted AI web UI alive, reachable and safe.",
-        subcommands = {
-            UpCommand.class,
-            DownCommand.class,
-            StartCommand.class,
-            StopCommand.class,
-            RestartCommand.class,
-            StatusCommand.class,
-            LogsCommand.class,
-            DaemonCommand.class,
-            DemoCommand.class,
-            InitCommand.class,
-            DoctorCommand.class,
-            ErrorsCommand.class,
-            NotifyCommand.class,
-            ServiceCommand.class,
-            BackupCommand.class,
-            TunnelCommand.class,
-            CommandLine.HelpCommand.class,
-        })
+        description = "Keeps a self-hosted AI web UI alive, reachable and safe.")
 public final class Main {
     @Option(
             names = {"-c", "--config"},
@@ -74,10 +56,67 @@ public final class Main {
         }
     }
 
+    /** The top-level commands, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
+            UpCommand.class,
+            DownCommand.class,
+            StartCommand.class,
+            StopCommand.class,
+            RestartCommand.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            DaemonCommand.class,
+            DemoCommand.class,
+            InitCommand.class,
+            DoctorCommand.class,
+            ErrorsCommand.class,
+            NotifyCommand.class,
+            ServiceCommand.class,
+            BackupCommand.class,
+            TunnelCommand.class,
+            CommandLine.HelpCommand.class);
+
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler(Main::handle);
         return cl.execute(args);
+    }
+
+    /**
+     * The command line for {@code args}. picocli builds the model of every command it is given,
+     * by reflection, before parsing (about 0.1 s for all of Lifeline's in a fresh JVM); so when
+     * the first word names a command, only that one is built. Help, a bare {@code lifeline} and
+     * unknown words get all of them (listing, suggestions).
+     */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        Class<?> only = invoked(args);
+        for (Class<?> c : COMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
+        return cl;
+    }
+
+    /** The command class the first word names, or null. */
+    static Class<?> invoked(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-c") || a.equals("--config")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                for (Class<?> c : COMMANDS) {
+                    Command cmd = c.getAnnotation(Command.class);
+                    if (c != CommandLine.HelpCommand.class
+                            && (cmd.name().equals(a) || List.of(cmd.aliases()).contains(a))) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     /** Domain failures become one line and an exit status here, and nowhere else. */

@@ -123,6 +123,40 @@ class VaultTest {
     }
 
     @Test
+    void aChangeThatKeepsTheFileCountIsNotMistakenForNoChange() throws Exception {
+        Fixtures.outputs(src(), 6, 1);
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        Path a = src().resolve("2026-01-05/img_1_0.png");
+
+        // only the mtime moves: read again, same object, but a new snapshot records the new time
+        Files.setLastModifiedTime(a, java.nio.file.attribute.FileTime.fromMillis(2_000_000));
+        BackupResult touched = v.backup();
+        assertThat(touched.unchanged()).isFalse();
+        assertThat(touched.hashed()).isEqualTo(1);
+        assertThat(touched.storedObjects()).isZero();
+
+        // only the mode
+        Files.setPosixFilePermissions(a, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(v.backup().unchanged()).isFalse();
+        assertThat(v.ls("latest", "outputs/2026-01-05/img_1_0.png"))
+                .extracting(FileEntry::mode)
+                .containsExactly(0600);
+
+        // a rename: same count, same sizes
+        Files.move(a, src().resolve("2026-01-05/renamed.png"));
+        BackupResult renamed = v.backup();
+        assertThat(renamed.unchanged()).isFalse();
+        assertThat(v.diff(renamed.parent(), renamed.snapshot()).added())
+                .containsExactly("outputs/2026-01-05/renamed.png");
+
+        // and nothing: no snapshot, nothing read
+        BackupResult same = Fixtures.vault(Fixtures.spec(repo(), src())).backup();
+        assertThat(same.unchanged()).isTrue();
+        assertThat(same.hashed()).isZero();
+    }
+
+    @Test
     void excludedGlobsAreNotBackedUp() throws Exception {
         Fixtures.write(src().resolve("keep.png"), Fixtures.png(8, 1));
         Fixtures.write(src().resolve("deep/x/partial.tmp"), Fixtures.random(10, 1));
