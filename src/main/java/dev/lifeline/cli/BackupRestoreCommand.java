@@ -38,13 +38,18 @@ final class BackupRestoreCommand implements Callable<Integer> {
             description = "Read from the S3 remote (no local repository needed).")
     String from;
 
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Print only the result line.")
+    boolean quiet;
+
     @Override
     public Integer call() {
         if (from != null && !from.equals("remote")) {
             throw new LifelineException(
                     "--from accepts only 'remote'", "use --from remote, or leave it out for the local repository");
         }
-        Vault v = BackupCommand.vault(spec, false);
+        Vault v = BackupCommand.vault(spec, quiet);
         RestoreResult r = from != null
                 ? v.restoreFromRemote(snap, patterns, to, overwrite)
                 : v.restore(snap, patterns, to, overwrite);
