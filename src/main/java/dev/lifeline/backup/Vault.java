@@ -477,6 +477,38 @@ public final class Vault {
         }
     }
 
+    /** Files of a snapshot in the bucket under {@code path} (a folder prefix or a glob; empty for all). */
+    public List<FileEntry> remoteLs(String ref, String path) {
+        try (Remote remote = Remote.connect(spec, remotes, env, false)) {
+            String id = resolve(remote, ref);
+            List<FileEntry> files = remote.manifest(id).files();
+            return path == null || path.isEmpty() ? files : Restorer.select(files, List.of(path));
+        } catch (IOException e) {
+            throw failure("reading a remote snapshot", e);
+        }
+    }
+
+    /**
+     * Checks that every object a manifest in the bucket names is there with the right size; with
+     * {@code readData} (or a sample) downloads, decrypts and hashes them. Needs no local repository.
+     */
+    public VerifyResult verifyRemote(boolean readData, double samplePercent) {
+        double pct = readData ? 100 : samplePercent;
+        try (Remote remote = Remote.connect(spec, remotes, env, false)) {
+            ExecutorService pool = pool("verify-remote", 4);
+            try {
+                return new RemoteVerifier(remote, events, pool).run(pct);
+            } catch (IOException e) {
+                throw failure("verify of " + remote.describe(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LifelineException("verify was interrupted", null, e);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     /** Restores from the bucket alone: no local repository needed. */
     public RestoreResult restoreFromRemote(String ref, List<String> patterns, Path target, boolean overwrite) {
         try (Remote remote = Remote.connect(spec, remotes, env, false)) {

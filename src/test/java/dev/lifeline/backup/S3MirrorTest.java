@@ -412,4 +412,100 @@ class S3MirrorTest {
         assertThat(p.took()).as("8 MiB at 4 MiB/s").isGreaterThanOrEqualTo(Duration.ofMillis(1500));
         System.out.println("capped push took " + p.took());
     }
+
+    static void putRaw(BackupSpec spec, String key, byte[] data) throws IOException {
+        try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
+            b.put(key, data);
+        }
+    }
+
+    static void deleteRaw(BackupSpec spec, String key) throws IOException {
+        try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
+            b.delete(key);
+        }
+    }
+
+    @Test
+    void lsSnapshotsAndVerifyFromTheRemoteNameEveryAffectedFileAndSnapshot() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 4, 1);
+        BackupSpec spec = spec(tmp.resolve("repo"), src);
+        Vault v = vault(spec, Remote.Factory.S3);
+        String first = v.backup().snapshot();
+        Fixtures.write(src.resolve("new.png"), Fixtures.png(16, 5));
+        String second = v.backup().snapshot();
+        assertThat(v.push().ok()).isTrue();
+
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        assertThat(fresh.remoteSnapshots()).extracting(Snapshot::id).containsExactly(first, second);
+        assertThat(fresh.remoteLs("latest", "")).isEqualTo(v.ls("latest", ""));
+        assertThat(fresh.remoteLs(first, "outputs/2026-01-05")).isEqualTo(v.ls(first, "outputs/2026-01-05"));
+        VerifyResult clean = fresh.verifyRemote(false, 0);
+        assertThat(clean.ok()).isTrue();
+        assertThat(clean.snapshots()).isEqualTo(2);
+        assertThat(clean.objects()).isEqualTo(5);
+        assertThat(clean.objectsRead())
+                .as("nothing downloaded without --read-data")
+                .isZero();
+        assertThat(fresh.verifyRemote(true, 0).objectsRead()).isEqualTo(5);
+        assertThat(tmp.resolve("nowhere")).doesNotExist();
+
+        List<FileEntry> files = v.ls(first, "");
+        FileEntry gone = files.get(0);
+        FileEntry flipped = files.get(1);
+        try (Remote r = Remote.connect(spec, Remote.Factory.S3, Map.of(), false)) {
+            deleteRaw(spec, r.objectKey(gone.sha256()));
+            byte[] same = Files.readAllBytes(src.resolve(flipped.path().substring("outputs/".length())));
+            same[same.length / 2] ^= 1;
+            putRaw(spec, r.objectKey(flipped.sha256()), same);
+        }
+
+        VerifyResult quick = fresh.verifyRemote(false, 0);
+        assertThat(quick.ok()).isFalse();
+        assertThat(quick.problems()).singleElement().satisfies(p -> {
+            assertThat(p.kind()).isEqualTo("missing");
+            assertThat(p.sha256()).isEqualTo(gone.sha256());
+            assertThat(p.affected()).containsExactly(first + ":" + gone.path(), second + ":" + gone.path());
+        });
+        VerifyResult full = fresh.verifyRemote(true, 0);
+        assertThat(full.problems())
+                .extracting(VerifyResult.Problem::kind)
+                .containsExactlyInAnyOrder("missing", "corrupt");
+        assertThat(full.problems())
+                .filteredOn(p -> p.kind().equals("corrupt"))
+                .singleElement()
+                .satisfies(p -> assertThat(p.affected())
+                        .containsExactly(first + ":" + flipped.path(), second + ":" + flipped.path()));
+    }
+
+    @Test
+    void verifyFromAnEncryptedRemoteDecryptsAndCatchesATamperedObject() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 3, 2);
+        BackupSpec spec = spec(tmp.resolve("repo"), src)
+                .withEncryption(new BackupSpec.EncryptionSpec(Optional.empty(), Optional.of("echo correct horse")));
+        Vault v = vault(spec, Remote.Factory.S3);
+        String id = v.backup().snapshot();
+        assertThat(v.push().ok()).isTrue();
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        VerifyResult clean = fresh.verifyRemote(true, 0);
+        assertThat(clean.ok()).as(clean.problems().toString()).isTrue();
+        assertThat(clean.objectsRead()).isEqualTo(3);
+        assertThat(fresh.remoteLs("latest", "")).isEqualTo(v.ls("latest", ""));
+
+        FileEntry victim = v.ls(id, "").get(2);
+        try (Remote r = Remote.connect(spec, Remote.Factory.S3, Map.of(), false);
+                InputStream in = r.bucket().open(r.objectKey(victim.sha256()))) {
+            byte[] blob = in.readAllBytes();
+            blob[blob.length - 20] ^= 1; // same size, so only reading the data finds it
+            putRaw(spec, r.objectKey(victim.sha256()), blob);
+        }
+        assertThat(fresh.verifyRemote(false, 0).ok()).isTrue();
+        VerifyResult full = fresh.verifyRemote(true, 0);
+        assertThat(full.problems()).singleElement().satisfies(p -> {
+            assertThat(p.sha256()).isEqualTo(victim.sha256());
+            assertThat(p.detail()).contains("fails authentication");
+            assertThat(p.affected()).containsExactly(id + ":" + victim.path());
+        });
+    }
 }
