@@ -508,4 +508,31 @@ class S3MirrorTest {
             assertThat(p.affected()).containsExactly(id + ":" + victim.path());
         });
     }
+
+    @Test
+    void anInterruptedMultipartUploadResumesAfterItsLastWholePart() throws Exception {
+        Path file = Fixtures.write(tmp.resolve("big.bin"), Fixtures.random(13 << 20, 7));
+        BackupSpec.S3Spec s3 = spec(tmp.resolve("repo"), tmp).s3().orElseThrow();
+        String key = s3.prefix() + "objects/big";
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        Bucket.Throttle dropping = bytes -> { // the link drops inside the second of three 5 MiB parts
+            if (sent.addAndGet(bytes) > (7L << 20)) {
+                throw new java.io.UncheckedIOException(new IOException("connection reset"));
+            }
+        };
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, dropping)) {
+            assertThatThrownBy(() -> b.put(key, file)).hasMessageContaining("connection reset");
+            assertThat(b.list(key)).isEmpty();
+        }
+        java.util.concurrent.atomic.AtomicLong resumed = new java.util.concurrent.atomic.AtomicLong();
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, resumed::addAndGet)) {
+            b.put(key, file);
+            assertThat(resumed.get())
+                    .as("only the parts not yet uploaded go up")
+                    .isEqualTo(8L << 20);
+            try (InputStream in = b.open(key)) {
+                assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(file));
+            }
+        }
+    }
 }

@@ -25,7 +25,10 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -155,14 +158,19 @@ public final class S3Bucket implements Bucket {
             }
             return;
         }
+        // resume an upload an earlier attempt left (S3 keeps its parts); else start one
+        String found = unfinishedUpload(key);
         String uploadId;
         try {
-            uploadId =
-                    client.createMultipartUpload(r -> r.bucket(bucket).key(key)).uploadId();
+            uploadId = found != null
+                    ? found
+                    : client.createMultipartUpload(r -> r.bucket(bucket).key(key))
+                            .uploadId();
         } catch (SdkException e) {
             throw wrap("starting multipart upload of " + key, e);
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Map<Integer, String> done = found == null ? Map.of() : uploadedParts(key, uploadId);
             List<CompletedPart> parts = new ArrayList<>();
             int number = 1;
             for (long off = 0; off < size; off += partSize, number++) {
@@ -172,13 +180,16 @@ public final class S3Bucket implements Bucket {
                     // fill the part
                 }
                 int n = number;
-                String etag = client.uploadPart(
-                                r -> r.bucket(bucket)
-                                        .key(key)
-                                        .uploadId(uploadId)
-                                        .partNumber(n),
-                                body(() -> new java.io.ByteArrayInputStream(buf.array(), 0, len), len))
-                        .eTag();
+                String etag = done.get(n);
+                if (etag == null || !etag.equals(md5(buf.array(), len))) {
+                    etag = client.uploadPart(
+                                    r -> r.bucket(bucket)
+                                            .key(key)
+                                            .uploadId(uploadId)
+                                            .partNumber(n),
+                                    body(() -> new java.io.ByteArrayInputStream(buf.array(), 0, len), len))
+                            .eTag();
+                }
                 parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
             }
             client.completeMultipartUpload(r -> r.bucket(bucket)
@@ -187,11 +198,63 @@ public final class S3Bucket implements Bucket {
                     .multipartUpload(
                             CompletedMultipartUpload.builder().parts(parts).build()));
         } catch (SdkException e) {
-            abort(key, uploadId);
+            // the parts stay for the next attempt to resume
             throw wrap("multipart upload of " + key, e);
-        } catch (IOException | RuntimeException e) {
-            abort(key, uploadId);
-            throw e;
+        }
+    }
+
+    /** The newest unfinished multipart upload of {@code key}, or null (also when the service cannot list them). */
+    private String unfinishedUpload(String key) {
+        try {
+            return client.listMultipartUploads(r -> r.bucket(bucket).prefix(key)).uploads().stream()
+                    .filter(u -> key.equals(u.key()))
+                    .max(java.util.Comparator.comparing(
+                            u -> u.initiated() == null ? java.time.Instant.EPOCH : u.initiated()))
+                    .map(MultipartUpload::uploadId)
+                    .orElse(null);
+        } catch (SdkException e) {
+            return null;
+        }
+    }
+
+    /** Part number to ETag (unquoted, lowercase) of the parts an unfinished upload already has. */
+    private Map<Integer, String> uploadedParts(String key, String uploadId) {
+        Map<Integer, String> out = new HashMap<>();
+        try {
+            Integer marker = null;
+            while (true) {
+                Integer from = marker;
+                ListPartsResponse r = client.listParts(
+                        b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumberMarker(from));
+                for (Part p : r.parts()) {
+                    out.put(p.partNumber(), unquote(p.eTag()));
+                }
+                if (!Boolean.TRUE.equals(r.isTruncated()) || r.nextPartNumberMarker() == null) {
+                    return out;
+                }
+                marker = r.nextPartNumberMarker();
+            }
+        } catch (SdkException e) {
+            return out; // upload those parts again
+        }
+    }
+
+    private static String unquote(String etag) {
+        return etag == null ? null : etag.replace("\"", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static byte[] digest(byte[] data, int len) throws java.security.NoSuchAlgorithmException {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("MD5");
+        md.update(data, 0, len);
+        return md.digest();
+    }
+
+    /** A part's ETag is the MD5 of its bytes (for unencrypted or SSE-S3 buckets): so a part is reused only when it holds these very bytes. */
+    private static String md5(byte[] data, int len) {
+        try {
+            return java.util.HexFormat.of().formatHex(digest(data, len));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -261,14 +324,6 @@ public final class S3Bucket implements Bucket {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("upload interrupted");
             }
-        }
-    }
-
-    private void abort(String key, String uploadId) {
-        try {
-            client.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
-        } catch (SdkException ignored) {
-            // the bucket's lifecycle rules clean up abandoned parts
         }
     }
 
