@@ -1,12 +1,31 @@
 package dev.lifeline.backup;
 
 import java.util.List;
+import java.util.Optional;
 
-/** What prune removed (or, with a dry run, would remove). */
+/**
+ * What prune removed (or, with a dry run, would remove).
+ *
+ * @param remote the same for the S3 mirror; empty when no remote is configured or it was skipped
+ *     ({@code --local-only})
+ */
 public record PruneResult(
-        boolean dryRun, List<String> kept, List<String> removed, long objectsDeleted, long bytesFreed) {
+        boolean dryRun,
+        List<String> kept,
+        List<String> removed,
+        long objectsDeleted,
+        long bytesFreed,
+        Optional<PruneResult> remote) {
     public PruneResult {
         kept = List.copyOf(kept);
         removed = List.copyOf(removed);
+    }
+
+    public PruneResult(boolean dryRun, List<String> kept, List<String> removed, long objectsDeleted, long bytesFreed) {
+        this(dryRun, kept, removed, objectsDeleted, bytesFreed, Optional.empty());
+    }
+
+    PruneResult withRemote(PruneResult r) {
+        return new PruneResult(dryRun, kept, removed, objectsDeleted, bytesFreed, Optional.of(r));
     }
 }

@@ -1,7 +1,11 @@
 package dev.lifeline.backup;
 
-/** Caps the read rate while storing, so the web UI keeps its disk; 0 bytes per second means no cap. */
-final class RateLimiter {
+/**
+ * Caps a byte rate: reading while storing, so the web UI keeps its disk, and uploading, so a push
+ * leaves the uplink usable. One instance is shared by all threads it caps; 0 bytes per second means
+ * no cap.
+ */
+final class RateLimiter implements dev.lifeline.backup.s3.Bucket.Throttle {
     private final long bytesPerSecond;
     private long nextFreeNanos;
 
@@ -10,7 +14,8 @@ final class RateLimiter {
         this.nextFreeNanos = System.nanoTime();
     }
 
-    void acquire(long bytes) throws InterruptedException {
+    @Override
+    public void acquire(long bytes) throws InterruptedException {
         if (bytesPerSecond <= 0) {
             return;
         }

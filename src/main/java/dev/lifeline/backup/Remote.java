@@ -44,9 +44,11 @@ final class Remote implements SnapshotSource, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     interface Factory {
-        Bucket open(S3Spec spec);
+        /** Opens the bucket, pacing every upload through {@code uploads}. */
+        Bucket open(S3Spec spec, Bucket.Throttle uploads);
 
-        Factory S3 = spec -> S3Bucket.open(spec); // a lambda, not a method reference: the SDK loads only when used
+        // a lambda, not a method reference: the SDK loads only when used
+        Factory S3 = (spec, uploads) -> S3Bucket.open(spec, uploads);
     }
 
     private final Bucket bucket;
@@ -61,15 +63,30 @@ final class Remote implements SnapshotSource, AutoCloseable {
 
     /** Connects, reading (or, when {@code create}, writing) the bucket's vault.json. */
     static Remote connect(BackupSpec spec, Factory factory, Map<String, String> env, boolean create) {
+        return connect(spec, factory, env, create, false);
+    }
+
+    /** Like {@link #connect}, but null when the bucket holds no vault yet (nothing was pushed). */
+    static Remote connectIfPresent(BackupSpec spec, Factory factory, Map<String, String> env) {
+        return connect(spec, factory, env, false, true);
+    }
+
+    private static Remote connect(
+            BackupSpec spec, Factory factory, Map<String, String> env, boolean create, boolean missingOk) {
         S3Spec s3 = spec.s3()
                 .orElseThrow(() -> new LifelineException(
                         "no remote is configured", "add backup.remote.s3 (endpoint, bucket, prefix) to lifeline.yaml"));
-        Bucket b = factory.open(s3);
+        // one limiter for the whole connection: the cap holds for all concurrent uploads together
+        Bucket b = factory.open(s3, new RateLimiter(spec.bandwidth()));
         try {
             JsonNode marker = null;
             try (InputStream in = b.open(s3.prefix() + "vault.json")) {
                 marker = JSON.readTree(in);
             } catch (NoSuchFileException e) {
+                if (missingOk) {
+                    b.close();
+                    return null;
+                }
                 if (!create) {
                     throw new LifelineException(
                             "no Lifeline vault at " + b.describe(),
@@ -139,6 +156,47 @@ final class Remote implements SnapshotSource, AutoCloseable {
 
     String snapshotKey(String id) {
         return prefix + "snapshots/" + id + ".json";
+    }
+
+    String objectsPrefix() {
+        return prefix + "objects/";
+    }
+
+    String snapshotsPrefix() {
+        return prefix + "snapshots/";
+    }
+
+    Bucket bucket() {
+        return bucket;
+    }
+
+    /** Snapshot id to manifest key, for every {@code snapshots/<id>.json} in the bucket. */
+    Map<String, String> manifestKeys() throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (String key : bucket.list(snapshotsPrefix())) {
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            if (name.endsWith(".json") && key.equals(snapshotsPrefix() + name)) {
+                out.put(name.substring(0, name.length() - 5), key);
+            }
+        }
+        return out;
+    }
+
+    /** Whether a key under objects/ has the form this mirror writes ({@code objects/ab/<64 hex>}). */
+    boolean isObjectKey(String key) {
+        if (!key.startsWith(objectsPrefix())) {
+            return false;
+        }
+        String rest = key.substring(objectsPrefix().length());
+        return rest.length() == 67
+                && rest.charAt(2) == '/'
+                && Layout.HASH.matcher(rest.substring(3)).matches()
+                && rest.startsWith(rest.substring(3, 5));
+    }
+
+    /** The size an object of {@code plainSize} bytes has in the bucket: encryption adds magic, nonce and tag. */
+    long storedSize(long plainSize) {
+        return crypto == null ? plainSize : plainSize + 4 + 12 + 16;
     }
 
     PushResult push(Repository repo, EventListener events, ExecutorService pool)

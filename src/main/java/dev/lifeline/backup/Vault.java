@@ -196,10 +196,52 @@ public final class Vault {
         });
     }
 
-    /** Applies {@code backup.retention}; deletes only objects no kept snapshot needs. */
+    /** Applies {@code backup.retention} locally and, when configured, to the S3 mirror. */
     public PruneResult prune(boolean dryRun) {
+        return prune(dryRun, false);
+    }
+
+    /**
+     * Applies {@code backup.retention}; deletes only objects no kept snapshot needs. Then, unless
+     * {@code localOnly} or no remote is configured, does the same to the S3 mirror (see {@link
+     * RemotePruner}), still holding the writer lock.
+     */
+    public PruneResult prune(boolean dryRun, boolean localOnly) {
         repo.requireExists();
-        return locked("prune", () -> new Pruner(repo, events).run(spec.retention(), dryRun));
+        return locked("prune", () -> {
+            PruneResult local = new Pruner(repo, events).run(spec.retention(), dryRun);
+            if (localOnly || !hasRemote()) {
+                return local;
+            }
+            try {
+                return local.withRemote(pruneRemote(local, dryRun));
+            } catch (LifelineException e) {
+                throw new LifelineException(
+                        (dryRun ? "" : "the local prune is done, but ") + "the remote prune failed: " + e.getMessage(),
+                        (e.hint() == null ? "" : e.hint() + "; ")
+                                + "then run 'lifeline backup prune' again (safe to repeat)",
+                        e);
+            }
+        });
+    }
+
+    private PruneResult pruneRemote(PruneResult local, boolean dryRun) throws InterruptedException {
+        Remote remote = Remote.connectIfPresent(spec, remotes, env);
+        if (remote == null) {
+            return new PruneResult(dryRun, List.of(), List.of(), 0, 0); // nothing pushed yet
+        }
+        ExecutorService pool = pool("prune-remote", 4);
+        try (remote) {
+            return new RemotePruner(remote, events, pool)
+                    .run(spec.retention(), new java.util.HashSet<>(local.kept()), dryRun);
+        } catch (IOException e) {
+            throw new LifelineException(
+                    "on " + remote.describe() + ": " + e.getMessage(),
+                    "check the network and the bucket's credentials; every remote snapshot still has its objects",
+                    e);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ------------------------------------------------------------------ reading
@@ -432,6 +474,38 @@ public final class Vault {
             return remote.snapshots();
         } catch (IOException e) {
             throw failure("listing remote snapshots", e);
+        }
+    }
+
+    /** Files of a snapshot in the bucket under {@code path} (a folder prefix or a glob; empty for all). */
+    public List<FileEntry> remoteLs(String ref, String path) {
+        try (Remote remote = Remote.connect(spec, remotes, env, false)) {
+            String id = resolve(remote, ref);
+            List<FileEntry> files = remote.manifest(id).files();
+            return path == null || path.isEmpty() ? files : Restorer.select(files, List.of(path));
+        } catch (IOException e) {
+            throw failure("reading a remote snapshot", e);
+        }
+    }
+
+    /**
+     * Checks that every object a manifest in the bucket names is there with the right size; with
+     * {@code readData} (or a sample) downloads, decrypts and hashes them. Needs no local repository.
+     */
+    public VerifyResult verifyRemote(boolean readData, double samplePercent) {
+        double pct = readData ? 100 : samplePercent;
+        try (Remote remote = Remote.connect(spec, remotes, env, false)) {
+            ExecutorService pool = pool("verify-remote", 4);
+            try {
+                return new RemoteVerifier(remote, events, pool).run(pct);
+            } catch (IOException e) {
+                throw failure("verify of " + remote.describe(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LifelineException("verify was interrupted", null, e);
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

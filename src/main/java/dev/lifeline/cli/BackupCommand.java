@@ -73,6 +73,19 @@ final class BackupCommand {
         };
     }
 
+    /** Whether {@code --from} asks for the S3 remote; null means the local repository, anything else is refused. */
+    static boolean fromRemote(String from) {
+        if (from == null) {
+            return false;
+        }
+        if (!from.equals("remote")) {
+            throw new LifelineException(
+                    "--from accepts only 'remote', not '" + from + "'",
+                    "use --from remote, or leave it out for the local repository");
+        }
+        return true;
+    }
+
     /** The push report, shared by {@code backup now} and {@code backup push}; failures listed one a line. */
     static void printPush(java.io.PrintWriter out, dev.lifeline.backup.PushResult p) {
         out.printf(

@@ -2,7 +2,6 @@ package dev.lifeline.cli;
 
 import dev.lifeline.backup.RestoreResult;
 import dev.lifeline.backup.Vault;
-import dev.lifeline.core.LifelineException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,14 +44,10 @@ final class BackupRestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (from != null && !from.equals("remote")) {
-            throw new LifelineException(
-                    "--from accepts only 'remote'", "use --from remote, or leave it out for the local repository");
-        }
+        boolean remote = BackupCommand.fromRemote(from);
         Vault v = BackupCommand.vault(spec, quiet);
-        RestoreResult r = from != null
-                ? v.restoreFromRemote(snap, patterns, to, overwrite)
-                : v.restore(snap, patterns, to, overwrite);
+        RestoreResult r =
+                remote ? v.restoreFromRemote(snap, patterns, to, overwrite) : v.restore(snap, patterns, to, overwrite);
         spec.commandLine()
                 .getOut()
                 .printf(

@@ -26,8 +26,9 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        boolean remote = BackupCommand.fromRemote(from);
         Vault v = BackupCommand.vault(spec, true);
-        List<Snapshot> all = "remote".equals(from) ? v.remoteSnapshots() : v.snapshots();
+        List<Snapshot> all = remote ? v.remoteSnapshots() : v.snapshots();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();

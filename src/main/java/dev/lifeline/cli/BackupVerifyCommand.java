@@ -28,12 +28,21 @@ final class BackupVerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @Option(
+            names = "--from",
+            paramLabel = "remote",
+            description = "Check the S3 remote instead: presence and size from one listing; --read-data downloads,"
+                    + " decrypts and hashes.")
+    String from;
+
     @Override
     public Integer call() throws Exception {
         if (sample < 0 || sample > 100) {
             throw new LifelineException("--sample must be between 0 and 100", "for example --sample 5");
         }
-        VerifyResult r = BackupCommand.vault(spec, json).verify(readData, sample);
+        boolean remote = BackupCommand.fromRemote(from);
+        var v = BackupCommand.vault(spec, json);
+        VerifyResult r = remote ? v.verifyRemote(readData, sample) : v.verify(readData, sample);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -52,7 +61,8 @@ final class BackupVerifyCommand implements Callable<Integer> {
             }
             r.unreadableSnapshots().forEach(u -> out.println("unreadable snapshot " + u));
             out.printf(
-                    "%s: %d snapshots, %d objects, %d hashed (%s) in %s%n",
+                    "%s%s: %d snapshots, %d objects, %d hashed (%s) in %s%n",
+                    remote ? "remote " : "",
                     r.ok() ? "ok" : "PROBLEMS",
                     r.snapshots(),
                     r.objects(),
@@ -63,9 +73,12 @@ final class BackupVerifyCommand implements Callable<Integer> {
         out.flush();
         if (!r.ok()) {
             throw new LifelineException(
-                    "verify found " + r.problems().size() + " bad object(s) and "
+                    "verify found " + r.problems().size() + " bad " + (remote ? "remote " : "") + "object(s) and "
                             + r.unreadableSnapshots().size() + " unreadable snapshot(s)",
-                    "restore the named files from the remote or an older snapshot; run 'lifeline backup now' to store them again if the source still has them");
+                    remote
+                            ? "restore the named files from the local repository or another snapshot; a push uploads a"
+                                    + " missing object again with the next new snapshot that holds it"
+                            : "restore the named files from the remote or an older snapshot; run 'lifeline backup now' to store them again if the source still has them");
         }
         return 0;
     }

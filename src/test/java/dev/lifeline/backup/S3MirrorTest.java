@@ -7,12 +7,15 @@ import dev.lifeline.backup.s3.Bucket;
 import dev.lifeline.backup.s3.S3Bucket;
 import dev.lifeline.config.BackupSpec;
 import dev.lifeline.core.EventListener;
+import dev.lifeline.core.LifelineException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,7 +44,7 @@ class S3MirrorTest {
     @BeforeAll
     static void startS3() throws Exception {
         TransientNio2BlobStore store = new TransientNio2BlobStore();
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 24; i++) {
             store.createContainer("vault-" + i);
         }
         proxy = S3Proxy.builder()
@@ -74,7 +77,7 @@ class S3MirrorTest {
         return new Vault(spec, EventListener.NONE, Clock.systemUTC(), ObjectStore.WriteHook.NONE, f, Map.of());
     }
 
-    static final Remote.Factory SMALL_PARTS = s -> S3Bucket.open(s, 6L << 20, 5L << 20);
+    static final Remote.Factory SMALL_PARTS = (s, t) -> S3Bucket.open(s, 6L << 20, 5L << 20, t);
 
     @Test
     void mirrorsToTheBucketAndRestoresFromItAloneOnAFreshMachine() throws Exception {
@@ -103,19 +106,36 @@ class S3MirrorTest {
         assertThat(tmp.resolve("nowhere")).doesNotExist();
     }
 
-    /** A bucket whose uploads fail after {@code okPuts} successful ones, like a dropped network. */
+    /**
+     * A bucket whose uploads fail after {@code okPuts} successful ones and whose deletes fail after
+     * {@code okDeletes}, like a dropped network.
+     */
     static final class DroppingBucket implements Bucket {
         final Bucket real;
         final AtomicInteger budget;
+        final AtomicInteger deleteBudget;
 
         DroppingBucket(Bucket real, int okPuts) {
+            this(real, okPuts, Integer.MAX_VALUE);
+        }
+
+        DroppingBucket(Bucket real, int okPuts, int okDeletes) {
             this.real = real;
             this.budget = new AtomicInteger(okPuts);
+            this.deleteBudget = new AtomicInteger(okDeletes);
         }
 
         @Override
-        public Set<String> list(String prefix) throws IOException {
-            return real.list(prefix);
+        public Map<String, Long> sizes(String prefix) throws IOException {
+            return real.sizes(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            if (deleteBudget.decrementAndGet() < 0) {
+                throw new IOException("connection reset");
+            }
+            real.delete(key);
         }
 
         @Override
@@ -154,8 +174,8 @@ class S3MirrorTest {
         BackupSpec spec = spec(tmp.resolve("repo"), src);
         vault(spec, Remote.Factory.S3).backup();
 
-        PushResult broken =
-                vault(spec, s -> new DroppingBucket(S3Bucket.open(s), 3)).push();
+        PushResult broken = vault(spec, (s, t) -> new DroppingBucket(S3Bucket.open(s, t), 3))
+                .push();
         assertThat(broken.ok()).isFalse();
         assertThat(broken.objectsUploaded()).isEqualTo(3);
         assertThat(broken.snapshotsUploaded()).isZero();
@@ -225,5 +245,294 @@ class S3MirrorTest {
                 .withRepository(tmp.resolve("nowhere"));
         assertThatThrownBy(() -> vault(wrong, Remote.Factory.S3).remoteSnapshots())
                 .hasMessageContaining("passphrase does not open");
+    }
+
+    /** Every file of a remote snapshot whose object is not in the bucket, read straight from the bucket. */
+    static List<String> holes(BackupSpec spec) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Remote r = Remote.connect(spec, Remote.Factory.S3, Map.of(), false)) {
+            Set<String> keys = r.bucket().list(r.objectsPrefix());
+            for (Snapshot s : r.snapshots()) {
+                for (FileEntry f : r.manifest(s.id()).files()) {
+                    if (!keys.contains(r.objectKey(f.sha256()))) {
+                        out.add(s.id() + ":" + f.path());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static Set<String> keys(BackupSpec spec) throws IOException {
+        try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
+            return b.list(spec.s3().orElseThrow().prefix());
+        }
+    }
+
+    static List<String> remoteIds(Vault v) {
+        return v.remoteSnapshots().stream().map(Snapshot::id).toList();
+    }
+
+    @Test
+    void pruneAppliesRetentionToTheBucketAndKeepsWhatAnotherMachinePushed() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 4, 1);
+        Fixtures.write(src.resolve("only-in-first.bin"), Fixtures.random(100_000, 1));
+        BackupSpec spec = spec(tmp.resolve("repo"), src).withRetention(new BackupSpec.Retention(2, 0, 0, 0, 0));
+        Vault v = vault(spec, Remote.Factory.S3);
+        String a = v.backup().snapshot();
+        assertThat(v.push().ok()).isTrue();
+        Files.delete(src.resolve("only-in-first.bin"));
+        Fixtures.write(src.resolve("second.png"), Fixtures.png(16, 2));
+        String b = v.backup().snapshot();
+        Fixtures.write(src.resolve("third.png"), Fixtures.png(16, 3));
+        String c = v.backup().snapshot();
+        assertThat(v.push().ok()).isTrue();
+        // another machine pushes the newest snapshot to the same prefix
+        Path other = tmp.resolve("other-outputs");
+        Fixtures.outputs(other, 2, 9);
+        Vault machineB = vault(
+                Fixtures.spec(tmp.resolve("repo-b"), other).withS3(spec.s3().orElseThrow()), Remote.Factory.S3);
+        String d = machineB.backup().snapshot();
+        assertThat(machineB.push().ok()).isTrue();
+        assertThat(remoteIds(v)).containsExactly(a, b, c, d);
+
+        Set<String> before = keys(spec);
+        PruneResult dry = v.prune(true);
+        assertThat(keys(spec)).as("a dry run deletes nothing").isEqualTo(before);
+        assertThat(dry.removed()).containsExactly(a);
+        PruneResult dryRemote = dry.remote().orElseThrow();
+        assertThat(dryRemote.removed()).containsExactly(a);
+        assertThat(dryRemote.objectsDeleted()).isEqualTo(1);
+        assertThat(dryRemote.bytesFreed()).isEqualTo(100_000);
+
+        PruneResult localOnly = v.prune(false, true);
+        assertThat(localOnly.removed()).containsExactly(a);
+        assertThat(localOnly.remote()).isEmpty();
+        assertThat(keys(spec)).isEqualTo(before);
+
+        // the next prune still drops it remotely: the bucket is judged by its own history
+        PruneResult r = v.prune(false);
+        assertThat(r.removed()).isEmpty();
+        PruneResult remote = r.remote().orElseThrow();
+        assertThat(remote.removed()).containsExactly(a);
+        assertThat(remote.kept()).containsExactly(b, c, d);
+        assertThat(remote.objectsDeleted()).isEqualTo(1);
+        assertThat(remote.bytesFreed()).isEqualTo(100_000);
+        assertThat(remoteIds(v)).containsExactly(b, c, d);
+        assertThat(holes(spec)).isEmpty();
+        assertThat(keys(spec)).hasSize(before.size() - 2);
+
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        fresh.restoreFromRemote(d, List.of(), tmp.resolve("back-d"), false);
+        assertThat(VaultTest.tree(tmp.resolve("back-d/other-outputs"))).isEqualTo(VaultTest.tree(other));
+        fresh.restoreFromRemote(b, List.of(), tmp.resolve("back-b"), false);
+        assertThat(tmp.resolve("back-b/outputs/second.png")).exists();
+    }
+
+    @Test
+    void anInterruptedEncryptedRemotePruneNeverLeavesAManifestWithoutItsObjects() throws Exception {
+        Path src = tmp.resolve("outputs");
+        BackupSpec spec = spec(tmp.resolve("repo"), src)
+                .withRetention(new BackupSpec.Retention(1, 0, 0, 0, 0))
+                .withEncryption(new BackupSpec.EncryptionSpec(Optional.empty(), Optional.of("echo correct horse")));
+        Vault v = vault(spec, Remote.Factory.S3);
+        for (int i = 0; i < 4; i++) { // each snapshot drops two files and adds two
+            Fixtures.outputs(src, 2, 100 + i);
+            String previous = "img_" + (99 + i) + "_";
+            if (i > 0) {
+                try (var old = Files.walk(src)) {
+                    for (Path p : old.filter(p -> p.getFileName().toString().startsWith(previous))
+                            .toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            v.backup();
+            assertThat(v.push().ok()).isTrue();
+        }
+        assertThat(remoteIds(v)).hasSize(4);
+        int failures = 0;
+        for (int okDeletes = 0; ; okDeletes++) {
+            assertThat(okDeletes).as("prune finishes once deletes stop failing").isLessThan(40);
+            int budget = okDeletes;
+            Vault flaky = vault(spec, (s, t) -> new DroppingBucket(S3Bucket.open(s, t), Integer.MAX_VALUE, budget));
+            try {
+                PruneResult r = flaky.prune(false);
+                assertThat(r.remote()).isPresent();
+                break;
+            } catch (LifelineException e) {
+                failures++;
+                assertThat(e.getMessage()).contains("remote prune failed").contains("connection reset");
+                assertThat(e.hint()).contains("run 'lifeline backup prune' again");
+            }
+            assertThat(holes(spec))
+                    .as("after an interrupted prune (%d deletes)", budget)
+                    .isEmpty();
+            assertThat(remoteIds(v)).isNotEmpty();
+        }
+        assertThat(failures).isPositive();
+        assertThat(remoteIds(v))
+                .containsExactlyElementsOf(
+                        v.snapshots().stream().map(Snapshot::id).toList());
+        long objects = keys(spec).stream().filter(k -> k.contains("/objects/")).count();
+        assertThat(objects)
+                .isEqualTo(v.ls("latest", "").stream()
+                        .map(FileEntry::sha256)
+                        .distinct()
+                        .count());
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        fresh.restoreFromRemote("latest", List.of(), tmp.resolve("back"), false);
+        assertThat(VaultTest.tree(tmp.resolve("back/outputs"))).isEqualTo(VaultTest.tree(src));
+    }
+
+    @Test
+    void pushKeepsToTheBandwidthCap() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.write(src.resolve("small.bin"), Fixtures.random(1 << 20, 1));
+        Fixtures.write(src.resolve("large.bin"), Fixtures.random(7 << 20, 2)); // multipart with SMALL_PARTS
+        BackupSpec base = spec(tmp.resolve("repo"), src);
+        vault(base, SMALL_PARTS).backup();
+        long cap = 4L << 20;
+        BackupSpec capped = new BackupSpec(
+                base.repository(),
+                base.sources(),
+                base.exclude(),
+                base.retention(),
+                base.schedule(),
+                base.s3(),
+                base.encryption(),
+                cap,
+                base.watch());
+        PushResult p = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                Fixtures.scaled(Duration.ofSeconds(60)),
+                () -> vault(capped, SMALL_PARTS).push());
+        assertThat(p.ok()).isTrue();
+        assertThat(p.bytesUploaded()).isEqualTo(8L << 20);
+        assertThat(p.took()).as("8 MiB at 4 MiB/s").isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        System.out.println("capped push took " + p.took());
+    }
+
+    static void putRaw(BackupSpec spec, String key, byte[] data) throws IOException {
+        try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
+            b.put(key, data);
+        }
+    }
+
+    static void deleteRaw(BackupSpec spec, String key) throws IOException {
+        try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
+            b.delete(key);
+        }
+    }
+
+    @Test
+    void lsSnapshotsAndVerifyFromTheRemoteNameEveryAffectedFileAndSnapshot() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 4, 1);
+        BackupSpec spec = spec(tmp.resolve("repo"), src);
+        Vault v = vault(spec, Remote.Factory.S3);
+        String first = v.backup().snapshot();
+        Fixtures.write(src.resolve("new.png"), Fixtures.png(16, 5));
+        String second = v.backup().snapshot();
+        assertThat(v.push().ok()).isTrue();
+
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        assertThat(fresh.remoteSnapshots()).extracting(Snapshot::id).containsExactly(first, second);
+        assertThat(fresh.remoteLs("latest", "")).isEqualTo(v.ls("latest", ""));
+        assertThat(fresh.remoteLs(first, "outputs/2026-01-05")).isEqualTo(v.ls(first, "outputs/2026-01-05"));
+        VerifyResult clean = fresh.verifyRemote(false, 0);
+        assertThat(clean.ok()).isTrue();
+        assertThat(clean.snapshots()).isEqualTo(2);
+        assertThat(clean.objects()).isEqualTo(5);
+        assertThat(clean.objectsRead())
+                .as("nothing downloaded without --read-data")
+                .isZero();
+        assertThat(fresh.verifyRemote(true, 0).objectsRead()).isEqualTo(5);
+        assertThat(tmp.resolve("nowhere")).doesNotExist();
+
+        List<FileEntry> files = v.ls(first, "");
+        FileEntry gone = files.get(0);
+        FileEntry flipped = files.get(1);
+        try (Remote r = Remote.connect(spec, Remote.Factory.S3, Map.of(), false)) {
+            deleteRaw(spec, r.objectKey(gone.sha256()));
+            byte[] same = Files.readAllBytes(src.resolve(flipped.path().substring("outputs/".length())));
+            same[same.length / 2] ^= 1;
+            putRaw(spec, r.objectKey(flipped.sha256()), same);
+        }
+
+        VerifyResult quick = fresh.verifyRemote(false, 0);
+        assertThat(quick.ok()).isFalse();
+        assertThat(quick.problems()).singleElement().satisfies(p -> {
+            assertThat(p.kind()).isEqualTo("missing");
+            assertThat(p.sha256()).isEqualTo(gone.sha256());
+            assertThat(p.affected()).containsExactly(first + ":" + gone.path(), second + ":" + gone.path());
+        });
+        VerifyResult full = fresh.verifyRemote(true, 0);
+        assertThat(full.problems())
+                .extracting(VerifyResult.Problem::kind)
+                .containsExactlyInAnyOrder("missing", "corrupt");
+        assertThat(full.problems())
+                .filteredOn(p -> p.kind().equals("corrupt"))
+                .singleElement()
+                .satisfies(p -> assertThat(p.affected())
+                        .containsExactly(first + ":" + flipped.path(), second + ":" + flipped.path()));
+    }
+
+    @Test
+    void verifyFromAnEncryptedRemoteDecryptsAndCatchesATamperedObject() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 3, 2);
+        BackupSpec spec = spec(tmp.resolve("repo"), src)
+                .withEncryption(new BackupSpec.EncryptionSpec(Optional.empty(), Optional.of("echo correct horse")));
+        Vault v = vault(spec, Remote.Factory.S3);
+        String id = v.backup().snapshot();
+        assertThat(v.push().ok()).isTrue();
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        VerifyResult clean = fresh.verifyRemote(true, 0);
+        assertThat(clean.ok()).as(clean.problems().toString()).isTrue();
+        assertThat(clean.objectsRead()).isEqualTo(3);
+        assertThat(fresh.remoteLs("latest", "")).isEqualTo(v.ls("latest", ""));
+
+        FileEntry victim = v.ls(id, "").get(2);
+        try (Remote r = Remote.connect(spec, Remote.Factory.S3, Map.of(), false);
+                InputStream in = r.bucket().open(r.objectKey(victim.sha256()))) {
+            byte[] blob = in.readAllBytes();
+            blob[blob.length - 20] ^= 1; // same size, so only reading the data finds it
+            putRaw(spec, r.objectKey(victim.sha256()), blob);
+        }
+        assertThat(fresh.verifyRemote(false, 0).ok()).isTrue();
+        VerifyResult full = fresh.verifyRemote(true, 0);
+        assertThat(full.problems()).singleElement().satisfies(p -> {
+            assertThat(p.sha256()).isEqualTo(victim.sha256());
+            assertThat(p.detail()).contains("fails authentication");
+            assertThat(p.affected()).containsExactly(id + ":" + victim.path());
+        });
+    }
+
+    @Test
+    void anInterruptedMultipartUploadResumesAfterItsLastWholePart() throws Exception {
+        Path file = Fixtures.write(tmp.resolve("big.bin"), Fixtures.random(13 << 20, 7));
+        BackupSpec.S3Spec s3 = spec(tmp.resolve("repo"), tmp).s3().orElseThrow();
+        String key = s3.prefix() + "objects/big";
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        Bucket.Throttle dropping = bytes -> { // the link drops inside the second of three 5 MiB parts
+            if (sent.addAndGet(bytes) > (7L << 20)) {
+                throw new java.io.UncheckedIOException(new IOException("connection reset"));
+            }
+        };
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, dropping)) {
+            assertThatThrownBy(() -> b.put(key, file)).hasMessageContaining("connection reset");
+            assertThat(b.list(key)).isEmpty();
+        }
+        java.util.concurrent.atomic.AtomicLong resumed = new java.util.concurrent.atomic.AtomicLong();
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, resumed::addAndGet)) {
+            b.put(key, file);
+            assertThat(resumed.get())
+                    .as("only the parts not yet uploaded go up")
+                    .isEqualTo(8L << 20);
+            try (InputStream in = b.open(key)) {
+                assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(file));
+            }
+        }
     }
 }

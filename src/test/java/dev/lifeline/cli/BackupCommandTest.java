@@ -83,5 +83,23 @@ class BackupCommandTest {
         Run verify = run("-c", c, "backup", "verify", "--read-data", "--json");
         assertThat(new ObjectMapper().readTree(verify.out()).get("ok").asBoolean())
                 .isTrue();
+
+        Run prune = run("-c", c, "backup", "prune", "--dry-run", "--json");
+        assertThat(prune.status()).as(prune.err()).isZero();
+        JsonNode pruned = new ObjectMapper().readTree(prune.out());
+        assertThat(pruned.get("kept")).hasSize(1);
+        assertThat(pruned.get("removed")).isEmpty();
+        assertThat(pruned.get("remote").isNull()).as("no remote configured").isTrue();
+
+        for (String cmd : new String[] {"snapshots", "ls", "verify"}) {
+            Run bad = cmd.equals("ls")
+                    ? run("-c", c, "backup", cmd, "latest", "--from", "s3")
+                    : run("-c", c, "backup", cmd, "--from", "s3");
+            assertThat(bad.status()).as(cmd).isEqualTo(1);
+            assertThat(bad.err()).contains("--from accepts only 'remote'");
+        }
+        Run noRemote = run("-c", c, "backup", "ls", "latest", "--from", "remote");
+        assertThat(noRemote.status()).isEqualTo(1);
+        assertThat(noRemote.err()).contains("no remote is configured");
     }
 }

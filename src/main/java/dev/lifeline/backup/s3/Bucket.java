@@ -3,6 +3,7 @@ package dev.lifeline.backup.s3;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -10,8 +11,21 @@ import java.util.Set;
  * whose message never carries credentials; a missing key is a {@link java.nio.file.NoSuchFileException}.
  */
 public interface Bucket extends AutoCloseable {
+    /** Paces uploads: called with the size of each chunk of a request body as it is sent. */
+    @FunctionalInterface
+    interface Throttle {
+        Throttle NONE = bytes -> {};
+
+        void acquire(long bytes) throws InterruptedException;
+    }
+
     /** Every key under {@code prefix}. */
-    Set<String> list(String prefix) throws IOException;
+    default Set<String> list(String prefix) throws IOException {
+        return sizes(prefix).keySet();
+    }
+
+    /** Every key under {@code prefix} with its size in bytes. */
+    Map<String, Long> sizes(String prefix) throws IOException;
 
     InputStream open(String key) throws IOException;
 
@@ -19,6 +33,9 @@ public interface Bucket extends AutoCloseable {
     void put(String key, Path file) throws IOException;
 
     void put(String key, byte[] data) throws IOException;
+
+    /** Deletes a key; deleting a key that is not there is success. */
+    void delete(String key) throws IOException;
 
     String describe();
 

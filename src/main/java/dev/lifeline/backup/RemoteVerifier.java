@@ -1,0 +1,158 @@
+package dev.lifeline.backup;
+
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Verify for the S3 mirror: every object a manifest in the bucket names must be listed in the
+ * bucket with the right size (one listing, nothing downloaded); with a sample or --read-data the
+ * objects are downloaded, decrypted when the mirror is encrypted, and hashed again.
+ */
+final class RemoteVerifier {
+    private final Remote remote;
+    private final EventListener events;
+    private final ExecutorService pool;
+
+    RemoteVerifier(Remote remote, EventListener events, ExecutorService pool) {
+        this.remote = remote;
+        this.events = events;
+        this.pool = pool;
+    }
+
+    private record Need(long size, List<String> users) {}
+
+    VerifyResult run(double samplePercent) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Map<String, String> keys = remote.manifestKeys();
+        Map<String, Future<Manifest>> reads = new LinkedHashMap<>();
+        for (String id : keys.keySet()) {
+            reads.put(id, pool.submit(() -> remote.manifest(id)));
+        }
+        List<Manifest> manifests = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
+        for (Map.Entry<String, Future<Manifest>> r : reads.entrySet()) {
+            try {
+                manifests.add(r.getValue().get());
+            } catch (ExecutionException e) {
+                unreadable.add(r.getKey() + ": " + e.getCause().getMessage());
+            }
+        }
+        manifests.sort(java.util.Comparator.comparing(Manifest::time).thenComparing(Manifest::id));
+        Map<String, Need> needs = new LinkedHashMap<>();
+        for (Manifest m : manifests) {
+            for (FileEntry f : m.files()) {
+                needs.computeIfAbsent(f.sha256(), k -> new Need(f.size(), new ArrayList<>()))
+                        .users()
+                        .add(m.id() + ":" + f.path());
+            }
+        }
+        Map<String, Long> present = remote.bucket().sizes(remote.objectsPrefix());
+        List<VerifyResult.Problem> problems = new ArrayList<>();
+        Map<String, Future<String>> checks = new LinkedHashMap<>();
+        long[] read = new long[2];
+        for (Map.Entry<String, Need> e : needs.entrySet()) {
+            String sha = e.getKey();
+            String key = remote.objectKey(sha);
+            Long size = present.get(key);
+            long expected = remote.storedSize(e.getValue().size());
+            if (size == null) {
+                problems.add(new VerifyResult.Problem(
+                        "missing",
+                        sha,
+                        key + " is missing from the bucket",
+                        e.getValue().users()));
+                continue;
+            }
+            if (size != expected) {
+                problems.add(new VerifyResult.Problem(
+                        "wrong-size",
+                        sha,
+                        key + " is " + size + " bytes, expected " + expected,
+                        e.getValue().users()));
+                continue;
+            }
+            if (samplePercent >= 100
+                    || (samplePercent > 0 && ThreadLocalRandom.current().nextDouble() * 100 < samplePercent)) {
+                read[0]++;
+                read[1] += size;
+                checks.put(sha, pool.submit(() -> hash(sha)));
+            }
+        }
+        int done = 0;
+        for (Map.Entry<String, Future<String>> c : checks.entrySet()) {
+            String sha = c.getKey();
+            try {
+                String got = c.getValue().get();
+                if (!got.equals(sha)) {
+                    problems.add(new VerifyResult.Problem(
+                            "corrupt",
+                            sha,
+                            "content hashes to " + got,
+                            needs.get(sha).users()));
+                }
+            } catch (ExecutionException ex) {
+                problems.add(new VerifyResult.Problem(
+                        "unreadable",
+                        sha,
+                        String.valueOf(ex.getCause().getMessage()),
+                        needs.get(sha).users()));
+            }
+            if (++done % 100 == 0) {
+                events.onEvent(Event.of(
+                        "backup",
+                        "progress",
+                        Event.Level.INFO,
+                        "verified " + done + "/" + checks.size() + " remote objects",
+                        Map.of("done", done, "total", checks.size())));
+            }
+        }
+        for (VerifyResult.Problem p : problems) {
+            events.onEvent(Event.of(
+                    "backup",
+                    "verify-problem",
+                    Event.Level.ERROR,
+                    p.kind() + " remote object " + p.sha256() + " needed by "
+                            + p.affected().size() + " file(s), such as "
+                            + p.affected().get(0),
+                    Map.of("sha256", p.sha256(), "kind", p.kind())));
+        }
+        return new VerifyResult(
+                manifests.size(),
+                needs.size(),
+                read[0],
+                read[1],
+                problems,
+                unreadable,
+                java.time.Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private String hash(String sha) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = remote.openObject(sha)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
