@@ -103,7 +103,7 @@ final class BackupRun {
             ListPrint walked = new ListPrint();
             long total = 0;
             for (Scanner.Scanned s : scanned) {
-                walked.add(s.path(), s.size(), s.mtimeNanos(), s.mode());
+                walked.add(s.path(), s.size(), s.mtimeNanos(), s.mode(), s.link() != null);
                 total += s.size();
             }
             if (parentHead.listPrint().equals(walked.value())) {
@@ -172,8 +172,13 @@ final class BackupRun {
         }
         for (Scanner.Scanned s : scanned) {
             FileEntry k = known.get(s.path());
-            if (k != null && k.size() == s.size() && k.mtimeNanos() == s.mtimeNanos() && s.mtimeNanos() != 0) {
-                current.put(s.path(), new FileEntry(s.path(), s.size(), s.mtimeNanos(), s.mode(), k.sha256()));
+            if (k != null
+                    && k.size() == s.size()
+                    && k.mtimeNanos() == s.mtimeNanos()
+                    && s.mtimeNanos() != 0
+                    && java.util.Objects.equals(k.link(), s.link())) {
+                current.put(
+                        s.path(), new FileEntry(s.path(), s.size(), s.mtimeNanos(), s.mode(), k.sha256(), s.link()));
             } else if (!cut && !settled.test(s)) {
                 unsettledFiles.add(s.file());
             } else {
@@ -293,7 +298,9 @@ final class BackupRun {
         for (Scanner.Scanned s : files) {
             futures.add(pool.submit(() -> {
                 try {
-                    return repo.store().stage(s.file());
+                    return s.link() != null
+                            ? repo.store().stageBytes(s.link().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                            : repo.store().stage(s.file());
                 } catch (NoSuchFileException gone) {
                     return null;
                 }
@@ -336,12 +343,13 @@ final class BackupRun {
                 stored[1] += st.size();
             }
             Scanner.Scanned s = files.get(k);
-            Scanner.Scanned after = scanner.stat(s.file());
-            // changed while being read: mtime 0 makes the next scan read it again
+            // changed while being read: mtime 0 makes the next scan read it again (a link's target
+            // was read in one call)
+            Scanner.Scanned after = s.link() != null ? s : scanner.stat(s.file());
             long mtime = after != null && after.size() == st.size() && after.mtimeNanos() == s.mtimeNanos()
                     ? s.mtimeNanos()
                     : 0;
-            out.add(new FileEntry(s.path(), st.size(), mtime, s.mode(), st.sha256()));
+            out.add(new FileEntry(s.path(), st.size(), mtime, s.mode(), st.sha256(), s.link()));
         }
         awaitCommit();
         if (committer == null) {
@@ -367,7 +375,8 @@ final class BackupRun {
                     || x.mtimeNanos() != y.mtimeNanos()
                     || x.mode() != y.mode()
                     || !x.path().equals(y.path())
-                    || !x.sha256().equals(y.sha256())) {
+                    || !x.sha256().equals(y.sha256())
+                    || !java.util.Objects.equals(x.link(), y.link())) {
                 return false;
             }
         }

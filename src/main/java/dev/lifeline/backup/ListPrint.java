@@ -18,7 +18,7 @@ final class ListPrint {
     private long sumB;
     private boolean unsettled;
 
-    void add(String path, long size, long mtimeNanos, int mode) {
+    void add(String path, long size, long mtimeNanos, int mode, boolean link) {
         if (mtimeNanos == 0) {
             unsettled = true; // "read again next time": such a list never matches
         }
@@ -29,7 +29,7 @@ final class ListPrint {
             fnv = (fnv ^ c) * 0x100000001b3L;
             poly = poly * 0x9E3779B97F4A7C15L + c + 1;
         }
-        long attrs = size * 0xC2B2AE3D27D4EB4FL ^ mtimeNanos ^ ((long) mode << 52);
+        long attrs = size * 0xC2B2AE3D27D4EB4FL ^ mtimeNanos ^ ((long) mode << 52) ^ (link ? 1L << 63 : 0);
         sumA += fmix(fnv ^ fmix(attrs + 0x165667B19E3779F9L));
         sumB += splitmix(poly + splitmix(attrs ^ mtimeNanos >>> 29));
         count++;
@@ -47,7 +47,7 @@ final class ListPrint {
     static String of(Iterable<FileEntry> files) {
         ListPrint p = new ListPrint();
         for (FileEntry f : files) {
-            p.add(f.path(), f.size(), f.mtimeNanos(), f.mode());
+            p.add(f.path(), f.size(), f.mtimeNanos(), f.mode(), f.link() != null);
         }
         return p.value();
     }

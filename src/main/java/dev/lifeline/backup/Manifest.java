@@ -68,6 +68,9 @@ record Manifest(
                 g.writeNumberField("mtime_ns", f.mtimeNanos());
                 g.writeStringField("mode", String.format("%04o", f.mode()));
                 g.writeStringField("sha256", f.sha256());
+                if (f.link() != null) {
+                    g.writeStringField("link", f.link());
+                }
                 g.writeEndObject();
             }
             g.writeRaw('\n');
@@ -240,6 +243,7 @@ record Manifest(
         long size = -1;
         long mtime = 0;
         int mode = 0644;
+        String link = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             p.nextToken();
@@ -249,12 +253,13 @@ record Manifest(
                 case "mtime_ns" -> mtime = p.getLongValue();
                 case "mode" -> mode = Integer.parseInt(p.getText(), 8);
                 case "sha256" -> sha = p.getText();
+                case "link" -> link = p.getText();
                 default -> p.skipChildren();
             }
         }
         expect(path != null && size >= 0, name, "an entry lacks path or size");
         expect(sha != null && isHex64(sha), name, "entry " + path + " has no valid sha256");
-        return new FileEntry(path, size, mtime, mode & 07777, sha);
+        return new FileEntry(path, size, mtime, mode & 07777, sha, link);
     }
 
     private static void expect(boolean ok, String name, String problem) throws IOException {

@@ -125,6 +125,15 @@ final class ObjectStore {
         return new Staged(tmp, hex(md.digest()), total);
     }
 
+    /** Stages {@code data} (a symbolic link's target) as an object. */
+    Staged stageBytes(byte[] data) throws IOException {
+        Path tmp = layout.tmp()
+                .resolve("obj-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        hook.beforeWrite(0);
+        Files.write(tmp, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new Staged(tmp, hex(sha256().digest(data)), data.length);
+    }
+
     /**
      * Makes staged objects durable and visible, in this order: data, name, folder. The fsyncs of a
      * batch run concurrently so the file system commits them together (measured here: 0.05 ms a

@@ -4,6 +4,7 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -110,8 +111,24 @@ final class Restorer {
         Path root = target.toRealPath();
         // check everything before writing anything
         List<String> conflicts = new ArrayList<>();
+        Set<String> links = new java.util.HashSet<>();
+        for (FileEntry f : m.files()) {
+            if (f.link() != null) {
+                links.add(f.path());
+            }
+        }
         for (FileEntry f : chosen) {
             String why = unsafe(f.path());
+            if (why == null && !links.isEmpty()) {
+                for (int slash = f.path().indexOf('/');
+                        slash > 0;
+                        slash = f.path().indexOf('/', slash + 1)) {
+                    if (links.contains(f.path().substring(0, slash))) {
+                        why = "lies under the symbolic link " + f.path().substring(0, slash);
+                        break;
+                    }
+                }
+            }
             Path dest = why == null ? root.resolve(f.path()).normalize() : null;
             if (why == null && !dest.startsWith(root)) {
                 why = "escapes the target";
@@ -196,6 +213,9 @@ final class Restorer {
         }
         Path tmp = dir.resolve(".lifeline-restore-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        if (f.link() != null) {
+            return writeLink(f, dest, tmp);
+        }
         MessageDigest md = ObjectStore.sha256();
         java.nio.ByteBuffer buf = ObjectStore.BUFFERS.get();
         long n = 0;
@@ -246,6 +266,35 @@ final class Restorer {
             }
         }
         return n;
+    }
+
+    /**
+     * A symbolic link is made as it was (its target is not followed, checked or rewritten; links
+     * are never written through, since no entry may lie under one), after its object is checked.
+     */
+    private long writeLink(FileEntry f, Path dest, Path tmp) throws IOException {
+        byte[] target;
+        try (InputStream in = source.openObject(f.sha256())) {
+            target = in.readAllBytes();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new LifelineException(
+                    "object " + f.sha256() + " for " + f.path() + " is missing from " + source.describe(),
+                    "run 'lifeline backup verify' to see every affected file");
+        }
+        String got = ObjectStore.hex(ObjectStore.sha256().digest(target));
+        if (!got.equals(f.sha256())) {
+            throw new LifelineException(
+                    "object " + f.sha256() + " for " + f.path() + " is corrupt (its content hashes to " + got + ")",
+                    "run 'lifeline backup verify'; restore this file from an older snapshot or the remote");
+        }
+        Files.createSymbolicLink(tmp, Path.of(new String(target, java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            Durable.move(tmp, dest);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        touchedDirs.add(dest.getParent());
+        return target.length;
     }
 
     static Set<PosixFilePermission> perms(int mode) {

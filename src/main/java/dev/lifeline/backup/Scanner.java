@@ -18,11 +18,12 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Walks the sources and lists regular files with size, mtime and mode, skipping excluded names
- * and symbolic links (a link is not followed out of the source).
+ * Walks the sources and lists regular files with size, mtime and mode, and symbolic links with
+ * their targets (a link is recorded, never followed), skipping excluded names.
  */
 final class Scanner {
-    record Scanned(String path, Path file, long size, long mtimeNanos, int mode) {}
+    /** {@code link} is a symbolic link's target (null for a regular file). */
+    record Scanned(String path, Path file, long size, long mtimeNanos, int mode, String link) {}
 
     /** POSIX where there is POSIX (a basic view would report no permissions: every mode 0644). */
     private static final Class<? extends BasicFileAttributes> ATTRIBUTES =
@@ -163,7 +164,22 @@ final class Scanner {
                             p,
                             a.size(),
                             a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                            a instanceof PosixFileAttributes px ? mode(px.permissions()) : 0644));
+                            a instanceof PosixFileAttributes px ? mode(px.permissions()) : 0644,
+                            null));
+                } else if (a.isSymbolicLink() && !excluded(p, r)) {
+                    String target;
+                    try {
+                        target = Files.readSymbolicLink(p).toString();
+                    } catch (NoSuchFileException gone) {
+                        continue;
+                    }
+                    out.add(new Scanned(
+                            prefix + r,
+                            p,
+                            target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                            a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                            0777,
+                            target));
                 }
             }
         } catch (NoSuchFileException gone) {
@@ -218,7 +234,8 @@ final class Scanner {
                     file,
                     a.size(),
                     a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                    a instanceof PosixFileAttributes p ? mode(p.permissions()) : 0644);
+                    a instanceof PosixFileAttributes p ? mode(p.permissions()) : 0644,
+                    null);
         } catch (UnsupportedOperationException e) {
             return null;
         } catch (IOException e) {

@@ -342,6 +342,9 @@ public final class VaultWatcher implements AutoCloseable {
             long quiet = vault.spec().watch().quiet().toMillis();
             Vault.Reconciled r = vault.reconcile(s -> {
                 long age = now - s.mtimeNanos() / 1_000_000;
+                if (s.link() != null) {
+                    return true; // a link is complete once it exists
+                }
                 return isPng(s.file()) ? pngComplete(s.file(), s.size()) || age >= 4 * quiet : age >= quiet;
             });
             long seen = System.nanoTime();

@@ -37,7 +37,13 @@ final class BackupLsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         for (FileEntry f : files) {
             Instant t = Instant.ofEpochSecond(0, f.mtimeNanos());
-            out.printf("%04o %12d %s %s%n", f.mode(), f.size(), t.toString().substring(0, 19), f.path());
+            out.printf(
+                    "%04o %12d %s %s%s%n",
+                    f.mode(),
+                    f.size(),
+                    t.toString().substring(0, 19),
+                    f.path(),
+                    f.link() == null ? "" : " -> " + f.link());
         }
         out.flush();
         return 0;

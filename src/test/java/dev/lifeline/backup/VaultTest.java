@@ -157,6 +157,68 @@ class VaultTest {
     }
 
     @Test
+    void symbolicLinksAreKeptAsLinksNeverFollowed() throws Exception {
+        Fixtures.outputs(src(), 2, 3);
+        Path day = src().resolve("2026-01-05");
+        Files.createSymbolicLink(src().resolve("latest.png"), Path.of("2026-01-05/img_3_0.png"));
+        Files.createSymbolicLink(src().resolve("today"), Path.of("2026-01-05"));
+        Files.createSymbolicLink(src().resolve("etc"), Path.of("/etc")); // points out: stored, not followed
+        Files.createSymbolicLink(src().resolve("dangling"), Path.of("gone/nowhere.png"));
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        BackupResult r = v.backup();
+        assertThat(r.files()).isEqualTo(6);
+        assertThat(v.ls("latest", "outputs/etc"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.link()).isEqualTo("/etc"));
+        assertThat(v.sums("latest"))
+                .as("sha256sum -c would follow a link: only regular files are listed")
+                .hasSize(2);
+        assertThat(v.backup().unchanged()).isTrue();
+
+        Path back = tmp.resolve("back");
+        v.restore("latest", List.of(), back, false);
+        Path out = back.resolve("outputs");
+        assertThat(Files.readSymbolicLink(out.resolve("latest.png"))).isEqualTo(Path.of("2026-01-05/img_3_0.png"));
+        assertThat(Files.readAllBytes(out.resolve("latest.png")))
+                .isEqualTo(Files.readAllBytes(day.resolve("img_3_0.png")));
+        assertThat(Files.readSymbolicLink(out.resolve("today"))).isEqualTo(Path.of("2026-01-05"));
+        assertThat(Files.readSymbolicLink(out.resolve("etc"))).isEqualTo(Path.of("/etc"));
+        assertThat(Files.isSymbolicLink(out.resolve("dangling"))).isTrue();
+        assertThat(v.drill(tmp.resolve("scratch")).problems()).isEmpty();
+
+        // retargeting a link is a change
+        Files.delete(src().resolve("latest.png"));
+        Files.createSymbolicLink(src().resolve("latest.png"), Path.of("2026-01-06/img_3_1.png"));
+        BackupResult next = v.backup();
+        assertThat(v.diff(next.parent(), next.snapshot()).changed()).containsExactly("outputs/latest.png");
+    }
+
+    @Test
+    void restoreRefusesAManifestThatWritesThroughItsOwnLink() throws Exception {
+        Fixtures.outputs(src(), 1, 4);
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        Manifest m;
+        try (var in = Files.newInputStream(
+                repo().resolve("snapshots/" + v.snapshots().get(0).id() + ".json"))) {
+            m = Manifest.decode(in, "first");
+        }
+        FileEntry file = m.files().get(0);
+        List<FileEntry> evil = List.of(
+                new FileEntry("outputs/x", 4, 1, 0777, file.sha256(), "/tmp"),
+                new FileEntry("outputs/x/owned.png", file.size(), 1, 0644, file.sha256()));
+        Files.write(
+                repo().resolve("snapshots/20990101-000000-abcdef.json"),
+                new Manifest("20990101-000000-abcdef", Instant.now(), "h", null, m.sources(), evil).encode());
+
+        Path back = tmp.resolve("back");
+        assertThatThrownBy(() -> v.restore("20990101-000000-abcdef", List.of(), back, false))
+                .isInstanceOf(LifelineException.class)
+                .hasMessageContaining("lies under the symbolic link outputs/x");
+        assertThat(back.resolve("outputs")).doesNotExist();
+    }
+
+    @Test
     void excludedGlobsAreNotBackedUp() throws Exception {
         Fixtures.write(src().resolve("keep.png"), Fixtures.png(8, 1));
         Fixtures.write(src().resolve("deep/x/partial.tmp"), Fixtures.random(10, 1));
