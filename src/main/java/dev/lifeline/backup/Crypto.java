@@ -119,12 +119,12 @@ final class Crypto {
                         "open it with the Lifeline version that created it; nothing was changed");
             }
             String kdf = encryption.path("kdf").asText("");
-            byte[] salt = salt(encryption, where);
             switch (kdf) {
                 case ARGON2ID -> {
                     int p = intParam(encryption, "p", 1, MAX_ARGON2_LANES, where);
                     int t = intParam(encryption, "t", 1, MAX_ARGON2_PASSES, where);
                     int m = intParam(encryption, "m", 8 * p, Integer.MAX_VALUE, where);
+                    byte[] salt = salt(encryption, where);
                     requireHeap(m, where);
                     return argon2id(passphrase, salt, m, t, p);
                 }
@@ -132,16 +132,16 @@ final class Crypto {
                     int iterations = encryption.has("iterations")
                             ? intParam(encryption, "iterations", 1, MAX_PBKDF2_ITERATIONS, where)
                             : PBKDF2_ITERATIONS;
-                    return pbkdf2(passphrase, salt, iterations);
+                    return pbkdf2(passphrase, salt(encryption, where), iterations);
                 }
                 default ->
                     throw new LifelineException(
-                            "the remote vault at " + where + " names "
+                            "the remote vault at " + where
                                     + (kdf.isEmpty()
-                                            ? "no key derivation function"
-                                            : "the key derivation function \"" + kdf + "\"")
-                                    + " in its vault.json, which this Lifeline does not know ("
-                                    + ARGON2ID + " and " + PBKDF2 + " are supported)",
+                                            ? " names no key derivation function in its vault.json"
+                                            : " names the key derivation function \"" + kdf
+                                                    + "\" in its vault.json, which this Lifeline does not know")
+                                    + " (" + ARGON2ID + " and " + PBKDF2 + " are supported)",
                             "open it with the Lifeline version that created it, or check vault.json's"
                                     + " \"encryption\" object for damage; nothing was changed");
             }
