@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -108,20 +107,14 @@ final class Remote implements SnapshotSource, AutoCloseable {
             if (spec.encryption().isPresent()) {
                 char[] pass = Crypto.passphrase(spec.encryption().get(), env);
                 if (marker == null) {
-                    byte[] salt = Crypto.newSalt();
-                    crypto = Crypto.derive(pass, salt, Crypto.ITERATIONS);
-                    ObjectNode e = JSON.createObjectNode()
-                            .put("cipher", "AES-256-GCM")
-                            .put("kdf", "PBKDF2-HMAC-SHA256")
-                            .put("iterations", Crypto.ITERATIONS)
-                            .put("salt", HexFormat.of().formatHex(salt))
-                            .put("check", crypto.check());
+                    ObjectNode e = JSON.createObjectNode().put("cipher", Crypto.CIPHER);
+                    crypto = Crypto.create(pass, e); // records the KDF and its parameters in e
+                    e.put("check", crypto.check());
                     marker = JSON.createObjectNode()
                             .put("format", "lifeline-vault/1")
                             .set("encryption", e);
                 } else {
-                    byte[] salt = HexFormat.of().parseHex(enc.path("salt").asText());
-                    crypto = Crypto.derive(pass, salt, enc.path("iterations").asInt(Crypto.ITERATIONS));
+                    crypto = Crypto.open(pass, enc, b.describe()); // with the KDF that enc records
                     if (!crypto.check().equals(enc.path("check").asText())) {
                         throw new LifelineException(
                                 "the passphrase does not open the remote vault at " + b.describe(),

@@ -112,6 +112,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void bouncyCastleStaysInTheVaultsCrypto() {
+        // only the Argon2 closure is shaded into the jar (pom.xml): any other use would fail there
+        ArchRuleDefinition.noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.lifeline.backup")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.bouncycastle..")
+                .check(CLASSES);
+    }
+
+    @Test
     void theS3StoreDoesNotReachBackIntoTheVault() {
         ArchRuleDefinition.noClasses()
                 .that()
