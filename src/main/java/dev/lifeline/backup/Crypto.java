@@ -109,7 +109,40 @@ final class Crypto {
      * Keys for an existing vault, derived with the KDF and parameters its {@code encryption} object
      * records; {@code where} names the vault in errors. Clears {@code passphrase}.
      */
+    /**
+     * Keys derived in this process, by a hash of passphrase and parameters: the daemon connects
+     * for every push, and Argon2id costs 64 MiB and ~0.3 s each time.
+     */
+    private static final Map<String, Crypto> DERIVED = new java.util.concurrent.ConcurrentHashMap<>();
+
     static Crypto open(char[] passphrase, JsonNode encryption, String where) {
+        String cacheKey = cacheKey(passphrase, encryption);
+        Crypto known = DERIVED.get(cacheKey);
+        if (known != null) {
+            Arrays.fill(passphrase, '\0');
+            return known;
+        }
+        Crypto derived = derive(passphrase, encryption, where);
+        if (DERIVED.size() >= 4) {
+            DERIVED.clear();
+        }
+        DERIVED.put(cacheKey, derived);
+        return derived;
+    }
+
+    private static String cacheKey(char[] passphrase, JsonNode encryption) {
+        java.security.MessageDigest md = ObjectStore.sha256();
+        java.nio.ByteBuffer pass = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(passphrase));
+        md.update(pass);
+        if (pass.hasArray()) {
+            Arrays.fill(pass.array(), (byte) 0);
+        }
+        md.update((byte) 0);
+        md.update(encryption.toString().getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static Crypto derive(char[] passphrase, JsonNode encryption, String where) {
         try {
             String cipher = encryption.path("cipher").asText(CIPHER);
             if (!cipher.equals(CIPHER)) {

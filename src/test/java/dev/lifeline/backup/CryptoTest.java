@@ -67,6 +67,11 @@ class CryptoTest {
         assertThat(reopened.name("ab".repeat(32))).isEqualTo(made.name("ab".repeat(32)));
         assertThat(Crypto.open("battery staple".toCharArray(), enc, "test").check())
                 .isNotEqualTo(made.check());
+        char[] again = "correct horse".toCharArray();
+        assertThat(Crypto.open(again, enc, "test"))
+                .as("the daemon opens the remote for every push: derived once per process")
+                .isSameAs(reopened);
+        assertThat(again).as("the passphrase is cleared").containsOnly('\0');
 
         ObjectNode other = JSON.createObjectNode();
         Crypto second = Crypto.create("correct horse".toCharArray(), other);
