@@ -20,6 +20,11 @@ public record BackupResult(
         long storedObjects,
         long storedBytes,
         Duration took) {
+    /** A run that found nothing to store: no snapshot was cut, {@code parent} stays the latest. */
+    static BackupResult nothingNew(String parent, long files, long bytes, Duration took) {
+        return new BackupResult(null, parent, files, bytes, 0, 0, 0, 0, took);
+    }
+
     public boolean unchanged() {
         return snapshot == null;
     }

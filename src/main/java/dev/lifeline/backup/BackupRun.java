@@ -107,16 +107,8 @@ final class BackupRun {
                 total += s.size();
             }
             if (parentHead.listPrint().equals(walked.value())) {
-                return new BackupResult(
-                        null,
-                        parentSnap.id(),
-                        scanned.size(),
-                        total,
-                        0,
-                        0,
-                        0,
-                        0,
-                        Duration.ofNanos(System.nanoTime() - t0));
+                return BackupResult.nothingNew(
+                        parentSnap.id(), scanned.size(), total, Duration.ofNanos(System.nanoTime() - t0));
             }
         }
         List<FileEntry> parentFiles = List.of();
@@ -151,23 +143,16 @@ final class BackupRun {
                         || k.size() != s.size()
                         || k.mtimeNanos() != s.mtimeNanos()
                         || s.mtimeNanos() == 0
-                        || k.mode() != s.mode()) {
+                        || k.mode() != s.mode()
+                        || !java.util.Objects.equals(k.link(), s.link())) {
                     identical = false;
                     break;
                 }
                 total += s.size();
             }
             if (identical) {
-                return new BackupResult(
-                        null,
-                        parentSnap.id(),
-                        scanned.size(),
-                        total,
-                        0,
-                        0,
-                        0,
-                        0,
-                        Duration.ofNanos(System.nanoTime() - t0));
+                return BackupResult.nothingNew(
+                        parentSnap.id(), scanned.size(), total, Duration.ofNanos(System.nanoTime() - t0));
             }
         }
         for (Scanner.Scanned s : scanned) {

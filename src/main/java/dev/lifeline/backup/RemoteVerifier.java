@@ -1,6 +1,5 @@
 package dev.lifeline.backup;
 
-import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,44 +90,7 @@ final class RemoteVerifier {
                 checks.put(sha, pool.submit(() -> hash(sha)));
             }
         }
-        int done = 0;
-        for (Map.Entry<String, Future<String>> c : checks.entrySet()) {
-            String sha = c.getKey();
-            try {
-                String got = c.getValue().get();
-                if (!got.equals(sha)) {
-                    problems.add(new VerifyResult.Problem(
-                            "corrupt",
-                            sha,
-                            "content hashes to " + got,
-                            needs.get(sha).users()));
-                }
-            } catch (ExecutionException ex) {
-                problems.add(new VerifyResult.Problem(
-                        "unreadable",
-                        sha,
-                        String.valueOf(ex.getCause().getMessage()),
-                        needs.get(sha).users()));
-            }
-            if (++done % 100 == 0) {
-                events.onEvent(Event.of(
-                        "backup",
-                        "progress",
-                        Event.Level.INFO,
-                        "verified " + done + "/" + checks.size() + " remote objects",
-                        Map.of("done", done, "total", checks.size())));
-            }
-        }
-        for (VerifyResult.Problem p : problems) {
-            events.onEvent(Event.of(
-                    "backup",
-                    "verify-problem",
-                    Event.Level.ERROR,
-                    p.kind() + " remote object " + p.sha256() + " needed by "
-                            + p.affected().size() + " file(s), such as "
-                            + p.affected().get(0),
-                    Map.of("sha256", p.sha256(), "kind", p.kind())));
-        }
+        Verifier.collect(checks, sha -> needs.get(sha).users(), problems, events, "remote object", 100);
         return new VerifyResult(
                 manifests.size(),
                 needs.size(),

@@ -28,7 +28,7 @@ final class Verifier {
         this.pool = pool;
     }
 
-    private record Need(long size, List<String> users) {}
+    record Need(long size, List<String> users) {}
 
     VerifyResult run(double samplePercent) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
@@ -99,44 +99,7 @@ final class Verifier {
                 checks.put(sha, pool.submit(() -> repo.store().rehash(sha, new RateLimiter(0))));
             }
         }
-        int done = 0;
-        for (Map.Entry<String, Future<String>> c : checks.entrySet()) {
-            String sha = c.getKey();
-            try {
-                String got = c.getValue().get();
-                if (!got.equals(sha)) {
-                    problems.add(new VerifyResult.Problem(
-                            "corrupt",
-                            sha,
-                            "content hashes to " + got,
-                            needs.get(sha).users()));
-                }
-            } catch (ExecutionException ex) {
-                problems.add(new VerifyResult.Problem(
-                        "unreadable",
-                        sha,
-                        String.valueOf(ex.getCause().getMessage()),
-                        needs.get(sha).users()));
-            }
-            if (++done % 500 == 0) {
-                events.onEvent(Event.of(
-                        "backup",
-                        "progress",
-                        Event.Level.INFO,
-                        "verified " + done + "/" + checks.size() + " objects",
-                        Map.of("done", done, "total", checks.size())));
-            }
-        }
-        for (VerifyResult.Problem p : problems) {
-            events.onEvent(Event.of(
-                    "backup",
-                    "verify-problem",
-                    Event.Level.ERROR,
-                    p.kind() + " object " + p.sha256() + " needed by "
-                            + p.affected().size() + " file(s), such as "
-                            + p.affected().get(0),
-                    Map.of("sha256", p.sha256(), "kind", p.kind())));
-        }
+        collect(checks, sha -> needs.get(sha).users(), problems, events, "object", 500);
         return new VerifyResult(
                 snaps.size(),
                 needs.size(),
@@ -145,5 +108,51 @@ final class Verifier {
                 problems,
                 unreadable,
                 java.time.Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * Waits for the hash checks, adds a problem for each object that hashes to another name or
+     * cannot be read (naming every file that needs it), and reports each problem as an event.
+     */
+    static void collect(
+            Map<String, Future<String>> checks,
+            java.util.function.Function<String, List<String>> users,
+            List<VerifyResult.Problem> problems,
+            EventListener events,
+            String what,
+            int every)
+            throws InterruptedException {
+        int done = 0;
+        for (Map.Entry<String, Future<String>> c : checks.entrySet()) {
+            String sha = c.getKey();
+            try {
+                String got = c.getValue().get();
+                if (!got.equals(sha)) {
+                    problems.add(
+                            new VerifyResult.Problem("corrupt", sha, "content hashes to " + got, users.apply(sha)));
+                }
+            } catch (ExecutionException ex) {
+                problems.add(new VerifyResult.Problem(
+                        "unreadable", sha, String.valueOf(ex.getCause().getMessage()), users.apply(sha)));
+            }
+            if (++done % every == 0) {
+                events.onEvent(Event.of(
+                        "backup",
+                        "progress",
+                        Event.Level.INFO,
+                        "verified " + done + "/" + checks.size() + " " + what + "s",
+                        Map.of("done", done, "total", checks.size())));
+            }
+        }
+        for (VerifyResult.Problem p : problems) {
+            events.onEvent(Event.of(
+                    "backup",
+                    "verify-problem",
+                    Event.Level.ERROR,
+                    p.kind() + " " + what + " " + p.sha256() + " needed by "
+                            + p.affected().size() + " file(s), such as "
+                            + p.affected().get(0),
+                    Map.of("sha256", p.sha256(), "kind", p.kind())));
+        }
     }
 }
