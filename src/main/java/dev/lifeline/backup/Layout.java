@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * Where things live inside a repository folder (see docs/repository-format.md):
  * {@code objects/ab/<sha256>}, {@code snapshots/<id>.json}, {@code journal/}, {@code tmp/},
- * {@code lock}, {@code vault.json}.
+ * {@code lock}, {@code remote.lock}, {@code vault.json}.
  */
 record Layout(Path root) {
     static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
@@ -38,6 +38,11 @@ record Layout(Path root) {
 
     Path lock() {
         return root.resolve("lock");
+    }
+
+    /** Keeps a push and a remote prune of this repository's mirror apart (see {@link WriterLock.Kind#REMOTE}). */
+    Path remoteLock() {
+        return root.resolve("remote.lock");
     }
 
     Path marker() {

@@ -50,6 +50,14 @@ final class Remote implements SnapshotSource, AutoCloseable {
         Factory S3 = (spec, uploads) -> S3Bucket.open(spec, uploads);
     }
 
+    /** A test seam: runs once a push has uploaded its objects, before it uploads any manifest. */
+    @FunctionalInterface
+    interface PushHook {
+        PushHook NONE = () -> {};
+
+        void objectsUploaded() throws InterruptedException;
+    }
+
     private final Bucket bucket;
     private final String prefix;
     private final Crypto crypto; // null: plain
@@ -194,6 +202,17 @@ final class Remote implements SnapshotSource, AutoCloseable {
 
     PushResult push(Repository repo, EventListener events, ExecutorService pool)
             throws IOException, InterruptedException {
+        return push(repo, events, pool, PushHook.NONE);
+    }
+
+    /**
+     * Uploads every snapshot the bucket lacks, objects first. Just before the manifests go up, the
+     * objects they name are listed again and any that vanished meanwhile (a prune on another
+     * machine sharing the prefix, which cannot see them in use before their manifest is there) are
+     * uploaded again, so a manifest never lands naming an object the push found or put earlier.
+     */
+    PushResult push(Repository repo, EventListener events, ExecutorService pool, PushHook hook)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Set<String> remoteObjects = bucket.list(prefix + "objects/");
         Set<String> remoteSnaps = bucket.list(prefix + "snapshots/");
@@ -237,6 +256,36 @@ final class Remote implements SnapshotSource, AutoCloseable {
                         Event.Level.INFO,
                         "uploaded " + done + "/" + uploads.size() + " objects",
                         Map.of("done", done, "total", uploads.size(), "bytes", bytes)));
+            }
+        }
+        hook.objectsUploaded();
+        if (!missing.isEmpty()) {
+            Set<String> now = bucket.list(objectsPrefix());
+            Set<String> gone = new LinkedHashSet<>();
+            for (Manifest m : missing.values()) {
+                for (FileEntry f : m.files()) {
+                    if (!failed.contains(f.sha256()) && !now.contains(objectKey(f.sha256()))) {
+                        gone.add(f.sha256());
+                    }
+                }
+            }
+            if (!gone.isEmpty()) {
+                events.onEvent(Event.of(
+                        "backup",
+                        "objects-vanished",
+                        Event.Level.WARN,
+                        gone.size() + " object(s) left " + bucket.describe()
+                                + " while this push ran (a prune on another machine?); uploading them again",
+                        Map.of("objects", gone.size())));
+                for (String sha : gone) {
+                    try {
+                        bytes += uploadWithRetry(repo, sha, events);
+                        done++;
+                    } catch (IOException e) {
+                        failed.add(sha);
+                        failures.add("object " + sha + ": " + e.getMessage());
+                    }
+                }
             }
         }
         int snaps = 0;

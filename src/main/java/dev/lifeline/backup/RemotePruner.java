@@ -1,17 +1,23 @@
 package dev.lifeline.backup;
 
+import dev.lifeline.backup.s3.Bucket;
 import dev.lifeline.config.BackupSpec.Retention;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -26,20 +32,35 @@ import java.util.concurrent.Future;
  * <p>A remote snapshot is dropped when retention, applied to the bucket's own snapshot list, does
  * not keep it and the local repository does not keep it either. So a fresh local repository
  * (a rebuilt machine) never wipes the bucket's history, and a snapshot kept locally stays mirrored.
+ *
+ * <p>An unreferenced object whose LastModified is later than the prune's start minus {@code grace}
+ * is kept: a push from another machine to the same prefix uploads its objects long before its
+ * manifest, and until then nothing names them. An object whose listing has no LastModified is
+ * kept too. (A push from this repository is kept out by the remote lock, see {@link Vault#push}.)
+ *
+ * <p>Defaults: grace 6 hours.
  */
 final class RemotePruner {
+    static final Duration GRACE = Duration.ofHours(6);
+
     private final Remote remote;
     private final EventListener events;
     private final ExecutorService pool;
+    private final Clock clock;
+    private final Duration grace;
 
-    RemotePruner(Remote remote, EventListener events, ExecutorService pool) {
+    RemotePruner(Remote remote, EventListener events, ExecutorService pool, Clock clock, Duration grace) {
         this.remote = remote;
         this.events = events;
         this.pool = pool;
+        this.clock = clock;
+        this.grace = grace;
     }
 
     PruneResult run(Retention retention, Set<String> keptLocally, boolean dryRun)
             throws IOException, InterruptedException {
+        // objects written after this may belong to a push whose manifest is not up yet
+        Instant cutoff = clock.instant().minus(grace);
         Map<String, String> keys = remote.manifestKeys();
         Map<String, Manifest> manifests = read(keys);
         List<Snapshot> all = new ArrayList<>();
@@ -67,17 +88,23 @@ final class RemotePruner {
             now.keySet().removeAll(keys.keySet());
             read(now).values().forEach(m -> m.files().forEach(f -> referenced.add(remote.objectKey(f.sha256()))));
         }
-        Map<String, Long> objects = remote.bucket().sizes(remote.objectsPrefix());
+        Map<String, Bucket.Entry> objects = remote.bucket().listing(remote.objectsPrefix());
         Map<String, Future<Void>> deletes = new LinkedHashMap<>();
         long deleted = 0;
         long freed = 0;
-        for (Map.Entry<String, Long> o : new java.util.TreeMap<>(objects).entrySet()) {
+        long recent = 0;
+        for (Map.Entry<String, Bucket.Entry> o : new TreeMap<>(objects).entrySet()) {
             String key = o.getKey();
             if (referenced.contains(key) || !remote.isObjectKey(key)) {
                 continue;
             }
+            Instant modified = o.getValue().lastModified();
+            if (modified == null || modified.isAfter(cutoff)) {
+                recent++; // fail safe: unknown age counts as recent
+                continue;
+            }
             deleted++;
-            freed += o.getValue();
+            freed += o.getValue().size();
             if (!dryRun) {
                 deletes.put(key, pool.submit(() -> {
                     remote.bucket().delete(key);
@@ -99,9 +126,20 @@ final class RemotePruner {
                 "pruned-remote",
                 Event.Level.INFO,
                 (dryRun ? "would remove " : "removed ") + removed.size() + " snapshot(s) and " + deleted
-                        + " object(s) from " + remote.describe(),
-                Map.of("snapshots", removed.size(), "objects", deleted, "bytes", freed)));
-        return new PruneResult(dryRun, kept, removed, deleted, freed);
+                        + " object(s) from " + remote.describe()
+                        + (recent == 0
+                                ? ""
+                                : "; kept " + recent + " recent unreferenced object(s) (written in the last "
+                                        + human(grace) + ", perhaps by a push still under way elsewhere)"),
+                Map.of("snapshots", removed.size(), "objects", deleted, "bytes", freed, "recentKept", recent)));
+        return new PruneResult(dryRun, kept, removed, deleted, freed, recent, Optional.empty());
+    }
+
+    static String human(Duration d) {
+        if (d.toMinutes() > 0 && d.toSecondsPart() == 0) {
+            return d.toMinutesPart() == 0 ? d.toHours() + " h" : d.toMinutes() + " min";
+        }
+        return d.toSeconds() + " s";
     }
 
     /** Every manifest, in full; any that cannot be read stops the prune before it deletes anything more. */

@@ -30,7 +30,11 @@ import javax.imageio.ImageIO;
  * directly on the repository folder, taking the writer lock for anything that writes, so it
  * needs no daemon.
  *
- * <p>Defaults: 2 hashing threads (one per core here), waits up to 2 minutes for the writer lock.
+ * <p>A push and a remote prune take the repository's remote lock instead ({@code remote.lock}, the
+ * same mechanism), so they exclude each other without holding up backups and the watcher.
+ *
+ * <p>Defaults: 2 hashing threads (one per core here), waits up to 2 minutes for the writer lock
+ * and for the remote lock; a remote prune spares unreferenced objects younger than 6 hours.
  */
 public final class Vault {
     static final Duration LOCK_WAIT = Duration.ofMinutes(2);
@@ -44,6 +48,10 @@ public final class Vault {
     private final ReentrantLock inProcess = new ReentrantLock();
     private final Remote.Factory remotes;
     private final Map<String, String> env;
+    // test seams; fixed in production
+    private volatile Duration remoteLockWait = LOCK_WAIT;
+    private volatile Duration remotePruneGrace = RemotePruner.GRACE;
+    private volatile Remote.PushHook pushHook = Remote.PushHook.NONE;
 
     Vault(
             BackupSpec spec,
@@ -99,6 +107,29 @@ public final class Vault {
         return events;
     }
 
+    /** How long a push or remote prune waits for the remote lock (tests). */
+    Vault remoteLockWait(Duration wait) {
+        this.remoteLockWait = wait;
+        return this;
+    }
+
+    /** How young an unreferenced remote object must be for a remote prune to keep it (tests). */
+    Vault remotePruneGrace(Duration grace) {
+        this.remotePruneGrace = grace;
+        return this;
+    }
+
+    /** Runs between a push's objects and its manifests (tests). */
+    Vault pushHook(Remote.PushHook hook) {
+        this.pushHook = hook;
+        return this;
+    }
+
+    /** Takes the remote lock, which keeps a push and a remote prune of this repository's mirror apart. */
+    WriterLock remoteLock(String what) {
+        return WriterLock.acquire(repo.layout().remoteLock(), remoteLockWait, events, WriterLock.Kind.REMOTE, what);
+    }
+
     // ------------------------------------------------------------------ writing
 
     interface Locked<T> {
@@ -118,7 +149,7 @@ public final class Vault {
         }
         try {
             repo.create();
-            WriterLock lock = WriterLock.acquire(repo.layout().lock(), LOCK_WAIT, events);
+            WriterLock lock = WriterLock.acquire(repo.layout().lock(), LOCK_WAIT, events, WriterLock.Kind.WRITER, what);
             try {
                 return body.run();
             } finally {
@@ -204,13 +235,28 @@ public final class Vault {
     /**
      * Applies {@code backup.retention}; deletes only objects no kept snapshot needs. Then, unless
      * {@code localOnly} or no remote is configured, does the same to the S3 mirror (see {@link
-     * RemotePruner}), still holding the writer lock.
+     * RemotePruner}). Unless it is a dry run, that whole prune holds the remote lock, taken first,
+     * so it never overlaps a push of this repository (if one holds the lock beyond the wait, it
+     * fails before pruning anything); the writer lock is held for the local part only.
      */
     public PruneResult prune(boolean dryRun, boolean localOnly) {
         repo.requireExists();
-        return locked("prune", () -> {
-            PruneResult local = new Pruner(repo, events).run(spec.retention(), dryRun);
-            if (localOnly || !hasRemote()) {
+        boolean remote = !localOnly && hasRemote();
+        WriterLock remoteLock = null;
+        if (remote && !dryRun) {
+            try {
+                remoteLock = remoteLock("prune");
+            } catch (LifelineException e) {
+                throw new LifelineException(
+                        "prune did not start: " + e.getMessage(),
+                        (e.hint() == null ? "" : e.hint() + "; or ")
+                                + "prune only this machine with 'lifeline backup prune --local-only'",
+                        e);
+            }
+        }
+        try {
+            PruneResult local = locked("prune", () -> new Pruner(repo, events).run(spec.retention(), dryRun));
+            if (!remote) {
                 return local;
             }
             try {
@@ -222,18 +268,25 @@ public final class Vault {
                                 + "then run 'lifeline backup prune' again (safe to repeat)",
                         e);
             }
-        });
+        } finally {
+            if (remoteLock != null) {
+                remoteLock.close();
+            }
+        }
     }
 
-    private PruneResult pruneRemote(PruneResult local, boolean dryRun) throws InterruptedException {
+    private PruneResult pruneRemote(PruneResult local, boolean dryRun) {
         Remote remote = Remote.connectIfPresent(spec, remotes, env);
         if (remote == null) {
             return new PruneResult(dryRun, List.of(), List.of(), 0, 0); // nothing pushed yet
         }
         ExecutorService pool = pool("prune-remote", 4);
         try (remote) {
-            return new RemotePruner(remote, events, pool)
+            return new RemotePruner(remote, events, pool, clock, remotePruneGrace)
                     .run(spec.retention(), new java.util.HashSet<>(local.kept()), dryRun);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException("interrupted", "every remote snapshot still has its objects", e);
         } catch (IOException e) {
             throw new LifelineException(
                     "on " + remote.describe() + ": " + e.getMessage(),
@@ -456,13 +509,15 @@ public final class Vault {
     /** Mirrors every snapshot not yet in the bucket, objects first; resumes what an earlier push left. */
     public PushResult push() {
         repo.requireExists();
+        // Not the writer lock, so backups and the watcher go on during a long upload; the remote
+        // lock keeps a prune of this repository (local and remote) out until the manifests are up.
+        WriterLock lock = remoteLock("push");
         try (Remote remote = Remote.connect(spec, remotes, env, true)) {
             ExecutorService pool = pool("upload", 4);
             try {
-                // Without the writer lock, so backups and the watcher go on during a long upload.
-                // A concurrent prune can only remove objects of snapshots it drops: their uploads
-                // fail, those manifests are never uploaded, and the next push does not want them.
-                return remote.push(repo, events, pool);
+                // A prune --local-only may still run meanwhile: it can only remove objects of
+                // snapshots it drops; their uploads fail, and those manifests are never uploaded.
+                return remote.push(repo, events, pool, pushHook);
             } catch (IOException e) {
                 throw failure("upload to " + remote.describe(), e);
             } catch (InterruptedException e) {
@@ -471,6 +526,8 @@ public final class Vault {
             } finally {
                 pool.shutdownNow();
             }
+        } finally {
+            lock.close();
         }
     }
 

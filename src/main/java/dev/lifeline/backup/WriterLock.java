@@ -18,11 +18,28 @@ import java.util.Optional;
 
 /**
  * The repository's single-writer lock: an OS lock on {@code lock} (released by the kernel when
- * the holder dies, even by kill -9), plus the holder's pid and start time written inside so a
- * waiting writer can say who holds it and a leftover record from a dead holder is recognised as
- * stale and cleared. Closing twice is safe.
+ * the holder dies, even by kill -9), plus the holder's pid, start time and operation written
+ * inside so a waiting writer can say who holds it and a leftover record from a dead holder is
+ * recognised as stale and cleared. Closing twice is safe.
+ *
+ * <p>The same mechanism, as {@link Kind#REMOTE} on {@code remote.lock}, keeps a push and a
+ * remote prune of this repository's mirror apart without holding up the writers.
  */
 final class WriterLock implements AutoCloseable {
+    /** Which lock: how it is named in messages, and what a waiting holder is told. */
+    record Kind(String name, String busy, String hint, boolean announceWait) {
+        static final Kind WRITER = new Kind(
+                "repository lock",
+                "is in use by another writer",
+                "wait for it to finish (a backup, prune or the daemon's watcher), then retry",
+                false);
+        static final Kind REMOTE = new Kind(
+                "remote lock",
+                "is in use by another push or remote prune",
+                "wait for it to finish (a push, the daemon's upload after a snapshot, or a prune), then retry",
+                true);
+    }
+
     private final FileChannel channel;
     private final FileLock lock;
     private boolean closed;
@@ -33,16 +50,25 @@ final class WriterLock implements AutoCloseable {
     }
 
     static WriterLock acquire(Path file, Duration wait, EventListener events) {
+        return acquire(file, wait, events, Kind.WRITER, null);
+    }
+
+    /**
+     * Takes the lock, waiting up to {@code wait} for a live holder; {@code operation} (null: none)
+     * is written into the record, so whoever waits on it learns what holds it.
+     */
+    static WriterLock acquire(Path file, Duration wait, EventListener events, Kind kind, String operation) {
         long deadline = System.nanoTime() + wait.toNanos();
         FileChannel ch;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new LifelineException(
-                    "cannot open the repository lock " + file + ": " + e.getMessage(),
+                    "cannot open the " + kind.name() + " " + file + ": " + e.getMessage(),
                     "check that the repository folder exists and is writable");
         }
         try {
+            boolean announced = false;
             while (true) {
                 FileLock l = null;
                 try {
@@ -57,20 +83,30 @@ final class WriterLock implements AutoCloseable {
                                 "backup",
                                 "stale-lock",
                                 Event.Level.WARN,
-                                "cleared a stale repository lock left by a dead writer (" + previous.strip() + ")",
-                                Map.of()));
+                                "cleared a stale " + kind.name() + " left by a dead holder (" + previous.strip() + ")",
+                                Map.of("lock", file.toString())));
                     }
                     ch.truncate(0);
                     // informational only (the OS lock is the lock), so not fsynced
-                    ch.write(ByteBuffer.wrap(describeSelf().getBytes(StandardCharsets.UTF_8)), 0);
+                    ch.write(ByteBuffer.wrap(describeSelf(operation).getBytes(StandardCharsets.UTF_8)), 0);
                     return new WriterLock(ch, l);
                 }
+                String holder = read(ch).strip();
                 if (System.nanoTime() > deadline) {
-                    String holder = read(ch).strip();
                     throw new LifelineException(
-                            "the repository " + file.getParent() + " is in use by another writer"
+                            "the repository " + file.getParent() + " " + kind.busy()
                                     + (holder.isEmpty() ? "" : " (" + holder + ")"),
-                            "wait for it to finish (a backup, prune or the daemon's watcher), then retry");
+                            kind.hint());
+                }
+                if (kind.announceWait() && !announced) {
+                    announced = true;
+                    events.onEvent(Event.of(
+                            "backup",
+                            "lock-wait",
+                            Event.Level.INFO,
+                            "waiting up to " + wait.toSeconds() + " s for the " + kind.name() + " of "
+                                    + file.getParent() + (holder.isEmpty() ? "" : ", held by " + holder),
+                            Map.of("lock", file.toString())));
                 }
                 Thread.sleep(20);
             }
@@ -80,17 +116,18 @@ final class WriterLock implements AutoCloseable {
         } catch (InterruptedException e) {
             closeQuietly(ch);
             Thread.currentThread().interrupt();
-            throw new LifelineException("interrupted while waiting for the repository lock", null, e);
+            throw new LifelineException("interrupted while waiting for the " + kind.name(), null, e);
         } catch (RuntimeException e) {
             closeQuietly(ch);
             throw e;
         }
     }
 
-    private static String describeSelf() {
+    private static String describeSelf(String operation) {
         ProcessHandle me = ProcessHandle.current();
         Optional<Instant> start = me.info().startInstant();
-        return "pid " + me.pid() + " started " + start.map(Instant::toString).orElse("?") + "\n";
+        String what = operation == null ? "" : " for " + operation.replace('\n', ' ');
+        return "pid " + me.pid() + " started " + start.map(Instant::toString).orElse("?") + what + "\n";
     }
 
     private static String read(FileChannel ch) throws IOException {

@@ -50,6 +50,7 @@ final class BackupPruneCommand implements Callable<Integer> {
         m.put("removed", r.removed());
         m.put("objectsDeleted", r.objectsDeleted());
         m.put("bytesFreed", r.bytesFreed());
+        m.put("recentKept", r.recentKept());
         return m;
     }
 
@@ -64,5 +65,11 @@ final class BackupPruneCommand implements Callable<Integer> {
                 dryRun ? "would delete" : "deleted",
                 r.objectsDeleted(),
                 BackupCommand.size(r.bytesFreed()));
+        if (r.recentKept() > 0) {
+            out.printf(
+                    "%skept %d recent unreferenced object(s): a push elsewhere may still be uploading; a later prune"
+                            + " removes them if they stay unreferenced%n",
+                    where, r.recentKept());
+        }
     }
 }

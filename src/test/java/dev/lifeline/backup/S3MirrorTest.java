@@ -20,6 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.gaul.s3proxy.S3Proxy;
@@ -126,8 +131,8 @@ class S3MirrorTest {
         }
 
         @Override
-        public Map<String, Long> sizes(String prefix) throws IOException {
-            return real.sizes(prefix);
+        public Map<String, Bucket.Entry> listing(String prefix) throws IOException {
+            return real.listing(prefix);
         }
 
         @Override
@@ -279,7 +284,8 @@ class S3MirrorTest {
         Fixtures.outputs(src, 4, 1);
         Fixtures.write(src.resolve("only-in-first.bin"), Fixtures.random(100_000, 1));
         BackupSpec spec = spec(tmp.resolve("repo"), src).withRetention(new BackupSpec.Retention(2, 0, 0, 0, 0));
-        Vault v = vault(spec, Remote.Factory.S3);
+        // every object here was uploaded moments ago: without grace, so the prune may delete them
+        Vault v = vault(spec, Remote.Factory.S3).remotePruneGrace(Duration.ZERO);
         String a = v.backup().snapshot();
         assertThat(v.push().ok()).isTrue();
         Files.delete(src.resolve("only-in-first.bin"));
@@ -356,7 +362,8 @@ class S3MirrorTest {
         for (int okDeletes = 0; ; okDeletes++) {
             assertThat(okDeletes).as("prune finishes once deletes stop failing").isLessThan(40);
             int budget = okDeletes;
-            Vault flaky = vault(spec, (s, t) -> new DroppingBucket(S3Bucket.open(s, t), Integer.MAX_VALUE, budget));
+            Vault flaky = vault(spec, (s, t) -> new DroppingBucket(S3Bucket.open(s, t), Integer.MAX_VALUE, budget))
+                    .remotePruneGrace(Duration.ZERO);
             try {
                 PruneResult r = flaky.prune(false);
                 assertThat(r.remote()).isPresent();
@@ -534,5 +541,281 @@ class S3MirrorTest {
                 assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(file));
             }
         }
+    }
+
+    // ------------------------------------------------------------------ push and prune together
+
+    static Vault vault(BackupSpec spec, EventListener events, Remote.Factory f) {
+        return new Vault(spec, events, Clock.systemUTC(), ObjectStore.WriteHook.NONE, f, Map.of());
+    }
+
+    /** A push that stops between its objects and its manifests until {@code release} opens. */
+    static Remote.PushHook pauseAt(CountDownLatch reached, CountDownLatch release) {
+        return () -> {
+            reached.countDown();
+            if (!release.await(Fixtures.scaled(Duration.ofSeconds(60)).toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the test never released the push");
+            }
+        };
+    }
+
+    static void drop(Path src, String namePrefix) throws IOException {
+        try (var old = Files.walk(src)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(namePrefix))
+                    .toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void aPruneWaitsForAPushBetweenItsObjectsAndItsManifestOrRefusesNamingIt() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 3, 1);
+        BackupSpec spec = spec(tmp.resolve("repo"), src).withRetention(new BackupSpec.Retention(1, 0, 0, 0, 0));
+        String first = vault(spec, Remote.Factory.S3).backup().snapshot();
+        assertThat(vault(spec, Remote.Factory.S3).push().ok()).isTrue();
+        drop(src, "img_1_");
+        Fixtures.outputs(src, 3, 2);
+        String second = vault(spec, Remote.Factory.S3).backup().snapshot();
+
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // the daemon's push; no grace for the prunes: only the lock can save the new objects
+        Vault daemon = vault(spec, Remote.Factory.S3).pushHook(pauseAt(reached, release));
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<PushResult> push = threads.submit(daemon::push);
+            assertThat(reached.await(Fixtures.scaled(Duration.ofSeconds(30)).toMillis(), TimeUnit.MILLISECONDS))
+                    .isTrue();
+            Set<String> uploaded = keys(spec);
+
+            // a prune that will not wait long refuses, saying who holds the lock, and prunes nothing
+            Vault impatient = vault(spec, Remote.Factory.S3)
+                    .remotePruneGrace(Duration.ZERO)
+                    .remoteLockWait(Duration.ofMillis(200));
+            assertThatThrownBy(() -> impatient.prune(false))
+                    .isInstanceOf(LifelineException.class)
+                    .hasMessageContaining("prune did not start")
+                    .hasMessageContaining("in use by another push or remote prune")
+                    .hasMessageContaining("pid " + ProcessHandle.current().pid())
+                    .hasMessageContaining("for push")
+                    .satisfies(e -> assertThat(((LifelineException) e).hint()).contains("--local-only"));
+            assertThat(impatient.snapshots()).extracting(Snapshot::id).containsExactly(first, second);
+            assertThat(keys(spec)).isEqualTo(uploaded);
+
+            // cron's prune waits for the lock, and runs once the push has its manifest up
+            Fixtures.Recorder rec = new Fixtures.Recorder();
+            Vault cron = vault(spec, rec, Remote.Factory.S3)
+                    .remotePruneGrace(Duration.ZERO)
+                    .remoteLockWait(Fixtures.scaled(Duration.ofSeconds(60)));
+            Future<PruneResult> prune = threads.submit(() -> cron.prune(false));
+            Awaitility.await().atMost(Fixtures.scaled(Duration.ofSeconds(20))).until(() -> rec.count("lock-wait") == 1);
+            assertThat(rec.events.stream().filter(e -> e.type().equals("lock-wait")))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.message()).contains("for push"));
+            assertThat(prune).isNotDone();
+            assertThat(keys(spec)).as("nothing deleted while the push runs").isEqualTo(uploaded);
+
+            release.countDown();
+            PushResult pushed = push.get(Fixtures.scaled(Duration.ofSeconds(60)).toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(pushed.ok()).as(pushed.failures().toString()).isTrue();
+            assertThat(pushed.snapshotsUploaded()).isEqualTo(1);
+            PruneResult pruned =
+                    prune.get(Fixtures.scaled(Duration.ofSeconds(60)).toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(pruned.removed()).containsExactly(first);
+            assertThat(pruned.remote().orElseThrow().removed()).containsExactly(first);
+            assertThat(pruned.remote().orElseThrow().objectsDeleted())
+                    .as("the dropped snapshot's own objects")
+                    .isEqualTo(3);
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+        assertThat(Files.readString(tmp.resolve("repo/remote.lock")))
+                .as("released cleanly")
+                .isEmpty();
+
+        Vault fresh = vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        assertThat(remoteIds(fresh)).containsExactly(second);
+        VerifyResult check = fresh.verifyRemote(true, 0);
+        assertThat(check.ok()).as(check.problems().toString()).isTrue();
+        fresh.restoreFromRemote(second, List.of(), tmp.resolve("back"), false);
+        assertThat(VaultTest.tree(tmp.resolve("back/outputs"))).isEqualTo(VaultTest.tree(src));
+    }
+
+    static String sha256(byte[] data) throws Exception {
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    /** A bucket whose listing says nothing of LastModified, as some S3-compatible services do. */
+    static final class UndatedBucket implements Bucket {
+        final Bucket real;
+
+        UndatedBucket(Bucket real) {
+            this.real = real;
+        }
+
+        @Override
+        public Map<String, Bucket.Entry> listing(String prefix) throws IOException {
+            Map<String, Bucket.Entry> out = new java.util.HashMap<>();
+            real.listing(prefix).forEach((k, e) -> out.put(k, new Bucket.Entry(e.size(), null)));
+            return out;
+        }
+
+        @Override
+        public InputStream open(String key) throws IOException {
+            return real.open(key);
+        }
+
+        @Override
+        public void put(String key, Path file) throws IOException {
+            real.put(key, file);
+        }
+
+        @Override
+        public void put(String key, byte[] data) throws IOException {
+            real.put(key, data);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            real.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+
+    @Test
+    void objectsAnotherMachineUploadedJustNowSurviveARemotePruneUntilTheGraceIsOver() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 2, 1);
+        BackupSpec spec = spec(tmp.resolve("repo"), src);
+        Fixtures.Recorder rec = new Fixtures.Recorder();
+        Vault v = vault(spec, rec, Remote.Factory.S3);
+        v.backup();
+        assertThat(v.push().ok()).isTrue();
+        // another machine's push, between its objects and its manifest
+        List<String> inFlight = new ArrayList<>();
+        try (Remote r = Remote.connect(spec, Remote.Factory.S3, Map.of(), false)) {
+            for (int i = 0; i < 2; i++) {
+                byte[] data = Fixtures.png(16, 500 + i);
+                inFlight.add(r.objectKey(sha256(data)));
+                putRaw(spec, inFlight.get(i), data);
+            }
+        }
+
+        PruneResult remote = v.prune(false).remote().orElseThrow();
+        assertThat(remote.objectsDeleted()).isZero();
+        assertThat(remote.recentKept()).isEqualTo(2);
+        assertThat(keys(spec)).containsAll(inFlight);
+        assertThat(rec.events.stream().filter(e -> e.type().equals("pruned-remote")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("kept 2 recent unreferenced object(s)", "6 h"));
+
+        // a listing without LastModified: the age is unknown, so they stay whatever the grace
+        PruneResult undated = vault(spec, (s, t) -> new UndatedBucket(S3Bucket.open(s, t)))
+                .remotePruneGrace(Duration.ZERO)
+                .prune(false)
+                .remote()
+                .orElseThrow();
+        assertThat(undated.objectsDeleted()).isZero();
+        assertThat(undated.recentKept()).isEqualTo(2);
+        assertThat(keys(spec)).containsAll(inFlight);
+
+        PruneResult late =
+                v.remotePruneGrace(Duration.ZERO).prune(false).remote().orElseThrow();
+        assertThat(late.objectsDeleted()).isEqualTo(2);
+        assertThat(late.recentKept()).isZero();
+        assertThat(keys(spec)).doesNotContainAnyElementsOf(inFlight);
+        assertThat(holes(spec)).isEmpty();
+        assertThat(vault(spec.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3)
+                        .verifyRemote(true, 0)
+                        .ok())
+                .isTrue();
+    }
+
+    @Test
+    void aPushElsewhereUploadsAgainWhatAPruneRemovedBeforeItsManifestWentUp() throws Exception {
+        // machine A: its first snapshot holds a file machine B also has
+        Path srcA = tmp.resolve("a/outputs");
+        Fixtures.outputs(srcA, 2, 1);
+        byte[] shared = Fixtures.png(20, 42);
+        Fixtures.write(srcA.resolve("shared.png"), shared);
+        BackupSpec specA = spec(tmp.resolve("repo-a"), srcA).withRetention(new BackupSpec.Retention(1, 0, 0, 0, 0));
+        Vault a = vault(specA, Remote.Factory.S3).remotePruneGrace(Duration.ZERO); // a push older than the grace
+        String a1 = a.backup().snapshot();
+        assertThat(a.push().ok()).isTrue();
+        Files.delete(srcA.resolve("shared.png"));
+        Fixtures.write(srcA.resolve("new.png"), Fixtures.png(16, 7));
+        a.backup();
+        assertThat(a.push().ok()).isTrue();
+
+        // machine B, same prefix: finds the shared object present, uploads the rest, then stalls
+        Path srcB = tmp.resolve("b/outputs");
+        Fixtures.outputs(srcB, 2, 9);
+        Fixtures.write(srcB.resolve("shared.png"), shared);
+        BackupSpec specB =
+                Fixtures.spec(tmp.resolve("repo-b"), srcB).withS3(specA.s3().orElseThrow());
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Fixtures.Recorder rec = new Fixtures.Recorder();
+        Vault b = vault(specB, rec, Remote.Factory.S3).pushHook(pauseAt(reached, release));
+        String b1 = b.backup().snapshot();
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try {
+            Future<PushResult> push = threads.submit(b::push);
+            assertThat(reached.await(Fixtures.scaled(Duration.ofSeconds(30)).toMillis(), TimeUnit.MILLISECONDS))
+                    .isTrue();
+            // A's prune cannot see B's manifest yet: B's objects look unreferenced and old enough
+            PruneResult pruned = a.prune(false).remote().orElseThrow();
+            assertThat(pruned.removed()).containsExactly(a1);
+            assertThat(pruned.objectsDeleted()).isEqualTo(1 + 2); // the shared one, B's new ones
+
+            release.countDown();
+            PushResult pushed = push.get(Fixtures.scaled(Duration.ofSeconds(60)).toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(pushed.ok()).as(pushed.failures().toString()).isTrue();
+            assertThat(pushed.snapshotsUploaded()).isEqualTo(1);
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+        assertThat(rec.count("objects-vanished")).isEqualTo(1);
+        assertThat(holes(specA)).isEmpty();
+        Vault fresh = vault(specA.withRepository(tmp.resolve("nowhere")), Remote.Factory.S3);
+        fresh.restoreFromRemote(b1, List.of(), tmp.resolve("back"), false);
+        assertThat(VaultTest.tree(tmp.resolve("back/outputs"))).isEqualTo(VaultTest.tree(srcB));
+    }
+
+    @Test
+    void aRemoteLockLeftByADeadProcessIsCleared() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 2, 3);
+        BackupSpec spec = spec(tmp.resolve("repo"), src);
+        Fixtures.Recorder rec = new Fixtures.Recorder();
+        Vault v = vault(spec, rec, Remote.Factory.S3).remoteLockWait(Duration.ofSeconds(1));
+        v.backup();
+        Path lock = tmp.resolve("repo/remote.lock");
+        Files.writeString(lock, "pid 999999 started 2020-01-01T00:00:00Z for push\n");
+
+        assertThat(v.push().ok()).isTrue();
+        assertThat(rec.events.stream().filter(e -> e.type().equals("stale-lock")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("remote lock", "pid 999999"));
+        assertThat(Files.readString(lock)).as("released cleanly").isEmpty();
+        assertThat(v.prune(false).remote()).isPresent();
+        assertThat(rec.count("stale-lock")).isEqualTo(1);
+        assertThat(tmp.resolve("repo/lock"))
+                .as("the writer lock is another file")
+                .exists();
     }
 }

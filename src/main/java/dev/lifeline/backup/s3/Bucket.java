@@ -3,6 +3,8 @@ package dev.lifeline.backup.s3;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,13 +21,28 @@ public interface Bucket extends AutoCloseable {
         void acquire(long bytes) throws InterruptedException;
     }
 
+    /**
+     * What a listing says of a key.
+     *
+     * @param lastModified when the object was last written, as the service reports it; null when
+     *     it does not say (a caller that must not touch recent objects then treats it as recent)
+     */
+    record Entry(long size, Instant lastModified) {}
+
     /** Every key under {@code prefix}. */
     default Set<String> list(String prefix) throws IOException {
-        return sizes(prefix).keySet();
+        return listing(prefix).keySet();
     }
 
     /** Every key under {@code prefix} with its size in bytes. */
-    Map<String, Long> sizes(String prefix) throws IOException;
+    default Map<String, Long> sizes(String prefix) throws IOException {
+        Map<String, Long> out = new LinkedHashMap<>();
+        listing(prefix).forEach((k, e) -> out.put(k, e.size()));
+        return out;
+    }
+
+    /** Every key under {@code prefix} with its size and last-modified time, from one listing. */
+    Map<String, Entry> listing(String prefix) throws IOException;
 
     InputStream open(String key) throws IOException;
 

@@ -105,8 +105,8 @@ public final class S3Bucket implements Bucket {
     }
 
     @Override
-    public Map<String, Long> sizes(String prefix) throws IOException {
-        Map<String, Long> keys = new HashMap<>();
+    public Map<String, Entry> listing(String prefix) throws IOException {
+        Map<String, Entry> keys = new HashMap<>();
         String token = null;
         try {
             do {
@@ -116,7 +116,8 @@ public final class S3Bucket implements Bucket {
                         .continuationToken(token)
                         .build());
                 for (S3Object o : r.contents()) {
-                    keys.put(o.key(), o.size());
+                    // some services leave LastModified out: null, which callers treat as "recent"
+                    keys.put(o.key(), new Entry(o.size() == null ? 0 : o.size(), o.lastModified()));
                 }
                 token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
             } while (token != null);
