@@ -37,7 +37,10 @@ final class BackupCommand {
     }
 
     static BackupSpec spec(CommandSpec cmd) {
-        LifelineConfig cfg = Context.loadConfig(cmd);
+        return spec(Context.loadConfig(cmd));
+    }
+
+    static BackupSpec spec(LifelineConfig cfg) {
         return cfg.backup()
                 .orElseThrow(() -> new LifelineException(
                         "no 'backup:' section in " + cfg.file(),

@@ -28,9 +28,20 @@ final class BackupNowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Vault v = BackupCommand.vault(spec, quiet);
+        return run(
+                Context.configPath(spec),
+                quiet,
+                noPush,
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr());
+    }
+
+    /** The command itself; also called without picocli by {@link Main} for the plain form. */
+    static int run(java.nio.file.Path config, boolean quiet, boolean noPush, PrintWriter out, PrintWriter err) {
+        Vault v = Vault.open(
+                BackupCommand.spec(dev.lifeline.config.LifelineConfig.load(config)),
+                quiet ? dev.lifeline.core.EventListener.NONE : BackupCommand.progress(err));
         BackupResult r = v.backup();
-        PrintWriter out = spec.commandLine().getOut();
         if (r.unchanged()) {
             out.printf(
                     "no changes since snapshot %s (%d files, %s) in %s%n",

@@ -32,6 +32,43 @@ class BackupCommandTest {
         return new Run(status, out.toString(), err.toString());
     }
 
+    Run fast(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Integer status = Main.fast(args, new PrintWriter(out), new PrintWriter(err));
+        return status == null ? null : new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void thePlainBackupNowSkipsPicocliAndSaysTheSame() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("outputs"));
+        Files.writeString(src.resolve("a.txt"), "one");
+        Path cfg = Files.writeString(
+                tmp.resolve("lifeline.yaml"), "backup:\n  repository: ./vault\n  sources: [./outputs]\n");
+        String c = cfg.toString();
+
+        Run first = fast("-c", c, "backup", "now", "-q", "--no-push");
+        assertThat(first).isNotNull();
+        assertThat(first.status()).as(first.err()).isZero();
+        assertThat(first.out()).startsWith("snapshot ").contains("1 files");
+        Run again = fast("--config", c, "backup", "now");
+        assertThat(again.out()).startsWith("no changes since snapshot");
+        Run viaPicocli = run("-c", c, "backup", "now");
+        assertThat(viaPicocli.out().replaceAll("in [0-9.]+s", ""))
+                .as("picocli's path prints the same")
+                .isEqualTo(again.out().replaceAll("in [0-9.]+s", ""));
+
+        Run broken = fast("-c", tmp.resolve("missing.yaml").toString(), "backup", "now");
+        assertThat(broken.status()).isEqualTo(2);
+        assertThat(broken.err()).startsWith("lifeline: ");
+
+        // any other shape is left to picocli (help, options, typos)
+        assertThat(fast("-c", c, "backup", "now", "--help")).isNull();
+        assertThat(fast("-c", c, "backup", "nwo")).isNull();
+        assertThat(fast("backup", "now", "-c", c)).isNull();
+        assertThat(fast("status", "--jsn")).isNull();
+    }
+
     @Test
     void backupNowSnapshotsJsonRestoreAndSumsWorkWithoutADaemon() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("outputs/2026-01-05"));
