@@ -32,8 +32,6 @@ final class BackupRun {
     private final ExecutorService pool;
     private final List<FileEntry> storedEntries = new ArrayList<>();
     private final List<java.nio.file.Path> unsettledFiles = new ArrayList<>();
-    /** Over this many bytes to read, {@link Vault.OverHashBudget} is thrown before storing. */
-    long hashBudget = Long.MAX_VALUE;
 
     BackupRun(Repository repo, Scanner scanner, EventListener events, Clock clock, ExecutorService pool) {
         this.repo = repo;
@@ -173,15 +171,6 @@ final class BackupRun {
                 current.put(s.path(), null);
             }
             totalBytes += s.size();
-        }
-        if (hashBudget != Long.MAX_VALUE) {
-            long toRead = 0;
-            for (Scanner.Scanned s : changed) {
-                toRead += s.size();
-            }
-            if (toRead > hashBudget) {
-                throw new Vault.OverHashBudget(changed.size(), toRead);
-            }
         }
         long[] stored = new long[2];
         long hashedBytes = 0;

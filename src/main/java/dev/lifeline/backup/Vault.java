@@ -180,38 +180,6 @@ public final class Vault {
 
     /** Scans the sources, stores what changed and cuts a snapshot (none when nothing changed). */
     public BackupResult backup() {
-        return backup(Long.MAX_VALUE);
-    }
-
-    /**
-     * Thrown by {@link #backup(long)} after the walk and before anything is stored, when more
-     * than the budget would have to be read and hashed; the repository is as it was.
-     */
-    public static final class OverHashBudget extends RuntimeException {
-        private final long files;
-        private final long bytes;
-
-        OverHashBudget(long files, long bytes) {
-            super(files + " files (" + bytes + " bytes) to read", null, false, false);
-            this.files = files;
-            this.bytes = bytes;
-        }
-
-        public long files() {
-            return files;
-        }
-
-        public long bytes() {
-            return bytes;
-        }
-    }
-
-    /**
-     * Like {@link #backup()}, but stops with {@link OverHashBudget} when the new and changed
-     * files hold more than {@code hashBudget} bytes (a caller in a JVM that hashes slowly then
-     * runs it where hashing is fast).
-     */
-    public BackupResult backup(long hashBudget) {
         return locked(
                 "backup of "
                         + String.join(
@@ -220,9 +188,7 @@ public final class Vault {
                 () -> {
                     ExecutorService pool = pool("hash", 4);
                     try {
-                        BackupRun run = new BackupRun(repo, scanner, events, clock, pool);
-                        run.hashBudget = hashBudget;
-                        return run.run(true);
+                        return new BackupRun(repo, scanner, events, clock, pool).run(true);
                     } finally {
                         pool.shutdownNow();
                     }

@@ -15,14 +15,6 @@ import picocli.CommandLine.Spec;
         description =
                 "Scan the sources, store what changed and cut a snapshot; then mirror it if a remote is configured.")
 final class BackupNowCommand implements Callable<Integer> {
-    /** What a C1-only JVM hashes itself (~1 s at worst) before handing over to C2. */
-    static final long HASH_HERE = 64L << 20;
-
-    static long hashHere() {
-        String s = System.getenv("LIFELINE_HASH_HERE");
-        return s == null ? HASH_HERE : Long.parseLong(s.trim());
-    }
-
     @Spec
     CommandSpec spec;
 
@@ -41,41 +33,15 @@ final class BackupNowCommand implements Callable<Integer> {
                 quiet,
                 noPush,
                 spec.commandLine().getOut(),
-                spec.commandLine().getErr(),
-                spec.root().commandLine().getParseResult().originalArgs());
+                spec.commandLine().getErr());
     }
 
-    /**
-     * The command itself; also called without picocli by {@link Main} for the plain form.
-     *
-     * <p>The launcher starts {@code backup now} with the quick compiler only, which walks a large
-     * unchanged tree ~25% faster, and names in {@code LIFELINE_HASH_JAVA_OPTS} the JVM options
-     * under which SHA-256 uses the CPU's instructions (C2; C1 hashes at 60–90 MB/s). When the
-     * walk finds more than {@link #HASH_HERE} bytes to read, nothing is stored here: the same
-     * command runs again under those options (a JVM start and a walk, ~0.3 s, against seconds).
-     */
-    static int run(
-            java.nio.file.Path config,
-            boolean quiet,
-            boolean noPush,
-            PrintWriter out,
-            PrintWriter err,
-            java.util.List<String> args) {
+    /** The command itself; also called without picocli by {@link Main} for the plain form. */
+    static int run(java.nio.file.Path config, boolean quiet, boolean noPush, PrintWriter out, PrintWriter err) {
         Vault v = Vault.open(
                 BackupCommand.spec(dev.lifeline.config.LifelineConfig.load(config)),
                 quiet ? dev.lifeline.core.EventListener.NONE : BackupCommand.progress(err));
-        String hashOpts = System.getenv("LIFELINE_HASH_JAVA_OPTS");
-        BackupResult r;
-        try {
-            r = v.backup(hashOpts == null || hashOpts.isBlank() ? Long.MAX_VALUE : hashHere());
-        } catch (Vault.OverHashBudget over) {
-            if (!quiet) {
-                err.println(over.files() + " new or changed files (" + BackupCommand.size(over.bytes())
-                        + "): hashing them in a JVM with the optimizing compiler");
-                err.flush();
-            }
-            return FullJit.rerun(hashOpts, args);
-        }
+        BackupResult r = v.backup();
         if (r.unchanged()) {
             out.printf(
                     "no changes since snapshot %s (%d files, %s) in %s%n",

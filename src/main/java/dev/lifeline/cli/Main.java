@@ -68,7 +68,7 @@ public final class Main {
                     }
                 }
             }
-            return BackupNowCommand.run(config.toAbsolutePath().normalize(), quiet, noPush, out, err, List.of(args));
+            return BackupNowCommand.run(config.toAbsolutePath().normalize(), quiet, noPush, out, err);
         } catch (RuntimeException e) {
             return report(e, err);
         } finally {
