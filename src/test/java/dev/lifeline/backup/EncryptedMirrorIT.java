@@ -17,10 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,18 +38,8 @@ class EncryptedMirrorIT {
 
     @BeforeAll
     static void startS3() throws Exception {
-        TransientNio2BlobStore store = new TransientNio2BlobStore();
-        store.createContainer("vault-it");
-        proxy = S3Proxy.builder()
-                .blobStore(store)
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3MirrorTest.ACCESS, S3MirrorTest.SECRET)
-                .build();
-        proxy.start();
-        Awaitility.await()
-                .atMost(Fixtures.scaled(Duration.ofSeconds(20)))
-                .until(() -> "STARTED".equals(proxy.getState()));
-        endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        proxy = Fixtures.s3("vault-it");
+        endpoint = Fixtures.endpoint(proxy);
     }
 
     @AfterAll

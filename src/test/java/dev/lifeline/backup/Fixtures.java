@@ -87,4 +87,30 @@ final class Fixtures {
             return events.stream().filter(e -> e.type().equals(type)).count();
         }
     }
+
+    /**
+     * Starts an in-process S3 server (S3Proxy on 127.0.0.1, an ephemeral port) holding these
+     * empty buckets, with the test credentials, and waits until it serves.
+     */
+    static org.gaul.s3proxy.S3Proxy s3(String... buckets) throws Exception {
+        org.gaul.s3proxy.nio2blob.TransientNio2BlobStore store = new org.gaul.s3proxy.nio2blob.TransientNio2BlobStore();
+        for (String b : buckets) {
+            store.createContainer(b);
+        }
+        org.gaul.s3proxy.S3Proxy proxy = org.gaul.s3proxy.S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(java.net.URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(
+                        org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4, S3MirrorTest.ACCESS, S3MirrorTest.SECRET)
+                .build();
+        proxy.start();
+        org.awaitility.Awaitility.await()
+                .atMost(scaled(Duration.ofSeconds(20)))
+                .until(() -> "STARTED".equals(proxy.getState()));
+        return proxy;
+    }
+
+    static java.net.URI endpoint(org.gaul.s3proxy.S3Proxy proxy) {
+        return java.net.URI.create("http://127.0.0.1:" + proxy.getPort());
+    }
 }

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,10 +25,7 @@ import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.awaitility.Awaitility;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,20 +47,9 @@ class RemoteKdfTest {
 
     @BeforeAll
     static void startS3() throws Exception {
-        TransientNio2BlobStore store = new TransientNio2BlobStore();
-        for (int i = 0; i < 6; i++) {
-            store.createContainer("kdf-" + i);
-        }
-        proxy = S3Proxy.builder()
-                .blobStore(store)
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3MirrorTest.ACCESS, S3MirrorTest.SECRET)
-                .build();
-        proxy.start();
-        Awaitility.await()
-                .atMost(Fixtures.scaled(Duration.ofSeconds(20)))
-                .until(() -> "STARTED".equals(proxy.getState()));
-        endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        proxy = Fixtures.s3(
+                java.util.stream.IntStream.range(0, 6).mapToObj(i -> "kdf-" + i).toArray(String[]::new));
+        endpoint = Fixtures.endpoint(proxy);
         System.setProperty("aws.accessKeyId", S3MirrorTest.ACCESS);
         System.setProperty("aws.secretAccessKey", S3MirrorTest.SECRET);
     }

@@ -28,8 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,20 +46,10 @@ class S3MirrorTest {
 
     @BeforeAll
     static void startS3() throws Exception {
-        TransientNio2BlobStore store = new TransientNio2BlobStore();
-        for (int i = 0; i < 24; i++) {
-            store.createContainer("vault-" + i);
-        }
-        proxy = S3Proxy.builder()
-                .blobStore(store)
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .build();
-        proxy.start();
-        Awaitility.await()
-                .atMost(Fixtures.scaled(Duration.ofSeconds(20)))
-                .until(() -> "STARTED".equals(proxy.getState()));
-        endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        proxy = Fixtures.s3(java.util.stream.IntStream.range(0, 24)
+                .mapToObj(i -> "vault-" + i)
+                .toArray(String[]::new));
+        endpoint = Fixtures.endpoint(proxy);
         // the SDK's default chain reads these; only tests set credentials this way
         System.setProperty("aws.accessKeyId", ACCESS);
         System.setProperty("aws.secretAccessKey", SECRET);
