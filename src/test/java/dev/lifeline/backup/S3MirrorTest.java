@@ -99,12 +99,55 @@ class S3MirrorTest {
         assertThat(tmp.resolve("nowhere")).doesNotExist();
     }
 
+    /** Passes every call to {@code real}; a test bucket overrides what it changes. */
+    abstract static class ForwardingBucket implements Bucket {
+        final Bucket real;
+
+        ForwardingBucket(Bucket real) {
+            this.real = real;
+        }
+
+        @Override
+        public Map<String, Bucket.Entry> listing(String prefix) throws IOException {
+            return real.listing(prefix);
+        }
+
+        @Override
+        public InputStream open(String key) throws IOException {
+            return real.open(key);
+        }
+
+        @Override
+        public void put(String key, Path file) throws IOException {
+            real.put(key, file);
+        }
+
+        @Override
+        public void put(String key, byte[] data) throws IOException {
+            real.put(key, data);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            real.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return real.describe();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+
     /**
      * A bucket whose uploads fail after {@code okPuts} successful ones and whose deletes fail after
      * {@code okDeletes}, like a dropped network.
      */
-    static final class DroppingBucket implements Bucket {
-        final Bucket real;
+    static final class DroppingBucket extends ForwardingBucket {
         final AtomicInteger budget;
         final AtomicInteger deleteBudget;
 
@@ -113,14 +156,9 @@ class S3MirrorTest {
         }
 
         DroppingBucket(Bucket real, int okPuts, int okDeletes) {
-            this.real = real;
+            super(real);
             this.budget = new AtomicInteger(okPuts);
             this.deleteBudget = new AtomicInteger(okDeletes);
-        }
-
-        @Override
-        public Map<String, Bucket.Entry> listing(String prefix) throws IOException {
-            return real.listing(prefix);
         }
 
         @Override
@@ -132,31 +170,11 @@ class S3MirrorTest {
         }
 
         @Override
-        public InputStream open(String key) throws IOException {
-            return real.open(key);
-        }
-
-        @Override
         public void put(String key, Path file) throws IOException {
             if (budget.decrementAndGet() < 0) {
                 throw new IOException("connection reset");
             }
             real.put(key, file);
-        }
-
-        @Override
-        public void put(String key, byte[] data) throws IOException {
-            real.put(key, data);
-        }
-
-        @Override
-        public String describe() {
-            return real.describe();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 
@@ -638,11 +656,9 @@ class S3MirrorTest {
     }
 
     /** A bucket whose listing says nothing of LastModified, as some S3-compatible services do. */
-    static final class UndatedBucket implements Bucket {
-        final Bucket real;
-
+    static final class UndatedBucket extends ForwardingBucket {
         UndatedBucket(Bucket real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
@@ -650,36 +666,6 @@ class S3MirrorTest {
             Map<String, Bucket.Entry> out = new java.util.HashMap<>();
             real.listing(prefix).forEach((k, e) -> out.put(k, new Bucket.Entry(e.size(), null)));
             return out;
-        }
-
-        @Override
-        public InputStream open(String key) throws IOException {
-            return real.open(key);
-        }
-
-        @Override
-        public void put(String key, Path file) throws IOException {
-            real.put(key, file);
-        }
-
-        @Override
-        public void put(String key, byte[] data) throws IOException {
-            real.put(key, data);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            real.delete(key);
-        }
-
-        @Override
-        public String describe() {
-            return real.describe();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 
