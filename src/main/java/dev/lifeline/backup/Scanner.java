@@ -208,7 +208,7 @@ final class Scanner {
         return false;
     }
 
-    /** Stats one file, as {@link #scan} would list it; null when missing, excluded or not regular. */
+    /** Stats one file, as {@link #scan} would list it; null when missing, excluded, or neither a file nor a link. */
     Scanned stat(Path file) {
         String mp = manifestPath(file);
         if (mp == null) {
@@ -226,6 +226,16 @@ final class Scanner {
         }
         try {
             BasicFileAttributes a = Files.readAttributes(file, ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                String target = Files.readSymbolicLink(file).toString();
+                return new Scanned(
+                        mp,
+                        file,
+                        target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                        a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                        0777,
+                        target);
+            }
             if (!a.isRegularFile()) {
                 return null;
             }

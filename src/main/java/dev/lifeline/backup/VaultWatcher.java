@@ -262,7 +262,7 @@ public final class VaultWatcher implements AutoCloseable {
             Pending p = e.getValue();
             Scanner.Scanned s = vault.scanner().stat(f);
             if (s == null) {
-                it.remove(); // gone, excluded or not a regular file
+                it.remove(); // gone, excluded, or neither a file nor a link
                 continue;
             }
             if (s.size() != p.size || s.mtimeNanos() != p.mtime) {
@@ -276,8 +276,10 @@ public final class VaultWatcher implements AutoCloseable {
                 continue;
             }
             boolean png = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
-            boolean done =
-                    png ? pngComplete(f, s.size()) || now - p.lastChange >= 4 * quiet : now - p.lastChange >= quiet;
+            boolean done = s.link() != null // a link is complete once it exists
+                    || (png
+                            ? pngComplete(f, s.size()) || now - p.lastChange >= 4 * quiet
+                            : now - p.lastChange >= quiet);
             if (done) {
                 ready.add(f);
                 it.remove();

@@ -72,6 +72,23 @@ class VaultWatcherTest {
     }
 
     @Test
+    void aNewSymbolicLinkIsStoredAsALinkWithoutWaitingForTheNextScan() throws Exception {
+        Files.createDirectories(src());
+        Stored rec = new Stored();
+        Vault v = Fixtures.vault(spec(Duration.ofSeconds(30), Duration.ofHours(1)), rec);
+        try (VaultWatcher w = VaultWatcher.start(v, rec)) {
+            Files.createSymbolicLink(src().resolve("latest.png"), Path.of("gen/out_0001.png"));
+            await().atMost(Fixtures.scaled(Duration.ofSeconds(2)))
+                    .until(() -> rec.paths.contains("outputs/latest.png"));
+            assertThat(w).isNotNull();
+        }
+        assertThat(v.repository().journal().read())
+                .filteredOn(e -> e.path().equals("outputs/latest.png"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.link()).isEqualTo("gen/out_0001.png"));
+    }
+
+    @Test
     void otherFilesAreStoredOnceQuietAndDeletionsNeverReachTheVault() throws Exception {
         Files.createDirectories(src());
         Stored rec = new Stored();
