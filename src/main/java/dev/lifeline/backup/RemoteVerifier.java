@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Verify for the S3 mirror: every object a manifest in the bucket names must be listed in the
@@ -30,8 +29,6 @@ final class RemoteVerifier {
         this.events = events;
         this.pool = pool;
     }
-
-    private record Need(long size, List<String> users) {}
 
     VerifyResult run(double samplePercent) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
@@ -50,19 +47,17 @@ final class RemoteVerifier {
             }
         }
         manifests.sort(java.util.Comparator.comparing(Manifest::time).thenComparing(Manifest::id));
-        Map<String, Need> needs = new LinkedHashMap<>();
+        Map<String, Verifier.Need> needs = new LinkedHashMap<>();
         for (Manifest m : manifests) {
             for (FileEntry f : m.files()) {
-                needs.computeIfAbsent(f.sha256(), k -> new Need(f.size(), new ArrayList<>()))
-                        .users()
-                        .add(m.id() + ":" + f.path());
+                Verifier.Need.add(needs, f, m.id() + ":" + f.path());
             }
         }
         Map<String, Long> present = remote.bucket().sizes(remote.objectsPrefix());
         List<VerifyResult.Problem> problems = new ArrayList<>();
         Map<String, Future<String>> checks = new LinkedHashMap<>();
         long[] read = new long[2];
-        for (Map.Entry<String, Need> e : needs.entrySet()) {
+        for (Map.Entry<String, Verifier.Need> e : needs.entrySet()) {
             String sha = e.getKey();
             String key = remote.objectKey(sha);
             Long size = present.get(key);
@@ -83,8 +78,7 @@ final class RemoteVerifier {
                         e.getValue().users()));
                 continue;
             }
-            if (samplePercent >= 100
-                    || (samplePercent > 0 && ThreadLocalRandom.current().nextDouble() * 100 < samplePercent)) {
+            if (Verifier.sampled(samplePercent)) {
                 read[0]++;
                 read[1] += size;
                 checks.put(sha, pool.submit(() -> hash(sha)));

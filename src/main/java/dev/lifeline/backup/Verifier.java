@@ -28,7 +28,21 @@ final class Verifier {
         this.pool = pool;
     }
 
-    record Need(long size, List<String> users) {}
+    /** An object some files need: its size, and each file as {@code snapshot:path}. */
+    record Need(long size, List<String> users) {
+        /** Records that {@code user} needs {@code f}'s object. */
+        static void add(Map<String, Need> needs, FileEntry f, String user) {
+            needs.computeIfAbsent(f.sha256(), k -> new Need(f.size(), new ArrayList<>()))
+                    .users()
+                    .add(user);
+        }
+    }
+
+    /** Whether to read and hash an object: always at 100%, else with that probability. */
+    static boolean sampled(double samplePercent) {
+        return samplePercent >= 100
+                || (samplePercent > 0 && ThreadLocalRandom.current().nextDouble() * 100 < samplePercent);
+    }
 
     VerifyResult run(double samplePercent) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
@@ -44,15 +58,11 @@ final class Verifier {
                 continue;
             }
             for (FileEntry f : m.files()) {
-                needs.computeIfAbsent(f.sha256(), k -> new Need(f.size(), new ArrayList<>()))
-                        .users()
-                        .add(s.id() + ":" + f.path());
+                Need.add(needs, f, s.id() + ":" + f.path());
             }
         }
         for (FileEntry f : repo.journal().read()) {
-            needs.computeIfAbsent(f.sha256(), k -> new Need(f.size(), new ArrayList<>()))
-                    .users()
-                    .add("journal:" + f.path());
+            Need.add(needs, f, "journal:" + f.path());
         }
         // manifests that exist on disk but did not even give a summary
         try (var st = Files.list(repo.layout().snapshots())) {
@@ -92,8 +102,7 @@ final class Verifier {
                         e.getValue().users()));
                 continue;
             }
-            if (samplePercent >= 100
-                    || (samplePercent > 0 && ThreadLocalRandom.current().nextDouble() * 100 < samplePercent)) {
+            if (sampled(samplePercent)) {
                 read[0]++;
                 read[1] += size;
                 checks.put(sha, pool.submit(() -> repo.store().rehash(sha, new RateLimiter(0))));
