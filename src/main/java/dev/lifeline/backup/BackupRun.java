@@ -97,16 +97,15 @@ final class BackupRun {
         List<FileEntry> journal = repo.journal().read();
 
         // step 1: scan
-        List<Scanner.Scanned> scanned = scanner.scan(pool);
+        Scanner.Walk walk = scanner.scan(pool);
+        List<Scanner.Scanned> scanned = walk.files();
         emit("scanned", "scanned " + scanned.size() + " files", Map.of("files", scanned.size()));
         if (printed && journal.isEmpty() && scanned.size() == parentSnap.files()) {
-            ListPrint walked = new ListPrint();
-            long total = 0;
-            for (Scanner.Scanned s : scanned) {
-                walked.add(s.path(), s.size(), s.mtimeNanos(), s.mode(), s.link() != null);
-                total += s.size();
-            }
-            if (parentHead.listPrint().equals(walked.value())) {
+            if (parentHead.listPrint().equals(walk.print().value())) {
+                long total = 0;
+                for (Scanner.Scanned s : scanned) {
+                    total += s.size();
+                }
                 return BackupResult.nothingNew(
                         parentSnap.id(), scanned.size(), total, Duration.ofNanos(System.nanoTime() - t0));
             }

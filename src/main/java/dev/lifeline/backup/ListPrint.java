@@ -35,6 +35,14 @@ final class ListPrint {
         count++;
     }
 
+    /** Adds another part of the same list (fingerprints of disjoint parts sum to the whole's). */
+    void add(ListPrint part) {
+        count += part.count;
+        sumA += part.sumA;
+        sumB += part.sumB;
+        unsettled |= part.unsettled;
+    }
+
     /** The fingerprint, or null when an entry is marked to be read again (mtime 0). */
     String value() {
         if (unsettled) {

@@ -31,6 +31,8 @@ final class Scanner {
                     ? PosixFileAttributes.class
                     : BasicFileAttributes.class;
 
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+
     private final Map<String, Path> sources;
     private final List<PathMatcher> nameGlobs = new ArrayList<>();
     private final List<PathMatcher> pathGlobs = new ArrayList<>();
@@ -73,124 +75,155 @@ final class Scanner {
         return null;
     }
 
-    /** Lists the files; a missing source yields nothing (the caller decides what that means). */
-    List<Scanned> scan() throws IOException {
-        List<Scanned> out = new ArrayList<>();
-        for (Map.Entry<String, Path> s : sources.entrySet()) {
-            Path root = s.getValue();
-            if (Files.isDirectory(root)) {
-                walk(root, "", s.getKey() + "/", out);
-            }
-        }
-        return out;
-    }
+    /** What a walk found: the entries, and their list fingerprint as the walking threads computed it. */
+    record Walk(List<Scanned> files, ListPrint print) {}
 
     /**
-     * Like {@link #scan()}, but the first-level folders are walked by this thread and one task on
-     * {@code pool} together (a no-change rescan of many files is bound by the walk).
+     * Lists the files; a missing source yields nothing (the caller decides what that means). The
+     * first-level folders are walked by this thread and one task on {@code pool} together: a
+     * no-change rescan of many files is bound by the walk (one {@code stat} per file).
      */
-    List<Scanned> scan(java.util.concurrent.ExecutorService pool) throws IOException, InterruptedException {
-        record Dir(Path dir, String rel, String prefix) {}
+    Walk scan(java.util.concurrent.ExecutorService pool) throws IOException, InterruptedException {
+        record Dir(Path dir, String prefix, int sourceLength) {}
         java.util.concurrent.ConcurrentLinkedQueue<Dir> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        List<Scanned> top = new ArrayList<>();
+        Walker top = new Walker();
         for (Map.Entry<String, Path> s : sources.entrySet()) {
             Path root = s.getValue();
             if (!Files.isDirectory(root)) {
                 continue;
             }
-            List<Path> subdirs = new ArrayList<>();
-            List<String> rels = new ArrayList<>();
-            list(root, "", s.getKey() + "/", top, subdirs, rels);
-            for (int i = 0; i < subdirs.size(); i++) {
-                queue.add(new Dir(subdirs.get(i), rels.get(i), s.getKey() + "/"));
+            String prefix = s.getKey() + "/";
+            int first = top.subdirs.size();
+            top.list(root, prefix, prefix.length());
+            for (int i = first; i < top.subdirs.size(); i++) {
+                queue.add(new Dir(top.subdirs.get(i), top.subPrefixes.get(i), prefix.length()));
             }
         }
-        java.util.concurrent.Callable<List<Scanned>> drain = () -> {
-            List<Scanned> mine = new ArrayList<>();
+        top.subdirs.clear();
+        top.subPrefixes.clear();
+        java.util.function.Function<Walker, Walker> drain = w -> {
             for (Dir d; (d = queue.poll()) != null; ) {
-                walk(d.dir(), d.rel(), d.prefix(), mine);
+                w.walk(d.dir(), d.prefix(), d.sourceLength());
             }
-            return mine;
+            return w;
         };
-        java.util.concurrent.Future<List<Scanned>> helper = queue.size() > 1 ? pool.submit(drain) : null;
-        List<Scanned> out = top;
+        java.util.concurrent.Future<Walker> helper =
+                queue.size() > 1 ? pool.submit(() -> drain.apply(new Walker())) : null;
         try {
-            out.addAll(drain.call());
+            drain.apply(top);
             if (helper != null) {
-                out.addAll(helper.get());
+                Walker other = helper.get();
+                top.out.addAll(other.out);
+                top.print.add(other.print);
             }
         } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
+            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            throw c instanceof IOException io ? io : new IOException(c);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        return out;
+        return new Walk(top.out, top.print);
     }
 
-    // Paths are built by string concatenation rather than Path.relativize: on 100,000 files
-    // that is most of a no-change rescan's CPU time in a fresh JVM.
-    private void walk(Path dir, String rel, String prefix, List<Scanned> out) throws IOException {
-        List<Path> subdirs = new ArrayList<>();
-        List<String> subRels = new ArrayList<>();
-        list(dir, rel, prefix, out, subdirs, subRels);
-        for (int i = 0; i < subdirs.size(); i++) {
-            walk(subdirs.get(i), subRels.get(i), prefix, out);
-        }
-    }
+    /** One walking thread's findings. */
+    private final class Walker {
+        final List<Scanned> out = new ArrayList<>();
+        final ListPrint print = new ListPrint();
+        final List<Path> subdirs = new ArrayList<>();
+        final List<String> subPrefixes = new ArrayList<>();
+        private final StringBuilder names = new StringBuilder(256);
 
-    /** Files of one folder into {@code out}, its subfolders (not excluded) into the lists. */
-    private void list(Path dir, String rel, String prefix, List<Scanned> out, List<Path> subdirs, List<String> subRels)
-            throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                BasicFileAttributes a;
-                try {
-                    a = Files.readAttributes(p, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                } catch (NoSuchFileException gone) {
-                    continue; // deleted while walking
+        void walk(Path dir, String prefix, int sourceLength) {
+            int first = subdirs.size();
+            list(dir, prefix, sourceLength);
+            int last = subdirs.size();
+            for (int i = first; i < last; i++) {
+                walk(subdirs.get(i), subPrefixes.get(i), sourceLength);
+            }
+            subdirs.subList(first, subdirs.size()).clear();
+            subPrefixes.subList(first, subPrefixes.size()).clear();
+        }
+
+        /**
+         * Files of one folder into {@code out}, its subfolders (not excluded) onto the lists.
+         * {@code prefix} is the folder's manifest path with a trailing slash; the first
+         * {@code sourceLength} characters of it name the source.
+         */
+        void list(Path dir, String prefix, int sourceLength) {
+            String d = dir.toString();
+            int nameAt = d.endsWith("/") ? d.length() : d.length() + 1;
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    String full = p.toString();
+                    entry(
+                            p,
+                            names.append(prefix)
+                                    .append(full, nameAt, full.length())
+                                    .toString(),
+                            sourceLength);
+                    names.setLength(0);
                 }
-                String r = rel + name;
-                if (a.isDirectory()) {
-                    if (!excluded(p, r)) {
-                        subdirs.add(p);
-                        subRels.add(r + "/");
-                    }
-                } else if (a.isRegularFile() && !excluded(p, r)) {
-                    out.add(new Scanned(
-                            prefix + r,
+            } catch (NoSuchFileException gone) {
+                // the folder went away while walking
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        // One method per entry, so that the JIT compiles it after a few hundred files (a loop
+        // body in list() would run interpreted for the first 60,000). Paths are built by string
+        // concatenation, not Path.relativize or getFileName: on 100,000 files that was most of a
+        // no-change rescan's CPU time in a fresh JVM.
+        private void entry(Path p, String path, int sourceLength) throws IOException {
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, ATTRIBUTES, NOFOLLOW);
+            } catch (NoSuchFileException gone) {
+                return; // deleted while walking
+            }
+            if (a.isDirectory()) {
+                if (!excluded(p, path, sourceLength)) {
+                    subdirs.add(p);
+                    subPrefixes.add(path + "/");
+                }
+            } else if (a.isRegularFile()) {
+                if (!excluded(p, path, sourceLength)) {
+                    add(new Scanned(
+                            path,
                             p,
                             a.size(),
                             a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                             a instanceof PosixFileAttributes px ? mode(px.permissions()) : 0644,
                             null));
-                } else if (a.isSymbolicLink() && !excluded(p, r)) {
-                    String target;
-                    try {
-                        target = Files.readSymbolicLink(p).toString();
-                    } catch (NoSuchFileException gone) {
-                        continue;
-                    }
-                    out.add(new Scanned(
-                            prefix + r,
-                            p,
-                            target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
-                            a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                            0777,
-                            target));
                 }
+            } else if (a.isSymbolicLink() && !excluded(p, path, sourceLength)) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(p).toString();
+                } catch (NoSuchFileException gone) {
+                    return;
+                }
+                add(new Scanned(
+                        path,
+                        p,
+                        target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                        a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                        0777,
+                        target));
             }
-        } catch (NoSuchFileException gone) {
-            // the folder went away while walking
+        }
+
+        private void add(Scanned s) {
+            out.add(s);
+            print.add(s.path(), s.size(), s.mtimeNanos(), s.mode(), s.link() != null);
         }
     }
 
-    private boolean excluded(Path p, String rel) {
+    private boolean excluded(Path p, String path, int sourceLength) {
         if (nameGlobs.isEmpty() && pathGlobs.isEmpty()) {
             return false;
         }
+        String rel = path.substring(sourceLength);
         Path name = p.getFileName();
         for (PathMatcher m : nameGlobs) {
             if (m.matches(name)) {

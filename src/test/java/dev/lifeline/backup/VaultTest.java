@@ -223,10 +223,15 @@ class VaultTest {
         Fixtures.write(src().resolve("keep.png"), Fixtures.png(8, 1));
         Fixtures.write(src().resolve("deep/x/partial.tmp"), Fixtures.random(10, 1));
         Fixtures.write(src().resolve("cache/thing.png"), Fixtures.png(8, 2));
-        BackupSpec spec = Fixtures.spec(repo(), src()).withExclude(List.of("*.tmp", "cache"));
+        Fixtures.write(src().resolve("drafts/a.png"), Fixtures.png(8, 3));
+        Fixtures.write(src().resolve("drafts/sub/b.png"), Fixtures.png(8, 4));
+        // a glob with a slash matches the path inside the source; '*' does not cross folders
+        BackupSpec spec = Fixtures.spec(repo(), src()).withExclude(List.of("*.tmp", "cache", "drafts/*.png"));
         Vault v = Fixtures.vault(spec);
         v.backup();
-        assertThat(v.ls("latest", "")).extracting(FileEntry::path).containsExactly("outputs/keep.png");
+        assertThat(v.ls("latest", ""))
+                .extracting(FileEntry::path)
+                .containsExactlyInAnyOrder("outputs/keep.png", "outputs/drafts/sub/b.png");
     }
 
     @Test
