@@ -29,24 +29,45 @@ import java.util.concurrent.TimeUnit;
  * Writes a snapshot's files under a target folder. Every manifest path is checked before
  * anything is written (no absolute paths, no {@code ..}, nothing through a symlink out of the
  * target); existing files are left alone unless overwriting was asked for; each file is written
- * to a temp name, its SHA-256 checked, then renamed into place.
+ * to a temp name and its SHA-256 checked.
+ *
+ * <p>A file gets its name only once its data is on disk, so after a power cut every restored name
+ * holds its whole file. Rather than one fsync per file (the hashing threads would wait on the
+ * disk), checked files wait for a flush: each 128 MiB or 10,000 files, a background thread runs
+ * one {@code syncfs} and then renames every file written before it began. The disk writes while
+ * the next files are hashed.
  */
 final class Restorer {
     private final SnapshotSource source;
     private final EventListener events;
     private final ExecutorService pool;
-    /** Files from this size are fsynced before their rename; smaller ones by one syncfs at the end. */
-    static final long FSYNC_FROM = 256 << 10;
+    /** A flush starts once this many bytes, or {@link #FLUSH_FILES} files, wait for their names. */
+    static final long FLUSH_BYTES = 128L << 20;
+
+    static final int FLUSH_FILES = 10_000;
+
+    /** A checked file under its temp name, and the name it gets once its data is on disk. */
+    private record Written(Path tmp, Path dest, long size) {}
 
     private final Set<Path> touchedDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Set<Path> madeDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Set<Path> checkedDirs = new java.util.HashSet<>();
-    private final java.util.concurrent.atomic.AtomicBoolean unsynced = new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<Written> waiting = new ArrayList<>();
+    private long waitingBytes;
+    private Future<?> flushing;
+    private boolean abandoned;
+    private ExecutorService flusher;
+    private Path root;
 
-    Restorer(SnapshotSource source, EventListener events, ExecutorService pool) {
+    private final long flushBytes;
+    private final int flushFiles;
+
+    Restorer(SnapshotSource source, EventListener events, ExecutorService pool, long flushBytes, int flushFiles) {
         this.source = source;
         this.events = events;
         this.pool = pool;
+        this.flushBytes = flushBytes;
+        this.flushFiles = flushFiles;
     }
 
     /** Entries matching any of {@code patterns}: a glob, or a path prefix; none means all. */
@@ -162,30 +183,52 @@ final class Restorer {
                             + String.join(", ", conflicts.subList(0, Math.min(3, conflicts.size()))),
                     "restore into an empty folder, or add --overwrite to replace them; nothing was written");
         }
+        this.root = root;
+        flusher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lifeline-restore-flush");
+            t.setDaemon(true);
+            return t;
+        });
         List<Future<Long>> futures = new ArrayList<>();
-        for (FileEntry f : chosen) {
-            futures.add(pool.submit(() -> writeOne(f, root)));
-        }
         long bytes = 0;
-        long done = 0;
-        for (Future<Long> fu : futures) {
-            try {
-                bytes += fu.get();
-            } catch (ExecutionException e) {
-                futures.forEach(x -> x.cancel(true));
-                Throwable c = e.getCause();
-                if (c instanceof LifelineException le) {
-                    throw le;
-                }
-                throw c instanceof IOException io ? io : new IOException(c);
+        boolean ok = false;
+        try {
+            for (FileEntry f : chosen) {
+                futures.add(pool.submit(() -> writeOne(f, root)));
             }
-            if (++done % 200 == 0) {
-                events.onEvent(Event.of(
-                        "backup",
-                        "progress",
-                        Event.Level.INFO,
-                        "restored " + done + "/" + chosen.size() + " files",
-                        Map.of("done", done, "total", chosen.size(), "bytes", bytes)));
+            long done = 0;
+            for (Future<Long> fu : futures) {
+                try {
+                    bytes += fu.get();
+                } catch (ExecutionException e) {
+                    futures.forEach(x -> x.cancel(true));
+                    Throwable c = e.getCause();
+                    if (c instanceof LifelineException le) {
+                        throw le;
+                    }
+                    throw c instanceof IOException io ? io : new IOException(c);
+                }
+                if (++done % 200 == 0) {
+                    events.onEvent(Event.of(
+                            "backup",
+                            "progress",
+                            Event.Level.INFO,
+                            "restored " + done + "/" + chosen.size() + " files",
+                            Map.of("done", done, "total", chosen.size(), "bytes", bytes)));
+                }
+            }
+            finishFlushing();
+            ok = true;
+        } finally {
+            flusher.shutdownNow();
+            if (!ok) {
+                synchronized (this) {
+                    abandoned = true; // a file finished from now on is deleted, not queued
+                    for (Written w : waiting) {
+                        Files.deleteIfExists(w.tmp());
+                    }
+                    waiting.clear();
+                }
             }
         }
         // the names, once per folder up to the target: restored files survive a power cut
@@ -194,13 +237,6 @@ final class Restorer {
             Path d = dir;
             while (d != null && d.startsWith(root) && dirs.add(d)) {
                 d = d.getParent();
-            }
-        }
-        if (unsynced.get() && !Durable.syncFileSystem(root)) {
-            for (FileEntry f : chosen) {
-                if (f.link() == null && f.size() < FSYNC_FROM) {
-                    Durable.fsync(root.resolve(f.path()));
-                }
             }
         }
         for (Path dir : dirs) {
@@ -256,13 +292,6 @@ final class Restorer {
                     }
                     n += r;
                 }
-                // durable before it gets its name; the disk works while other files are hashed.
-                // Small files are flushed together at the end instead (100,000 fsyncs take minutes)
-                if (n >= FSYNC_FROM) {
-                    out.force(false);
-                } else {
-                    unsynced.set(true);
-                }
             } catch (java.nio.file.NoSuchFileException e) {
                 throw new LifelineException(
                         "object " + f.sha256() + " for " + f.path() + " is missing from " + source.describe(),
@@ -280,8 +309,7 @@ final class Restorer {
             } catch (UnsupportedOperationException e) {
                 // not POSIX
             }
-            Durable.move(tmp, dest);
-            touchedDirs.add(dir);
+            written(new Written(tmp, dest, n));
             ok = true;
         } finally {
             if (!ok) {
@@ -289,6 +317,75 @@ final class Restorer {
             }
         }
         return n;
+    }
+
+    /** Queues a checked file for its name; starts a flush when enough waits and none is running. */
+    private synchronized void written(Written w) throws IOException {
+        if (abandoned) {
+            Files.deleteIfExists(w.tmp());
+            return;
+        }
+        waiting.add(w);
+        waitingBytes += w.size();
+        if ((waitingBytes >= flushBytes || waiting.size() >= flushFiles) && (flushing == null || flushing.isDone())) {
+            List<Written> batch = takeWaiting();
+            flushing = flusher.submit(() -> {
+                flush(batch);
+                return null;
+            });
+        }
+    }
+
+    private synchronized List<Written> takeWaiting() {
+        List<Written> batch = new ArrayList<>(waiting);
+        waiting.clear();
+        waitingBytes = 0;
+        return batch;
+    }
+
+    /** The running flush, then one for the files still waiting. */
+    private void finishFlushing() throws IOException, InterruptedException {
+        Future<?> running;
+        synchronized (this) {
+            running = flushing;
+        }
+        if (running != null) {
+            try {
+                running.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+        flush(takeWaiting());
+    }
+
+    /**
+     * Puts {@code batch} on disk (one syncfs; an fsync per file where there is none), then gives
+     * each file its name. Everything in the batch was written before this began.
+     */
+    private void flush(List<Written> batch) throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        boolean moved = false;
+        try {
+            if (!Durable.syncFileSystem(root)) {
+                for (Written w : batch) {
+                    Durable.fsync(w.tmp());
+                }
+            }
+            for (Written w : batch) {
+                Durable.move(w.tmp(), w.dest());
+                touchedDirs.add(w.dest().getParent());
+            }
+            moved = true;
+        } finally {
+            if (!moved) {
+                for (Written w : batch) {
+                    Files.deleteIfExists(w.tmp());
+                }
+            }
+        }
     }
 
     /**

@@ -51,6 +51,7 @@ public final class Vault {
     // test seams; fixed in production
     private volatile Duration remoteLockWait = LOCK_WAIT;
     private volatile Duration remotePruneGrace = RemotePruner.GRACE;
+    private volatile long[] restoreFlush = {Restorer.FLUSH_BYTES, Restorer.FLUSH_FILES};
     private volatile Remote.PushHook pushHook = Remote.PushHook.NONE;
 
     Vault(
@@ -116,6 +117,12 @@ public final class Vault {
     /** How young an unreferenced remote object must be for a remote prune to keep it (tests). */
     Vault remotePruneGrace(Duration grace) {
         this.remotePruneGrace = grace;
+        return this;
+    }
+
+    /** After how many bytes or files a restore flushes and names what it wrote (tests). */
+    Vault restoreFlushEvery(long bytes, int files) {
+        this.restoreFlush = new long[] {bytes, files};
         return this;
     }
 
@@ -422,7 +429,7 @@ public final class Vault {
         String id = resolve(src, ref);
         ExecutorService pool = pool("restore", 4);
         try {
-            return new Restorer(src, events, pool)
+            return new Restorer(src, events, pool, restoreFlush[0], (int) restoreFlush[1])
                     .restore(id, patterns, target.toAbsolutePath().normalize(), overwrite);
         } catch (IOException e) {
             throw failure("restore of " + id + " into " + target, e);

@@ -264,6 +264,37 @@ class VaultTest {
     }
 
     @Test
+    void restoreNamesFilesOnlyAfterTheirFlushAndLeavesNoTempFilesWhenItFails() throws Exception {
+        Fixtures.outputs(src(), 30, 3);
+        // a flush every 4 files: most files get their names from the background flusher
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src())).restoreFlushEvery(Long.MAX_VALUE, 4);
+        String snap = v.backup().snapshot();
+        Path back = tmp.resolve("back");
+        assertThat(v.restore(snap, List.of(), back, false).files()).isEqualTo(30);
+        assertThat(tree(back.resolve("outputs"))).isEqualTo(tree(src()));
+
+        FileEntry victim = v.ls(snap, "outputs/2026-01-05/img_3_22.png").get(0);
+        Path object = repo().resolve("objects/" + victim.sha256().substring(0, 2) + "/" + victim.sha256());
+        object.toFile().setWritable(true);
+        Files.write(object, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        Path broken = tmp.resolve("broken");
+        assertThatThrownBy(() -> v.restore(snap, List.of(), broken, false)).hasMessageContaining("img_3_22.png");
+        Map<String, String> expected = tree(src());
+        try (Stream<Path> s = Files.walk(broken)) {
+            for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                String rel = broken.resolve("outputs").relativize(p).toString();
+                assertThat(p.getFileName().toString())
+                        .as("no temp file is left")
+                        .doesNotStartWith(".lifeline-restore-");
+                assertThat(sha(p))
+                        .as("a restored name holds its whole, checked file: " + rel)
+                        .isEqualTo(expected.get(rel));
+            }
+        }
+        assertThat(broken.resolve("outputs/2026-01-05/img_3_22.png")).doesNotExist();
+    }
+
+    @Test
     void verifyNamesEverySnapshotThatNeedsAMissingObject() throws Exception {
         Fixtures.write(src().resolve("a.png"), Fixtures.png(8, 5));
         Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
