@@ -42,6 +42,8 @@ import java.util.concurrent.Future;
  */
 final class RemotePruner {
     static final Duration GRACE = Duration.ofHours(6);
+    /** Keys per delete call (what one S3 DeleteObjects request may name). */
+    static final int DELETE_BATCH = 1000;
 
     private final Remote remote;
     private final EventListener events;
@@ -89,7 +91,7 @@ final class RemotePruner {
             read(now).values().forEach(m -> m.files().forEach(f -> referenced.add(remote.objectKey(f.sha256()))));
         }
         Map<String, Bucket.Entry> objects = remote.bucket().listing(remote.objectsPrefix());
-        Map<String, Future<Void>> deletes = new LinkedHashMap<>();
+        List<String> doomed = new ArrayList<>();
         long deleted = 0;
         long freed = 0;
         long recent = 0;
@@ -106,21 +108,29 @@ final class RemotePruner {
             deleted++;
             freed += o.getValue().size();
             if (!dryRun) {
-                deletes.put(key, pool.submit(() -> {
-                    remote.bucket().delete(key);
-                    return null;
-                }));
+                doomed.add(key);
             }
         }
-        for (Map.Entry<String, Future<Void>> d : deletes.entrySet()) {
+        // in batches (S3: one request per 1,000 keys), the batches side by side
+        List<Future<Void>> deletes = new ArrayList<>();
+        for (int from = 0; from < doomed.size(); from += DELETE_BATCH) {
+            List<String> batch = doomed.subList(from, Math.min(doomed.size(), from + DELETE_BATCH));
+            deletes.add(pool.submit(() -> {
+                remote.bucket().deleteAll(batch);
+                return null;
+            }));
+        }
+        for (Future<Void> d : deletes) {
             try {
-                d.getValue().get();
+                d.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io
                         ? io
-                        : new IOException("deleting " + d.getKey() + " failed: " + e.getCause(), e.getCause());
+                        : new IOException("deleting objects failed: " + e.getCause(), e.getCause());
             }
         }
+        // an upload interrupted longer ago than the grace will not be resumed: its parts go too
+        int aborted = dryRun ? 0 : remote.bucket().abortUploads(remote.objectsPrefix(), cutoff);
         events.onEvent(Event.of(
                 "backup",
                 "pruned-remote",
@@ -130,8 +140,14 @@ final class RemotePruner {
                         + (recent == 0
                                 ? ""
                                 : "; kept " + recent + " recent unreferenced object(s) (written in the last "
-                                        + human(grace) + ", perhaps by a push still under way elsewhere)"),
-                Map.of("snapshots", removed.size(), "objects", deleted, "bytes", freed, "recentKept", recent)));
+                                        + human(grace) + ", perhaps by a push still under way elsewhere)")
+                        + (aborted == 0 ? "" : "; aborted " + aborted + " unfinished upload(s) older than " + human(grace)),
+                Map.of(
+                        "snapshots", removed.size(),
+                        "objects", deleted,
+                        "bytes", freed,
+                        "recentKept", recent,
+                        "uploadsAborted", aborted)));
         return new PruneResult(dryRun, kept, removed, deleted, freed, recent, Optional.empty());
     }
 

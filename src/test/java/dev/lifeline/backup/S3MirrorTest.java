@@ -258,6 +258,22 @@ class S3MirrorTest {
                 .hasMessageContaining("passphrase does not open");
     }
 
+    @Test
+    void deleteAllRemovesMoreThanOneRequestsWorthOfKeysAndSkipsMissingOnes() throws Exception {
+        BackupSpec spec = spec(tmp.resolve("repo"), tmp.resolve("outputs"));
+        try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
+            List<String> doomed = new ArrayList<>();
+            for (int i = 0; i < S3Bucket.DELETE_BATCH + 5; i++) {
+                b.put("batch/k" + i, new byte[] {(byte) i});
+                doomed.add("batch/k" + i);
+            }
+            b.put("batch/keep", new byte[] {1});
+            doomed.add("batch/never-there");
+            b.deleteAll(doomed);
+            assertThat(b.list("batch/")).containsExactly("batch/keep");
+        }
+    }
+
     /** Every file of a remote snapshot whose object is not in the bucket, read straight from the bucket. */
     static List<String> holes(BackupSpec spec) throws IOException {
         List<String> out = new ArrayList<>();
@@ -546,6 +562,62 @@ class S3MirrorTest {
             try (InputStream in = b.open(key)) {
                 assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(file));
             }
+        }
+    }
+
+    @Test
+    void anUploadAbandonedLongerThanTheGraceIsAbortedAndItsPartsGo() throws Exception {
+        Path file = Fixtures.write(tmp.resolve("big.bin"), Fixtures.random(13 << 20, 8));
+        BackupSpec.S3Spec s3 = spec(tmp.resolve("repo"), tmp).s3().orElseThrow();
+        String key = s3.prefix() + "objects/big";
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        Bucket.Throttle dropping = bytes -> {
+            if (sent.addAndGet(bytes) > (7L << 20)) {
+                throw new java.io.UncheckedIOException(new IOException("connection reset"));
+            }
+        };
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, dropping)) {
+            assertThatThrownBy(() -> b.put(key, file)).hasMessageContaining("connection reset");
+        }
+        java.util.concurrent.atomic.AtomicLong again = new java.util.concurrent.atomic.AtomicLong();
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, again::addAndGet)) {
+            java.time.Instant now = java.time.Instant.now();
+            assertThat(b.abortUploads(s3.prefix(), now.minus(Duration.ofHours(6))))
+                    .as("a young upload may still be resumed")
+                    .isZero();
+            assertThat(b.abortUploads(s3.prefix(), now.plus(Duration.ofMinutes(1)))).isEqualTo(1);
+            assertThat(b.abortUploads(s3.prefix(), now.plus(Duration.ofMinutes(1)))).isZero();
+            b.put(key, file);
+            assertThat(again.get()).as("nothing left to resume: every part goes up").isEqualTo(13L << 20);
+        }
+    }
+
+    @Test
+    void pruneAbortsAPushsUploadInterruptedLongerAgoThanTheGrace() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.write(src.resolve("big.bin"), Fixtures.random(13 << 20, 9));
+        BackupSpec spec = spec(tmp.resolve("repo"), src);
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        Bucket.Throttle dropping = bytes -> {
+            if (sent.addAndGet(bytes) > (7L << 20)) {
+                throw new java.io.UncheckedIOException(new IOException("connection reset"));
+            }
+        };
+        Vault broken = vault(spec, (s, t) -> S3Bucket.open(s, 6L << 20, 5L << 20, dropping));
+        broken.backup();
+        assertThat(broken.push().ok()).isFalse();
+        BackupSpec.S3Spec s3 = spec.s3().orElseThrow();
+        java.time.Instant later = java.time.Instant.now().plus(Duration.ofMinutes(1));
+
+        vault(spec, Remote.Factory.S3).prune(false); // 6 h grace: the upload may yet be resumed
+        try (Bucket b = S3Bucket.open(s3)) {
+            assertThat(b.abortUploads(s3.prefix(), later)).as("the prune kept it").isEqualTo(1);
+        }
+        sent.set(0);
+        assertThat(broken.push().ok()).isFalse();
+        vault(spec, Remote.Factory.S3).remotePruneGrace(Duration.ZERO).prune(false);
+        try (Bucket b = S3Bucket.open(s3)) {
+            assertThat(b.abortUploads(s3.prefix(), later)).as("the prune aborted it").isZero();
         }
     }
 

@@ -164,6 +164,13 @@ class VaultTest {
         Files.createSymbolicLink(src().resolve("today"), Path.of("2026-01-05"));
         Files.createSymbolicLink(src().resolve("etc"), Path.of("/etc")); // points out: stored, not followed
         Files.createSymbolicLink(src().resolve("dangling"), Path.of("gone/nowhere.png"));
+        java.nio.file.attribute.FileTime linkTime =
+                java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2025-03-04T05:06:07Z"));
+        Files.getFileAttributeView(
+                        src().resolve("etc"),
+                        java.nio.file.attribute.BasicFileAttributeView.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .setTimes(linkTime, null, null);
         Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
         BackupResult r = v.backup();
         assertThat(r.files()).isEqualTo(6);
@@ -183,6 +190,9 @@ class VaultTest {
                 .isEqualTo(Files.readAllBytes(day.resolve("img_3_0.png")));
         assertThat(Files.readSymbolicLink(out.resolve("today"))).isEqualTo(Path.of("2026-01-05"));
         assertThat(Files.readSymbolicLink(out.resolve("etc"))).isEqualTo(Path.of("/etc"));
+        assertThat(Files.getLastModifiedTime(out.resolve("etc"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .as("a restored link has its own time, not its target's or the restore's")
+                .isEqualTo(linkTime);
         assertThat(Files.isSymbolicLink(out.resolve("dangling"))).isTrue();
         assertThat(v.drill(tmp.resolve("scratch")).problems()).isEmpty();
 

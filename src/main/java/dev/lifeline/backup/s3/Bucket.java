@@ -54,6 +54,25 @@ public interface Bucket extends AutoCloseable {
     /** Deletes a key; deleting a key that is not there is success. */
     void delete(String key) throws IOException;
 
+    /**
+     * Deletes keys, as {@link #delete} does each; a service may do it in fewer requests. On a
+     * failure some of the keys may already be gone.
+     */
+    default void deleteAll(java.util.Collection<String> keys) throws IOException {
+        for (String key : keys) {
+            delete(key);
+        }
+    }
+
+    /**
+     * Aborts the unfinished multipart uploads under {@code prefix} that started before {@code
+     * before} (an interrupted upload's parts are stored, and billed, until then); returns how many.
+     * A service without multipart uploads has none.
+     */
+    default int abortUploads(String prefix, Instant before) throws IOException {
+        return 0;
+    }
+
     String describe();
 
     @Override

@@ -23,12 +23,15 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -44,6 +47,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3Bucket implements Bucket {
     static final long MULTIPART_THRESHOLD = 16L << 20;
     static final long PART_SIZE = 8L << 20;
+    /** The most keys one DeleteObjects request may name. */
+    static final int DELETE_BATCH = 1000;
 
     private final S3Client client;
     private final String bucket;
@@ -51,6 +56,7 @@ public final class S3Bucket implements Bucket {
     private final long partSize;
     private final String where;
     private final Throttle throttle;
+    private volatile boolean multiDelete = true;
 
     private S3Bucket(S3Client client, String bucket, long threshold, long partSize, String where, Throttle throttle) {
         this.client = client;
@@ -204,6 +210,35 @@ public final class S3Bucket implements Bucket {
         }
     }
 
+    @Override
+    public int abortUploads(String prefix, java.time.Instant before) throws IOException {
+        List<MultipartUpload> old = new ArrayList<>();
+        try {
+            client.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(prefix)).uploads().forEach(u -> {
+                if (u.initiated() != null && u.initiated().isBefore(before)) {
+                    old.add(u);
+                }
+            });
+        } catch (S3Exception e) {
+            if (e.statusCode() == 501) {
+                return 0; // the service keeps no unfinished uploads to list
+            }
+            throw wrap("listing unfinished uploads", e);
+        } catch (SdkException e) {
+            throw wrap("listing unfinished uploads", e);
+        }
+        for (MultipartUpload u : old) {
+            try {
+                client.abortMultipartUpload(r -> r.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
+            } catch (software.amazon.awssdk.services.s3.model.NoSuchUploadException gone) {
+                // finished or aborted meanwhile
+            } catch (SdkException e) {
+                throw wrap("aborting the unfinished upload of " + u.key(), e);
+            }
+        }
+        return old.size();
+    }
+
     /** The newest unfinished multipart upload of {@code key}, or null (also when the service cannot list them). */
     private String unfinishedUpload(String key) {
         try {
@@ -268,6 +303,54 @@ public final class S3Bucket implements Bucket {
         } catch (SdkException e) {
             throw wrap("deleting " + key, e);
         }
+    }
+
+    /**
+     * One DeleteObjects request per 1,000 keys; a service that
+     * does not implement it gets one DeleteObject per key from then on.
+     */
+    @Override
+    public void deleteAll(java.util.Collection<String> keys) throws IOException {
+        List<String> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += DELETE_BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + DELETE_BATCH));
+            if (!multiDelete || !deleteBatch(batch)) {
+                for (String key : batch) {
+                    delete(key);
+                }
+            }
+        }
+    }
+
+    /** One DeleteObjects request; false when the service does not implement it (nothing deleted). */
+    private boolean deleteBatch(List<String> batch) throws IOException {
+        List<ObjectIdentifier> ids = new ArrayList<>(batch.size());
+        batch.forEach(k -> ids.add(ObjectIdentifier.builder().key(k).build()));
+        DeleteObjectsResponse r;
+        try {
+            r = client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 501
+                    || (e.awsErrorDetails() != null && "NotImplemented".equals(e.awsErrorDetails().errorCode()))) {
+                multiDelete = false;
+                return false;
+            }
+            throw wrap("deleting " + batch.size() + " objects", e);
+        } catch (SdkException e) {
+            throw wrap("deleting " + batch.size() + " objects", e);
+        }
+        List<S3Error> failed = new ArrayList<>();
+        for (S3Error err : r.errors()) {
+            if (!"NoSuchKey".equals(err.code())) {
+                failed.add(err);
+            }
+        }
+        if (!failed.isEmpty()) {
+            S3Error first = failed.get(0);
+            throw new IOException("deleting " + failed.size() + " of " + batch.size() + " objects on " + where
+                    + " failed, such as " + first.key() + ": " + first.code());
+        }
+        return true;
     }
 
     private interface Opener {
