@@ -141,7 +141,9 @@ final class RemotePruner {
                                 ? ""
                                 : "; kept " + recent + " recent unreferenced object(s) (written in the last "
                                         + human(grace) + ", perhaps by a push still under way elsewhere)")
-                        + (aborted == 0 ? "" : "; aborted " + aborted + " unfinished upload(s) older than " + human(grace)),
+                        + (aborted == 0
+                                ? ""
+                                : "; aborted " + aborted + " unfinished upload(s) older than " + human(grace)),
                 Map.of(
                         "snapshots", removed.size(),
                         "objects", deleted,

@@ -410,7 +410,8 @@ final class Restorer {
         Files.createSymbolicLink(tmp, Path.of(new String(target, java.nio.charset.StandardCharsets.UTF_8)));
         try {
             // the link's own time (lutimes), not its target's
-            Files.getFileAttributeView(tmp, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            Files.getFileAttributeView(
+                            tmp, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setTimes(FileTime.from(f.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
         } catch (UnsupportedOperationException | IOException e) {
             // a file system without lutimes: the link keeps the time of the restore

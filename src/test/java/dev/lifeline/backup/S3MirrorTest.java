@@ -264,8 +264,20 @@ class S3MirrorTest {
         try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
             List<String> doomed = new ArrayList<>();
             for (int i = 0; i < S3Bucket.DELETE_BATCH + 5; i++) {
-                b.put("batch/k" + i, new byte[] {(byte) i});
                 doomed.add("batch/k" + i);
+            }
+            java.util.concurrent.ExecutorService uploads = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                for (Future<?> f : uploads.invokeAll(doomed.stream()
+                        .map(k -> (java.util.concurrent.Callable<Void>) () -> {
+                            b.put(k, new byte[] {1});
+                            return null;
+                        })
+                        .toList())) {
+                    f.get();
+                }
+            } finally {
+                uploads.shutdownNow();
             }
             b.put("batch/keep", new byte[] {1});
             doomed.add("batch/never-there");
@@ -585,10 +597,14 @@ class S3MirrorTest {
             assertThat(b.abortUploads(s3.prefix(), now.minus(Duration.ofHours(6))))
                     .as("a young upload may still be resumed")
                     .isZero();
-            assertThat(b.abortUploads(s3.prefix(), now.plus(Duration.ofMinutes(1)))).isEqualTo(1);
-            assertThat(b.abortUploads(s3.prefix(), now.plus(Duration.ofMinutes(1)))).isZero();
+            assertThat(b.abortUploads(s3.prefix(), now.plus(Duration.ofMinutes(1))))
+                    .isEqualTo(1);
+            assertThat(b.abortUploads(s3.prefix(), now.plus(Duration.ofMinutes(1))))
+                    .isZero();
             b.put(key, file);
-            assertThat(again.get()).as("nothing left to resume: every part goes up").isEqualTo(13L << 20);
+            assertThat(again.get())
+                    .as("nothing left to resume: every part goes up")
+                    .isEqualTo(13L << 20);
         }
     }
 
@@ -611,13 +627,17 @@ class S3MirrorTest {
 
         vault(spec, Remote.Factory.S3).prune(false); // 6 h grace: the upload may yet be resumed
         try (Bucket b = S3Bucket.open(s3)) {
-            assertThat(b.abortUploads(s3.prefix(), later)).as("the prune kept it").isEqualTo(1);
+            assertThat(b.abortUploads(s3.prefix(), later))
+                    .as("the prune kept it")
+                    .isEqualTo(1);
         }
         sent.set(0);
         assertThat(broken.push().ok()).isFalse();
         vault(spec, Remote.Factory.S3).remotePruneGrace(Duration.ZERO).prune(false);
         try (Bucket b = S3Bucket.open(s3)) {
-            assertThat(b.abortUploads(s3.prefix(), later)).as("the prune aborted it").isZero();
+            assertThat(b.abortUploads(s3.prefix(), later))
+                    .as("the prune aborted it")
+                    .isZero();
         }
     }
 

@@ -48,7 +48,7 @@ public final class S3Bucket implements Bucket {
     static final long MULTIPART_THRESHOLD = 16L << 20;
     static final long PART_SIZE = 8L << 20;
     /** The most keys one DeleteObjects request may name. */
-    static final int DELETE_BATCH = 1000;
+    public static final int DELETE_BATCH = 1000;
 
     private final S3Client client;
     private final String bucket;
@@ -214,11 +214,13 @@ public final class S3Bucket implements Bucket {
     public int abortUploads(String prefix, java.time.Instant before) throws IOException {
         List<MultipartUpload> old = new ArrayList<>();
         try {
-            client.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(prefix)).uploads().forEach(u -> {
-                if (u.initiated() != null && u.initiated().isBefore(before)) {
-                    old.add(u);
-                }
-            });
+            client.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(prefix))
+                    .uploads()
+                    .forEach(u -> {
+                        if (u.initiated() != null && u.initiated().isBefore(before)) {
+                            old.add(u);
+                        }
+                    });
         } catch (S3Exception e) {
             if (e.statusCode() == 501) {
                 return 0; // the service keeps no unfinished uploads to list
@@ -328,10 +330,12 @@ public final class S3Bucket implements Bucket {
         batch.forEach(k -> ids.add(ObjectIdentifier.builder().key(k).build()));
         DeleteObjectsResponse r;
         try {
-            r = client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
+            r = client.deleteObjects(
+                    b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
         } catch (S3Exception e) {
             if (e.statusCode() == 501
-                    || (e.awsErrorDetails() != null && "NotImplemented".equals(e.awsErrorDetails().errorCode()))) {
+                    || (e.awsErrorDetails() != null
+                            && "NotImplemented".equals(e.awsErrorDetails().errorCode()))) {
                 multiDelete = false;
                 return false;
             }
