@@ -550,21 +550,31 @@ class S3MirrorTest {
         });
     }
 
+    /** A link that drops ("connection reset") once more than {@code limit} bytes went through it. */
+    static Bucket.Throttle dropsAfter(java.util.concurrent.atomic.AtomicLong sent, long limit) {
+        return bytes -> {
+            if (sent.addAndGet(bytes) > limit) {
+                throw new java.io.UncheckedIOException(new IOException("connection reset"));
+            }
+        };
+    }
+
+    /** Uploads {@code file} (13 MiB: three 5 MiB parts) until the link drops inside part 2; its key. */
+    static String interruptedUpload(BackupSpec.S3Spec s3, Path file) throws IOException {
+        String key = s3.prefix() + "objects/big";
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, dropsAfter(sent, 7L << 20))) {
+            assertThatThrownBy(() -> b.put(key, file)).hasMessageContaining("connection reset");
+            assertThat(b.list(key)).as("nothing visible under the key").isEmpty();
+        }
+        return key;
+    }
+
     @Test
     void anInterruptedMultipartUploadResumesAfterItsLastWholePart() throws Exception {
         Path file = Fixtures.write(tmp.resolve("big.bin"), Fixtures.random(13 << 20, 7));
         BackupSpec.S3Spec s3 = spec(tmp.resolve("repo"), tmp).s3().orElseThrow();
-        String key = s3.prefix() + "objects/big";
-        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        Bucket.Throttle dropping = bytes -> { // the link drops inside the second of three 5 MiB parts
-            if (sent.addAndGet(bytes) > (7L << 20)) {
-                throw new java.io.UncheckedIOException(new IOException("connection reset"));
-            }
-        };
-        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, dropping)) {
-            assertThatThrownBy(() -> b.put(key, file)).hasMessageContaining("connection reset");
-            assertThat(b.list(key)).isEmpty();
-        }
+        String key = interruptedUpload(s3, file);
         java.util.concurrent.atomic.AtomicLong resumed = new java.util.concurrent.atomic.AtomicLong();
         try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, resumed::addAndGet)) {
             b.put(key, file);
@@ -581,16 +591,7 @@ class S3MirrorTest {
     void anUploadAbandonedLongerThanTheGraceIsAbortedAndItsPartsGo() throws Exception {
         Path file = Fixtures.write(tmp.resolve("big.bin"), Fixtures.random(13 << 20, 8));
         BackupSpec.S3Spec s3 = spec(tmp.resolve("repo"), tmp).s3().orElseThrow();
-        String key = s3.prefix() + "objects/big";
-        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        Bucket.Throttle dropping = bytes -> {
-            if (sent.addAndGet(bytes) > (7L << 20)) {
-                throw new java.io.UncheckedIOException(new IOException("connection reset"));
-            }
-        };
-        try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, dropping)) {
-            assertThatThrownBy(() -> b.put(key, file)).hasMessageContaining("connection reset");
-        }
+        String key = interruptedUpload(s3, file);
         java.util.concurrent.atomic.AtomicLong again = new java.util.concurrent.atomic.AtomicLong();
         try (Bucket b = S3Bucket.open(s3, 6L << 20, 5L << 20, again::addAndGet)) {
             java.time.Instant now = java.time.Instant.now();
@@ -614,11 +615,7 @@ class S3MirrorTest {
         Fixtures.write(src.resolve("big.bin"), Fixtures.random(13 << 20, 9));
         BackupSpec spec = spec(tmp.resolve("repo"), src);
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        Bucket.Throttle dropping = bytes -> {
-            if (sent.addAndGet(bytes) > (7L << 20)) {
-                throw new java.io.UncheckedIOException(new IOException("connection reset"));
-            }
-        };
+        Bucket.Throttle dropping = dropsAfter(sent, 7L << 20);
         Vault broken = vault(spec, (s, t) -> S3Bucket.open(s, 6L << 20, 5L << 20, dropping));
         broken.backup();
         assertThat(broken.push().ok()).isFalse();
