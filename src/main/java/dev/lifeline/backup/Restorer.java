@@ -55,7 +55,7 @@ final class Restorer {
     private final List<Written> waiting = new ArrayList<>();
     private long waitingBytes;
     private Future<?> flushing;
-    private boolean abandoned;
+    private volatile boolean abandoned;
     private ExecutorService flusher;
     private Path root;
 
@@ -201,7 +201,6 @@ final class Restorer {
                 try {
                     bytes += fu.get();
                 } catch (ExecutionException e) {
-                    futures.forEach(x -> x.cancel(true));
                     Throwable c = e.getCause();
                     if (c instanceof LifelineException le) {
                         throw le;
@@ -220,16 +219,10 @@ final class Restorer {
             finishFlushing();
             ok = true;
         } finally {
-            flusher.shutdownNow();
             if (!ok) {
-                synchronized (this) {
-                    abandoned = true; // a file finished from now on is deleted, not queued
-                    for (Written w : waiting) {
-                        Files.deleteIfExists(w.tmp());
-                    }
-                    waiting.clear();
-                }
+                abandon(futures);
             }
+            flusher.shutdown();
         }
         // the names, once per folder up to the target: restored files survive a power cut
         Set<Path> dirs = new java.util.HashSet<>();
@@ -255,6 +248,9 @@ final class Restorer {
     }
 
     private long writeOne(FileEntry f, Path root) throws IOException {
+        if (abandoned) {
+            return 0; // the restore failed: files not yet started are not written
+        }
         Path dest = root.resolve(f.path()).normalize();
         Path dir = dest.getParent();
         if (!madeDirs.contains(dir)) {
@@ -317,6 +313,47 @@ final class Restorer {
             }
         }
         return n;
+    }
+
+    /**
+     * After a failure: files not started are skipped, the few being written finish and are
+     * deleted, a running flush completes (its files are whole and checked), and every temp file
+     * still waiting goes. No temp file is left behind, and nothing is written after this returns.
+     */
+    private void abandon(List<Future<Long>> futures) {
+        abandoned = true;
+        try {
+            for (Future<Long> fu : futures) {
+                try {
+                    fu.get();
+                } catch (ExecutionException e) {
+                    // the first failure is the one reported
+                }
+            }
+            Future<?> running;
+            synchronized (this) {
+                running = flushing;
+            }
+            if (running != null) {
+                try {
+                    running.get();
+                } catch (ExecutionException e) {
+                    // a flush that fails deletes its own temp files
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            for (Written w : waiting) {
+                try {
+                    Files.deleteIfExists(w.tmp());
+                } catch (IOException e) {
+                    // best effort: the failure being reported matters more
+                }
+            }
+            waiting.clear();
+        }
     }
 
     /** Queues a checked file for its name; starts a flush when enough waits and none is running. */
