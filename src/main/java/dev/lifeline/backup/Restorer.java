@@ -38,9 +38,6 @@ import java.util.concurrent.TimeUnit;
  * the next files are hashed.
  */
 final class Restorer {
-    private final SnapshotSource source;
-    private final EventListener events;
-    private final ExecutorService pool;
     /** A flush starts once this many bytes, or {@link #FLUSH_FILES} files, wait for their names. */
     static final long FLUSH_BYTES = 128L << 20;
 
@@ -49,18 +46,25 @@ final class Restorer {
     /** A checked file under its temp name, and the name it gets once its data is on disk. */
     private record Written(Path tmp, Path dest, long size) {}
 
+    private final SnapshotSource source;
+    private final EventListener events;
+    private final ExecutorService pool;
+    private final long flushBytes;
+    private final int flushFiles;
+
     private final Set<Path> touchedDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Set<Path> madeDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Set<Path> checkedDirs = new java.util.HashSet<>();
+    // guarded by this: the checked files waiting for a flush, and the flush under way
     private final List<Written> waiting = new ArrayList<>();
     private long waitingBytes;
     private Future<?> flushing;
+    private Throwable flushFailure;
+    /** Set when the restore fails: files not started are skipped, finished ones deleted. */
     private volatile boolean abandoned;
+
     private ExecutorService flusher;
     private Path root;
-
-    private final long flushBytes;
-    private final int flushFiles;
 
     Restorer(SnapshotSource source, EventListener events, ExecutorService pool, long flushBytes, int flushFiles) {
         this.source = source;
@@ -330,17 +334,7 @@ final class Restorer {
                     // the first failure is the one reported
                 }
             }
-            Future<?> running;
-            synchronized (this) {
-                running = flushing;
-            }
-            if (running != null) {
-                try {
-                    running.get();
-                } catch (ExecutionException e) {
-                    // a flush that fails deletes its own temp files
-                }
-            }
+            awaitFlush(); // a flush that fails deletes its own temp files
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -364,10 +358,19 @@ final class Restorer {
         }
         waiting.add(w);
         waitingBytes += w.size();
-        if ((waitingBytes >= flushBytes || waiting.size() >= flushFiles) && (flushing == null || flushing.isDone())) {
+        if ((waitingBytes >= flushBytes || waiting.size() >= flushFiles)
+                && (flushing == null || flushing.isDone())
+                && flushFailure == null) {
             List<Written> batch = takeWaiting();
             flushing = flusher.submit(() -> {
-                flush(batch);
+                try {
+                    flush(batch);
+                } catch (IOException | RuntimeException e) {
+                    synchronized (this) {
+                        flushFailure = e; // reported when the restore ends; no flush starts after it
+                    }
+                    throw e;
+                }
                 return null;
             });
         }
@@ -380,8 +383,8 @@ final class Restorer {
         return batch;
     }
 
-    /** The running flush, then one for the files still waiting. */
-    private void finishFlushing() throws IOException, InterruptedException {
+    /** Waits for the running flush, if any (a failure is kept in {@link #flushFailure}). */
+    private void awaitFlush() throws InterruptedException {
         Future<?> running;
         synchronized (this) {
             running = flushing;
@@ -390,8 +393,20 @@ final class Restorer {
             try {
                 running.get();
             } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                // recorded by the flush itself
             }
+        }
+    }
+
+    /** The running flush, then one for the files still waiting; any flush's failure is thrown. */
+    private void finishFlushing() throws IOException, InterruptedException {
+        awaitFlush();
+        Throwable failed;
+        synchronized (this) {
+            failed = flushFailure;
+        }
+        if (failed != null) {
+            throw failed instanceof IOException io ? io : new IOException(failed);
         }
         flush(takeWaiting());
     }

@@ -305,6 +305,19 @@ class VaultTest {
     }
 
     @Test
+    void aFlushThatFailsInTheBackgroundFailsTheRestore() throws Exception {
+        Fixtures.outputs(src(), 12, 4);
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src())).restoreFlushEvery(Long.MAX_VALUE, 1);
+        String snap = v.backup().snapshot();
+        // --overwrite lets the restore start, but a file cannot replace a folder that holds files
+        Path back = tmp.resolve("back");
+        Fixtures.write(back.resolve("outputs/2026-01-05/img_4_0.png/inside.txt"), new byte[] {1});
+        assertThatThrownBy(() -> v.restore(snap, List.of(), back, true))
+                .as("a file that never got its name is a failed restore")
+                .hasMessageContaining("img_4_0.png");
+    }
+
+    @Test
     void verifyNamesEverySnapshotThatNeedsAMissingObject() throws Exception {
         Fixtures.write(src().resolve("a.png"), Fixtures.png(8, 5));
         Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
