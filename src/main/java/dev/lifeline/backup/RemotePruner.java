@@ -42,8 +42,6 @@ import java.util.concurrent.Future;
  */
 final class RemotePruner {
     static final Duration GRACE = Duration.ofHours(6);
-    /** Keys per delete call (what one S3 DeleteObjects request may name). */
-    static final int DELETE_BATCH = 1000;
 
     private final Remote remote;
     private final EventListener events;
@@ -113,8 +111,8 @@ final class RemotePruner {
         }
         // in batches (S3: one request per 1,000 keys), the batches side by side
         List<Future<Void>> deletes = new ArrayList<>();
-        for (int from = 0; from < doomed.size(); from += DELETE_BATCH) {
-            List<String> batch = doomed.subList(from, Math.min(doomed.size(), from + DELETE_BATCH));
+        for (int from = 0; from < doomed.size(); from += Bucket.DELETE_BATCH) {
+            List<String> batch = doomed.subList(from, Math.min(doomed.size(), from + Bucket.DELETE_BATCH));
             deletes.add(pool.submit(() -> {
                 remote.bucket().deleteAll(batch);
                 return null;

@@ -263,7 +263,7 @@ class S3MirrorTest {
         BackupSpec spec = spec(tmp.resolve("repo"), tmp.resolve("outputs"));
         try (Bucket b = S3Bucket.open(spec.s3().orElseThrow())) {
             List<String> doomed = new ArrayList<>();
-            for (int i = 0; i < S3Bucket.DELETE_BATCH + 5; i++) {
+            for (int i = 0; i < Bucket.DELETE_BATCH + 5; i++) {
                 doomed.add("batch/k" + i);
             }
             java.util.concurrent.ExecutorService uploads = java.util.concurrent.Executors.newFixedThreadPool(8);

@@ -38,6 +38,11 @@ class VaultTest {
         return ObjectStore.hex(ObjectStore.sha256().digest(Files.readAllBytes(p)));
     }
 
+    /** Where the repository keeps the object of {@code sha256}. */
+    Path object(String sha256) {
+        return repo().resolve("objects/" + sha256.substring(0, 2) + "/" + sha256);
+    }
+
     static Map<String, String> tree(Path root) throws IOException {
         Map<String, String> out = new java.util.TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
@@ -252,7 +257,7 @@ class VaultTest {
         assertThat(v.verify(true, 0).ok()).isTrue();
 
         FileEntry victim = v.ls(snap, "outputs/2026-01-06/img_3_1.png").get(0);
-        Path object = repo().resolve("objects/" + victim.sha256().substring(0, 2) + "/" + victim.sha256());
+        Path object = object(victim.sha256());
         object.toFile().setWritable(true);
         try (RandomAccessFile raf = new RandomAccessFile(object.toFile(), "rw")) {
             raf.seek(100);
@@ -284,7 +289,7 @@ class VaultTest {
         assertThat(tree(back.resolve("outputs"))).isEqualTo(tree(src()));
 
         FileEntry victim = v.ls(snap, "outputs/2026-01-05/img_3_22.png").get(0);
-        Path object = repo().resolve("objects/" + victim.sha256().substring(0, 2) + "/" + victim.sha256());
+        Path object = object(victim.sha256());
         object.toFile().setWritable(true);
         Files.write(object, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
         Path broken = tmp.resolve("broken");
@@ -325,7 +330,7 @@ class VaultTest {
         Fixtures.write(src().resolve("b.png"), Fixtures.png(8, 6));
         String s2 = v.backup().snapshot();
         String sha = sha(src().resolve("a.png"));
-        Files.delete(repo().resolve("objects/" + sha.substring(0, 2) + "/" + sha));
+        Files.delete(object(sha));
         VerifyResult r = v.verify(false, 0);
         assertThat(r.problems()).singleElement().satisfies(p -> {
             assertThat(p.kind()).isEqualTo("missing");

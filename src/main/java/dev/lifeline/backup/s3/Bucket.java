@@ -13,6 +13,9 @@ import java.util.Set;
  * whose message never carries credentials; a missing key is a {@link java.nio.file.NoSuchFileException}.
  */
 public interface Bucket extends AutoCloseable {
+    /** Keys per {@link #deleteAll} call that callers batch to: the most one S3 DeleteObjects may name. */
+    int DELETE_BATCH = 1000;
+
     /** Paces uploads: called with the size of each chunk of a request body as it is sent. */
     @FunctionalInterface
     interface Throttle {

@@ -47,8 +47,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3Bucket implements Bucket {
     static final long MULTIPART_THRESHOLD = 16L << 20;
     static final long PART_SIZE = 8L << 20;
-    /** The most keys one DeleteObjects request may name. */
-    public static final int DELETE_BATCH = 1000;
 
     private final S3Client client;
     private final String bucket;
