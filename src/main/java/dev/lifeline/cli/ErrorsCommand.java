@@ -8,6 +8,7 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.insight.ErrorReport;
 import dev.lifeline.insight.LogFilter;
 import dev.lifeline.insight.LogInsight;
+import dev.lifeline.insight.ServiceRuns;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ final class ErrorsCommand implements Callable<Integer> {
                 ? Optional.empty()
                 : LogFilter.parse(null, since, null, insight.clock(), insight.zone())
                         .since();
-        ErrorReport r = insight.errors(log, from, top);
+        ErrorReport r = insight.errors(log, ServiceRuns.read(home.stateFile(service)), from, top);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r, log)));
@@ -89,11 +90,13 @@ final class ErrorsCommand implements Callable<Integer> {
             out.printf("  %s  %5d%n", hour.format(e.getKey()), e.getValue());
         }
         if (r.withoutTime() > 0) {
-            out.printf(
-                    "  %-16s  %5d   (the app prints no timestamps before them; add %%(asctime)s to its log format)%n",
-                    "no time", r.withoutTime());
+            out.printf("  %-16s  %5d%n", "no time", r.withoutTime());
         }
-        out.println("total: " + r.total() + " error(s)");
+        out.println("total: " + plural(r.total(), "error") + estimatedNote(r));
+        r.lastRun()
+                .ifPresent(run -> out.println("in the "
+                        + (run.running() ? "current" : "last") + " run (" + run.number() + ", started "
+                        + time.format(run.startedAt()) + "): " + plural(r.inLastRun(), "error")));
         if (!r.top().isEmpty()) {
             out.println();
             out.println("most frequent:");
@@ -104,10 +107,10 @@ final class ErrorsCommand implements Callable<Integer> {
                         m.count(), msg, m.lastSeen() == null ? "" : "   (last " + time.format(m.lastSeen()) + ")");
             }
         }
-        if (!r.problems().isEmpty()) {
+        if (!r.currentProblems().isEmpty()) {
             out.println();
-            out.println("known problems:");
-            for (ErrorReport.ProblemCount p : r.problems()) {
+            out.println(r.lastRun().isPresent() ? "known problems (the last run shows them):" : "known problems:");
+            for (ErrorReport.ProblemCount p : r.currentProblems()) {
                 out.printf(
                         "  %s (%d×%s)%n",
                         p.problem().title(),
@@ -117,6 +120,29 @@ final class ErrorsCommand implements Callable<Integer> {
                 out.println("    fix: " + p.problem().fix());
             }
         }
+        if (!r.pastProblems().isEmpty()) {
+            out.println();
+            out.println("history (earlier runs showed these; the last run does not):");
+            for (ErrorReport.ProblemCount p : r.pastProblems()) {
+                out.printf(
+                        "  %s (%d×%s)%n",
+                        p.problem().title(),
+                        p.count(),
+                        p.lastSeen() == null ? "" : ", last " + time.format(p.lastSeen()));
+            }
+        }
+    }
+
+    private static String plural(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
+    }
+
+    private static String estimatedNote(ErrorReport r) {
+        if (r.estimated() == 0) {
+            return "";
+        }
+        return " (" + r.estimated() + " without a timestamp of their own: counted in the hour their run started"
+                + " or the last timestamp before them; add %(asctime)s to the app's log format for exact times)";
     }
 
     private static ObjectNode toJson(ErrorReport r, Path log) {
@@ -125,6 +151,14 @@ final class ErrorsCommand implements Callable<Integer> {
         n.put("log", log.toString());
         n.put("total", r.total());
         n.put("withoutTime", r.withoutTime());
+        n.put("estimated", r.estimated());
+        n.put("inLastRun", r.inLastRun());
+        r.lastRun()
+                .ifPresent(run -> n.putObject("lastRun")
+                        .put("number", run.number())
+                        .put("startedAt", run.startedAt().toString())
+                        .put("pid", run.pid())
+                        .put("running", run.running()));
         ArrayNode hours = n.putArray("perHour");
         r.perHour()
                 .forEach((h, c) -> hours.addObject().put("hour", h.toString()).put("errors", c));
@@ -142,6 +176,8 @@ final class ErrorsCommand implements Callable<Integer> {
                         .put("id", p.problem().id())
                         .put("title", p.problem().title())
                         .put("count", p.count())
+                        .put("current", p.current())
+                        .put("inLastRun", p.inLastRun())
                         .put(
                                 "lastSeen",
                                 p.lastSeen() == null ? null : p.lastSeen().toString())

@@ -5,15 +5,17 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.insight.EventAssembler;
 import dev.lifeline.insight.LogEvent;
 import dev.lifeline.insight.LogFilter;
+import dev.lifeline.insight.LogFollower;
 import dev.lifeline.insight.LogInsight;
-import dev.lifeline.supervisor.LogFiles;
+import dev.lifeline.insight.LogLine;
+import dev.lifeline.insight.ServiceRuns;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -23,8 +25,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "logs", description = "Print a service's log (its stdout and stderr); -f follows it, across rotations.")
+@Command(
+        name = "logs",
+        description = "Print a service's log (its stdout and stderr), marking where each run of it began;"
+                + " -f follows it, across rotations.")
 final class LogsCommand implements Callable<Integer> {
+    private static final long POLL_MILLIS = 200;
+
     @Spec
     CommandSpec spec;
 
@@ -51,11 +58,15 @@ final class LogsCommand implements Callable<Integer> {
     @Option(
             names = "--since",
             paramLabel = "WHEN",
-            description = "Only events since then: 30m, 1h, 2d, or a time such as 2026-11-21T10:00.")
+            description = "Only events since then: 30m, 1h, 2d, or a time such as 2026-11-21T10:00. Lines without"
+                    + " a timestamp are kept when their run may have written them since then.")
     String since;
 
     @Option(names = "--grep", paramLabel = "REGEX", description = "Only events matching this regular expression.")
     String grep;
+
+    @Option(names = "--run", description = "Only the current (or last) run of the service.")
+    boolean currentRun;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -77,69 +88,88 @@ final class LogsCommand implements Callable<Integer> {
                     known.isEmpty() ? "no service has logged yet: run 'lifeline up'" : "services with logs: " + known);
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (level != null || since != null || grep != null) {
-            LogInsight li = LogInsight.systemDefault();
+        PrintWriter err = spec.commandLine().getErr();
+        LogInsight li = LogInsight.systemDefault();
+        ServiceRuns runs = ServiceRuns.read(home.stateFile(service));
+        DateTimeFormatter when =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(li.zone());
+        if (level != null || since != null || grep != null || currentRun) {
             LogFilter filter = LogFilter.parse(level, since, grep, li.clock(), li.zone());
-            List<LogEvent> events = li.filter(log, filter);
+            if (currentRun && runs.last().isPresent()) {
+                filter = filter.from(runs.last().get());
+            }
+            List<LogEvent> events = li.filter(log, runs, filter);
+            Optional<ServiceRuns.Run> shown = Optional.empty();
+            int estimated = 0;
             for (LogEvent e : events.subList(Math.max(0, events.size() - lines), events.size())) {
+                if (e.run().isPresent() && !e.run().equals(shown)) {
+                    out.println(marker(e.run().get(), when));
+                    shown = e.run();
+                }
+                if (e.estimated() && since != null) {
+                    estimated++;
+                }
                 out.println(e.text());
             }
             out.flush();
+            if (estimated > 0) {
+                err.println("note: " + estimated + " of these have no timestamp of their own; they were kept because"
+                        + " their run or the file's last change puts them possibly after --since " + since);
+                err.flush();
+            }
             if (follow) {
-                EventAssembler assembler = li.assembler(filter, e -> {
+                LogFilter f = filter;
+                EventAssembler assembler = li.assembler(f, e -> {
                     out.println(e.text());
                     out.flush();
                 });
-                follow(log, text -> text.lines().forEach(assembler::accept), assembler::flush);
+                follow(log, assembler::accept, assembler::flush, err);
             }
             return 0;
         }
-        for (String l : LogFiles.tail(log, lines)) {
-            out.println(l);
+        Optional<ServiceRuns.Run> shown = Optional.empty();
+        for (LogLine l : li.tail(log, runs, lines)) {
+            if (l.run().isPresent() && !l.run().equals(shown)) {
+                out.println(marker(l.run().get(), when));
+                shown = l.run();
+            }
+            out.println(l.text());
         }
         out.flush();
         if (follow) {
             follow(
                     log,
                     text -> {
-                        out.print(text);
+                        out.println(text);
                         out.flush();
                     },
-                    () -> {});
+                    () -> {},
+                    err);
         }
         return 0;
     }
 
-    /** Polls the log for appended text (and restarts at a rotation); {@code idle} runs when nothing came. */
-    private static void follow(Path log, Consumer<String> sink, Runnable idle)
+    /** The line that says which run the lines below it come from. */
+    private static String marker(ServiceRuns.Run r, DateTimeFormatter when) {
+        String end = r.endedAt()
+                .map(t -> ", ended " + when.format(t) + (r.how().isEmpty() ? "" : " (" + r.how() + ")"))
+                .orElse(", running");
+        return "── run " + r.number() + ": started " + when.format(r.startedAt()) + ", pid " + r.pid() + end + " ──";
+    }
+
+    /** Follows the log by name until interrupted; {@code idle} runs when nothing came. */
+    private static void follow(Path log, Consumer<String> sink, Runnable idle, PrintWriter notes)
             throws IOException, InterruptedException {
-        long offset = Files.size(log);
-        byte[] buf = new byte[64 * 1024];
-        StringBuilder partial = new StringBuilder();
-        while (!Thread.currentThread().isInterrupted()) {
-            long len = Files.exists(log) ? Files.size(log) : 0;
-            if (len < offset) {
-                sink.accept("--- log rotated ---\n");
-                offset = 0;
-            }
-            if (len > offset) {
-                try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-                    f.seek(offset);
-                    int n;
-                    while (offset < len && (n = f.read(buf, 0, (int) Math.min(buf.length, len - offset))) > 0) {
-                        partial.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                        offset += n;
-                    }
+        try (LogFollower f = new LogFollower(log, true, sink, n -> {
+            notes.println("--- " + n + " ---");
+            notes.flush();
+        })) {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (!f.poll()) {
+                    idle.run();
                 }
-                int nl = partial.lastIndexOf("\n");
-                if (nl >= 0) {
-                    sink.accept(partial.substring(0, nl + 1));
-                    partial.delete(0, nl + 1);
-                }
-            } else {
-                idle.run();
+                Thread.sleep(POLL_MILLIS);
             }
-            Thread.sleep(200);
         }
     }
 }

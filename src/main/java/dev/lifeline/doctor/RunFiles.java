@@ -3,6 +3,7 @@ package dev.lifeline.doctor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeline.core.Home;
+import dev.lifeline.insight.ServiceRuns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,10 +12,17 @@ import java.util.Optional;
 
 /**
  * What the supervisor left in {@code run/}: the bare pid in {@code <service>.pid} and the identity
- * behind it in {@code <service>.json} ({@code {"pid":N,"startTicks":N,"command":"…","wantRunning":true}}).
+ * behind it in {@code <service>.json} ({@code {"pid":N,"startTicks":N,"command":"…","wantRunning":true}},
+ * and since contract C1 its {@code state}, {@code reason} and {@code runs}). A pid of 0 means no
+ * process.
  * Read directly, so doctor works with no daemon.
  */
-record RunFiles(Path pidFile, Optional<String> pidText, Optional<Identity> identity, Optional<String> damage) {
+record RunFiles(
+        Path pidFile,
+        Optional<String> pidText,
+        Optional<Identity> identity,
+        Optional<String> damage,
+        ServiceRuns runs) {
 
     record Identity(long pid, long startTicks, String command, Optional<Boolean> wantRunning) {}
 
@@ -33,9 +41,13 @@ record RunFiles(Path pidFile, Optional<String> pidText, Optional<Identity> ident
         Path state = home.stateFile(service);
         Optional<Identity> id = Optional.empty();
         Optional<String> damage = Optional.empty();
+        ServiceRuns runs = ServiceRuns.NONE;
         if (Files.exists(state)) {
             try {
                 JsonNode n = JSON.readTree(state.toFile());
+                if (n != null && n.isObject()) {
+                    runs = ServiceRuns.of(n);
+                }
                 if (n == null || !n.has("pid") || !n.get("pid").canConvertToLong()) {
                     damage = Optional.of(state + " has no pid");
                 } else {
@@ -53,11 +65,16 @@ record RunFiles(Path pidFile, Optional<String> pidText, Optional<Identity> ident
                 damage = Optional.of("cannot read " + state + ": " + e.getMessage());
             }
         }
-        return new RunFiles(pidFile, pidText, id, damage);
+        return new RunFiles(pidFile, pidText, id, damage, runs);
     }
 
-    /** The pid the pid file claims, if it holds a number. */
+    /** The pid the pid file claims, if it holds a number (0 included: an old supervisor wrote it for none). */
     Optional<Long> pid() {
         return pidText.filter(t -> t.matches("\\d{1,10}")).map(Long::parseLong);
+    }
+
+    /** The pid of a process the files claim, if any: 0 and absent are none. */
+    Optional<Long> claimedPid() {
+        return pid().or(() -> identity.map(Identity::pid)).filter(p -> p > 0);
     }
 }

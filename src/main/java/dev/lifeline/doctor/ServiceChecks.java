@@ -8,6 +8,7 @@ import dev.lifeline.insight.ErrorReport;
 import dev.lifeline.insight.LogEvent;
 import dev.lifeline.insight.LogFilter;
 import dev.lifeline.insight.LogInsight;
+import dev.lifeline.insight.ServiceRuns;
 import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessInfo;
 import dev.lifeline.process.ProcessOwner;
@@ -62,10 +63,24 @@ final class ServiceChecks {
         return out;
     }
 
+    /** How the service stands when no process of it runs. */
+    enum Down {
+        NO,
+        STOPPED,
+        FAILED,
+        CRASH_LOOP,
+        DIED
+    }
+
+    private Down down = Down.NO;
+    private ServiceRuns runs = ServiceRuns.NONE;
+
     private Check pid() {
         RunFiles rf = RunFiles.read(home, name);
+        runs = rf.runs();
         String up = "`lifeline up " + name + "`";
         if (rf.pidText().isEmpty() && rf.identity().isEmpty()) {
+            down = Down.STOPPED;
             return Check.fail("pid", name, name + " is not running (no " + rf.pidFile() + "): start it with " + up);
         }
         if (rf.damage().isPresent()) {
@@ -75,31 +90,21 @@ final class ServiceChecks {
                     rf.damage().get() + ": Lifeline cannot confirm which process is " + name
                             + "; stop it by hand if it runs, delete the file and run " + up);
         }
-        Optional<Long> pid = rf.pid().or(() -> rf.identity().map(RunFiles.Identity::pid));
-        if (pid.isEmpty()) {
+        if (rf.pidText().isPresent() && rf.pid().isEmpty()) {
             return Check.fail(
                     "pid",
                     name,
                     rf.pidFile() + " holds '" + Human.shorten(rf.pidText().orElse(""), 40)
                             + "', not a pid: delete it and run " + up);
         }
+        Optional<Long> pid = rf.claimedPid();
+        if (pid.isEmpty()) {
+            return notRunning(rf, Optional.empty());
+        }
         long n = pid.get();
         Optional<ProcessInfo> p = Procfs.read(n).filter(i -> !i.isZombie());
         if (p.isEmpty()) {
-            boolean stoppedOnPurpose = rf.identity()
-                    .flatMap(RunFiles.Identity::wantRunning)
-                    .map(w -> !w)
-                    .orElse(false);
-            if (stoppedOnPurpose) {
-                return Check.warn("pid", name, name + " was stopped on purpose; start it with " + up);
-            }
-            return Check.fail(
-                    "pid",
-                    name,
-                    "stale pid file: process " + n + " is not running, so " + name
-                            + " died or was killed" + lastError() + "; see why with `lifeline errors " + name
-                            + "` and start it with "
-                            + up);
+            return notRunning(rf, Optional.of(n));
         }
         ProcessInfo info = p.get();
         if (rf.identity().isPresent()) {
@@ -138,15 +143,98 @@ final class ServiceChecks {
                         + Human.span(uptime) + ")");
     }
 
-    /** "(last error in the log: …)", or nothing when the log shows none. */
+    /**
+     * Why no process of the service runs, from the state the supervisor recorded (C1) — failed,
+     * crash-looping or stopped on purpose — or, for older state files, from its last run and intent.
+     *
+     * @param stalePid the pid the files claim, if they claim one
+     */
+    private Check notRunning(RunFiles rf, Optional<Long> stalePid) {
+        String up = "`lifeline up " + name + "`";
+        String reason = runs.reason().isBlank() ? "" : ": " + runs.reason();
+        int crashes = runs.crashesInARow();
+        String loop = crashes > 1 ? "; it crashed " + crashes + " times in a row" : "";
+        String state = runs.state().orElse("");
+        boolean lastCrashed = runs.last().map(ServiceRuns.Run::crashed).orElse(false);
+        String why = "; see why with `lifeline errors " + name + "`";
+        if (state.equals("failed")) {
+            down = crashes > 1 ? Down.CRASH_LOOP : Down.FAILED;
+            return Check.fail(
+                    "pid",
+                    name,
+                    name + " failed" + reason + loop + lastError() + why + ", fix it, then start it with " + up);
+        }
+        if (state.equals("backoff")) {
+            down = Down.CRASH_LOOP;
+            return Check.fail(
+                    "pid",
+                    name,
+                    name + " is crash-looping: it exited and waits to be restarted" + reason + loop + lastError()
+                            + why);
+        }
+        if (state.equals("stopped") || state.equals("stopping")) {
+            down = Down.STOPPED;
+            return Check.warn("pid", name, name + " was stopped on purpose" + reason + "; start it with " + up);
+        }
+        if (state.isEmpty() && lastCrashed) {
+            down = crashes > 1 ? Down.CRASH_LOOP : Down.FAILED;
+            return Check.fail(
+                    "pid",
+                    name,
+                    name + " is not running: its last run "
+                            + describe(runs.last().get()) + loop + lastError() + why + " and start it with " + up);
+        }
+        boolean stoppedOnPurpose = state.isEmpty()
+                && rf.identity()
+                        .flatMap(RunFiles.Identity::wantRunning)
+                        .map(w -> !w)
+                        .orElse(false);
+        if (stoppedOnPurpose && stalePid.isEmpty() && runs.last().isPresent()) {
+            down = Down.STOPPED;
+            return Check.warn("pid", name, name + " was stopped on purpose; start it with " + up);
+        }
+        if (stoppedOnPurpose) {
+            down = Down.STOPPED;
+            return Check.warn(
+                    "pid",
+                    name,
+                    name + " is not running and Lifeline does not mean it to (stopped, or given up after crashes:"
+                            + " this state file does not say which)" + lastError() + "; start it with " + up);
+        }
+        down = Down.DIED;
+        if (stalePid.isEmpty()) {
+            return Check.fail(
+                    "pid",
+                    name,
+                    name + " is not running (no process recorded" + (state.isEmpty() ? "" : ", state " + state) + ")"
+                            + lastError() + why + " and start it with " + up);
+        }
+        return Check.fail(
+                "pid",
+                name,
+                "stale pid file: process " + stalePid.get() + " is not running, so " + name + " died or was killed"
+                        + lastError() + why + " and start it with " + up);
+    }
+
+    private static String describe(ServiceRuns.Run r) {
+        String how = r.how().isEmpty() ? "ended" : r.how();
+        return how + r.exitCode().map(c -> " with exit code " + c).orElse("");
+    }
+
+    /** "(last error …: …)" of the current or last run (the whole log when no runs are recorded), or nothing. */
     private String lastError() {
         LogEvent[] last = new LogEvent[1];
-        insight.forEach(home.serviceLog(name), LogFilter.all().level(Event.Level.ERROR), e -> last[0] = e);
+        LogFilter f = LogFilter.all().level(Event.Level.ERROR);
+        if (runs.last().isPresent()) {
+            f = f.from(runs.last().get());
+        }
+        insight.forEach(home.serviceLog(name), runs, f, e -> last[0] = e);
         if (last[0] == null) {
             return "";
         }
         String problem = last[0].problem().map(p -> " — " + p.title()).orElse("");
-        return " (last error in the log: \"" + Human.shorten(last[0].message(), 120) + "\"" + problem + ")";
+        String where = runs.last().isPresent() ? "last error of its last run" : "last error in the log";
+        return " (" + where + ": \"" + Human.shorten(last[0].message(), 120) + "\"" + problem + ")";
     }
 
     private Check port(int port) {
@@ -240,7 +328,7 @@ final class ServiceChecks {
             return out;
         }
         Instant now = insight.clock().instant();
-        ErrorReport r = insight.errors(log, Optional.empty(), 1);
+        ErrorReport r = insight.errors(log, runs, Optional.empty(), 1);
         // hour buckets that overlap the last hour start after now - 2h
         int lastHour = r.perHour().tailMap(now.minus(Duration.ofHours(2)).plusSeconds(1)).values().stream()
                 .mapToInt(Integer::intValue)
@@ -253,24 +341,41 @@ final class ServiceChecks {
                     : "; most frequent: \"" + Human.shorten(r.top().get(0).message(), 120) + "\" ("
                             + r.top().get(0).count() + "×)";
             String when = lastHour > 0
-                    ? lastHour + " error(s) in the last hour, " + r.total() + " in the log"
-                    : r.total() + " error(s) in the log, none in the last hour";
+                    ? count(lastHour, "error") + " in the last hour, " + r.total() + " in the log"
+                    : count(r.total(), "error") + " in the log, none in the last hour";
+            String run = r.lastRun()
+                    .map(l -> ", " + r.inLastRun() + " in the " + (l.running() ? "current" : "last") + " run")
+                    .orElse("");
+            String estimated = r.estimated() > 0 ? " (times of " + r.estimated() + " estimated from run starts)" : "";
             Check.Status st = lastHour > 0 || r.perHour().isEmpty() ? Check.Status.WARN : Check.Status.OK;
-            out.add(new Check("log", st, when + top + "; details: `lifeline errors " + name + "`", name));
+            out.add(new Check(
+                    "log", st, when + run + estimated + top + "; details: `lifeline errors " + name + "`", name));
         }
         DateTimeFormatter hhmm = DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(insight.zone());
+        boolean failing = down == Down.FAILED || down == Down.CRASH_LOOP || down == Down.DIED;
+        boolean byRun = r.lastRun().isPresent();
         for (ErrorReport.ProblemCount p : r.problems()) {
-            if (p.lastSeen() != null && p.lastSeen().isBefore(now.minus(Duration.ofHours(24)))) {
+            String seen = p.count() + "×" + (p.lastSeen() == null ? "" : ", last " + hhmm.format(p.lastSeen()));
+            if (!p.current()) {
+                out.add(Check.ok(
+                        "known-problem",
+                        name,
+                        "history: " + p.problem().title() + " (" + seen + ") was seen in earlier runs, not in the "
+                                + (r.lastRun().get().running() ? "current" : "last") + " one"));
                 continue;
             }
-            String seen = p.count() + "×" + (p.lastSeen() == null ? "" : ", last " + hhmm.format(p.lastSeen()));
-            out.add(Check.warn(
-                    "known-problem",
-                    name,
-                    p.problem().title() + " (" + seen + "): " + p.problem().explanation() + " Fix: "
-                            + p.problem().fix()));
+            if (!byRun && p.lastSeen() != null && p.lastSeen().isBefore(now.minus(Duration.ofHours(24)))) {
+                continue;
+            }
+            String text = p.problem().title() + " (" + seen + (byRun ? ", in its last run" : "") + "): "
+                    + p.problem().explanation() + " Fix: " + p.problem().fix();
+            out.add(failing ? Check.fail("known-problem", name, text) : Check.warn("known-problem", name, text));
         }
         return out;
+    }
+
+    private static String count(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     private Check openFiles(ProcessInfo p) {

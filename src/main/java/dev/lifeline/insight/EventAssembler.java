@@ -34,14 +34,26 @@ public final class EventAssembler {
         AFTER
     }
 
+    /**
+     * What the reader knows about where a line sits: the run that wrote it and the times its
+     * lines cannot be before or after (null: unknown).
+     */
+    record Span(Optional<ServiceRuns.Run> run, Instant notBefore, Instant notAfter) {
+        static final Span NONE = new Span(Optional.empty(), null, null);
+    }
+
     private final Lines lines;
     private final Consumer<LogEvent> out;
     private State state = State.NONE;
     private Instant lastTime;
     private long lineNumber;
+    private Span span = Span.NONE;
 
     // the event being built
     private long startLine;
+    private long startOffset;
+    private Span startSpan = Span.NONE;
+    private boolean estimated;
     private Instant time;
     private Event.Level level;
     private String message;
@@ -55,6 +67,15 @@ public final class EventAssembler {
 
     /** Feeds the next line of the log (without its line terminator). */
     public void accept(String line) {
+        accept(line, Long.MIN_VALUE, Span.NONE);
+    }
+
+    /** Feeds the next line, which begins at {@code offset} and lies in {@code where}. */
+    void accept(String line, long offset, Span where) {
+        if (!where.run().equals(span.run())) {
+            flush(); // an event never spans two runs of the app
+        }
+        span = where;
         lineNumber++;
         switch (state) {
             case FRAMES -> {
@@ -75,7 +96,7 @@ public final class EventAssembler {
                     trailingBlank++;
                     return;
                 }
-                if (CHAIN.matcher(line).matches() || TRACEBACK.matcher(line).matches()) {
+                if (CHAIN.matcher(line).matches()) {
                     flushBlanks();
                     add(line);
                     state = State.FRAMES;
@@ -98,7 +119,7 @@ public final class EventAssembler {
             }
             case NONE -> {}
         }
-        start(line);
+        start(line, offset);
     }
 
     /** Emits whatever is held back (end of file, or the file went quiet while following). */
@@ -108,13 +129,19 @@ public final class EventAssembler {
         }
     }
 
-    private void start(String line) {
+    private void start(String line, long offset) {
         Lines.Parsed p = lines.parse(line);
+        startLine = lineNumber;
+        startOffset = offset;
+        startSpan = span;
         if (p.time() != null) {
             lastTime = p.time();
+            time = p.time();
+            estimated = false;
+        } else {
+            time = later(lastTime, span.notBefore());
+            estimated = true;
         }
-        startLine = lineNumber;
-        time = lastTime;
         raw.clear();
         raw.add(line);
         trailingBlank = 0;
@@ -152,13 +179,33 @@ public final class EventAssembler {
     private void emit(long nextLine) {
         String text = String.join("\n", raw);
         Optional<KnownProblem> problem = KnownProblems.recognise(text);
-        out.accept(new LogEvent(startLine, time, level, message, raw, problem));
+        Instant upper = estimated ? startSpan.notAfter() : time;
+        out.accept(new LogEvent(
+                startLine, time, level, message, raw, problem, startOffset, startSpan.run(), estimated, upper));
         // blank lines held back after a traceback (a chained part did not follow) are lines too
         long blankLine = nextLine - trailingBlank;
+        Instant upperBlank = startSpan.notAfter();
         for (; trailingBlank > 0; trailingBlank--) {
-            out.accept(new LogEvent(blankLine++, time, Event.Level.INFO, "", List.of(""), Optional.empty()));
+            out.accept(new LogEvent(
+                    blankLine++,
+                    time,
+                    Event.Level.INFO,
+                    "",
+                    List.of(""),
+                    Optional.empty(),
+                    Long.MIN_VALUE,
+                    startSpan.run(),
+                    true,
+                    upperBlank));
         }
         raw.clear();
         state = State.NONE;
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
     }
 }

@@ -19,6 +19,7 @@ final class KnownProblems {
             for (int g = 1; g <= m.groupCount() && arg.isEmpty(); g++) {
                 arg = m.group(g) == null ? "" : m.group(g);
             }
+            arg = arg.isEmpty() ? "resource" : arg;
             return Optional.of(new KnownProblem(
                     id, title.replace("{1}", arg), explanation.replace("{1}", arg), fix.replace("{1}", arg)));
         }
@@ -46,6 +47,22 @@ final class KnownProblems {
                             + " there, lower the batch size or image resolution, use the app's low-VRAM option (e.g."
                             + " --medvram / --lowvram), or add PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to the"
                             + " service's env."),
+            new Entry(
+                    "rlimit",
+                    "cannot set the {1} limit",
+                    Pattern.compile("prlimit: failed to set the (\\w+) resource"
+                            + "|ulimit: ([\\w ()-]+): cannot modify limit"
+                            + "|setrlimit\\(?(\\w*)\\)?.{0,40}(?:Operation not permitted|Invalid argument)"
+                            + "|not allowed to raise maximum limit"),
+                    null,
+                    "The service asks for a {1} limit above the hard limit this account may set: an"
+                            + " unprivileged user can lower its limits but not raise the hard one, so the app"
+                            + " did not start.",
+                    "Lower the matching `limits:` entry of the service (NOFILE: open-files, NPROC: processes,"
+                            + " CORE: core) to at most the hard limit (`ulimit -Hn` for open files, `prlimit --pid $$`"
+                            + " for all), or raise the hard limit: a line such as `youruser hard nofile 65536` in"
+                            + " /etc/security/limits.conf (then log in again), or LimitNOFILE=65536 in the daemon's"
+                            + " systemd unit (`lifeline service install` writes it); then `lifeline up` again."),
             new Entry(
                     "port-in-use",
                     "port already in use",

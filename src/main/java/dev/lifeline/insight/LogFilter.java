@@ -16,27 +16,36 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Which log events to keep: at least {@code minLevel}, not before {@code since} (events whose
- * time is unknown are dropped when {@code since} is set), matching {@code grep} anywhere in their
- * text. The default keeps everything.
+ * Which log events to keep: at least {@code minLevel}, not before {@code since}, matching {@code
+ * grep} anywhere in their text, and beginning at or after {@code fromOffset} in the log (where a
+ * run began; {@link Long#MIN_VALUE}: anywhere). The default keeps everything.
+ *
+ * <p>An event without its own timestamp is kept by {@code since} when it may have been written
+ * after it ({@link LogEvent#latest()}), so apps that print no times are not silently dropped;
+ * one with no time known at all is dropped.
  */
-public record LogFilter(Event.Level minLevel, Optional<Instant> since, Optional<Pattern> grep) {
+public record LogFilter(Event.Level minLevel, Optional<Instant> since, Optional<Pattern> grep, long fromOffset) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h|d|w)");
 
     public static LogFilter all() {
-        return new LogFilter(Event.Level.INFO, Optional.empty(), Optional.empty());
+        return new LogFilter(Event.Level.INFO, Optional.empty(), Optional.empty(), Long.MIN_VALUE);
     }
 
     public LogFilter level(Event.Level l) {
-        return new LogFilter(l, since, grep);
+        return new LogFilter(l, since, grep, fromOffset);
     }
 
     public LogFilter since(Instant t) {
-        return new LogFilter(minLevel, Optional.of(t), grep);
+        return new LogFilter(minLevel, Optional.of(t), grep, fromOffset);
     }
 
     public LogFilter grep(Pattern p) {
-        return new LogFilter(minLevel, since, Optional.of(p));
+        return new LogFilter(minLevel, since, Optional.of(p), fromOffset);
+    }
+
+    /** Only events of {@code run} and the runs after it. */
+    public LogFilter from(ServiceRuns.Run run) {
+        return new LogFilter(minLevel, since, grep, run.offset());
     }
 
     /**
@@ -127,7 +136,10 @@ public record LogFilter(Event.Level minLevel, Optional<Instant> since, Optional<
         if (e.level().compareTo(minLevel) < 0) {
             return false;
         }
-        if (since.isPresent() && (e.time() == null || e.time().isBefore(since.get()))) {
+        if (since.isPresent() && (e.latest() == null || e.latest().isBefore(since.get()))) {
+            return false;
+        }
+        if (fromOffset != Long.MIN_VALUE && (e.offset() == Long.MIN_VALUE || e.offset() < fromOffset)) {
             return false;
         }
         return grep.isEmpty() || grep.get().matcher(e.text()).find();

@@ -1,19 +1,12 @@
 package dev.lifeline.insight;
 
 import dev.lifeline.core.Event;
-import dev.lifeline.core.LifelineException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,7 +17,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a service log as events: levels, Python tracebacks grouped into one error, filters,
@@ -33,7 +25,6 @@ import java.util.zip.GZIPInputStream;
  * zone} (default: the system's).
  */
 public final class LogInsight {
-    private static final int MAX_GENERATIONS = 20;
     private static final Pattern DIGITS = Pattern.compile("0x[0-9a-fA-F]+|\\d+(?:\\.\\d+)?");
     private final ZoneId zone;
     private final Clock clock;
@@ -57,58 +48,86 @@ public final class LogInsight {
 
     /** The events of {@code log} that {@code filter} keeps, in file order. A missing log has none. */
     public List<LogEvent> filter(Path log, LogFilter filter) {
+        return filter(log, ServiceRuns.NONE, filter);
+    }
+
+    /** As {@link #filter(Path, LogFilter)}, each event placed in its run of {@code runs}. */
+    public List<LogEvent> filter(Path log, ServiceRuns runs, LogFilter filter) {
         List<LogEvent> out = new ArrayList<>();
-        forEach(log, filter, out::add);
+        forEach(log, runs, filter, out::add);
         return out;
+    }
+
+    /** As {@link #forEach(Path, ServiceRuns, LogFilter, Consumer)} without run records. */
+    public void forEach(Path log, LogFilter filter, Consumer<LogEvent> sink) {
+        forEach(log, ServiceRuns.NONE, filter, sink);
     }
 
     /**
-     * Streams the kept events of {@code log} to {@code sink}, without holding the file in memory.
-     * With a {@code since}, older generations rotated away ({@code log.1.gz}, {@code log.2}…) that
-     * were still written after it are read first, oldest first.
+     * Streams the kept events of {@code log} to {@code sink} in file order, in bounded memory.
+     * Older generations rotated away ({@code log.1}, {@code log.2.gz}…) are read first, oldest
+     * first, when the filter needs them: written at or after its {@code since}, or holding part of
+     * the run it asks for. A line without its own timestamp gets the bounds its run, the
+     * timestamps around it and the file's last change give (see {@link LogEvent#estimated()}).
      */
-    public void forEach(Path log, LogFilter filter, Consumer<LogEvent> sink) {
-        for (Path p : generations(log, filter.since())) {
-            read(p, assembler(filter, sink));
-        }
-    }
-
-    /** The files to read, oldest first: rotated generations last written at or after {@code since}, then {@code log}. */
-    static List<Path> generations(Path log, Optional<Instant> since) {
-        List<Path> out = new ArrayList<>();
-        if (since.isPresent()) {
-            for (int i = MAX_GENERATIONS; i >= 1; i--) {
-                for (String suffix : new String[] {"." + i + ".gz", "." + i}) {
-                    Path g = log.resolveSibling(log.getFileName() + suffix);
-                    try {
-                        if (Files.isRegularFile(g)
-                                && !Files.getLastModifiedTime(g).toInstant().isBefore(since.get())) {
-                            out.add(g);
-                        }
-                    } catch (IOException e) {
-                        // gone while looking: skip it
-                    }
-                }
+    public void forEach(Path log, ServiceRuns runs, LogFilter filter, Consumer<LogEvent> sink) {
+        List<LogFiles.Generation> chain = LogFiles.chain(log);
+        ServiceRuns usable = LogFiles.consistent(chain, runs);
+        Bounder bounder = new Bounder(e -> {
+            if (filter.accepts(e)) {
+                sink.accept(e);
             }
-        }
-        out.add(log);
-        return out;
-    }
-
-    private static void read(Path file, EventAssembler a) {
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                a.accept(line);
-            }
-        } catch (NoSuchFileException e) {
-            return;
-        } catch (IOException e) {
-            throw new LifelineException(
-                    "cannot read " + file + ": " + e.getMessage(), "check that the file is readable by this user");
+        });
+        EventAssembler a = new EventAssembler(zone, bounder::accept);
+        for (LogFiles.Generation g : LogFiles.needed(chain, filter.since(), filter.fromOffset())) {
+            read(g, usable, a, filter.fromOffset());
         }
         a.flush();
+        bounder.finish();
+    }
+
+    /**
+     * The last {@code n} lines of {@code log}, each placed in its run, read from the end in bounded
+     * memory: a progress bar counts as one line in its last state.
+     */
+    public List<LogLine> tail(Path log, ServiceRuns runs, int n) {
+        return LogFiles.tail(log, LogFiles.consistent(LogFiles.chain(log), runs), n);
+    }
+
+    private void read(LogFiles.Generation g, ServiceRuns runs, EventAssembler a, long from) {
+        Instant mtime = g.modified();
+        LogFiles.lines(g, from, runs, line -> {
+            Optional<ServiceRuns.Run> run =
+                    line.offset() == Long.MIN_VALUE ? Optional.empty() : runs.runAt(line.offset());
+            a.accept(line.text(), line.offset(), span(runs, run, mtime));
+        });
+    }
+
+    /** The times between which the lines of {@code run} (in a file last changed at {@code mtime}) were written. */
+    private static EventAssembler.Span span(ServiceRuns runs, Optional<ServiceRuns.Run> run, Instant mtime) {
+        if (run.isEmpty()) {
+            Instant upper = runs.runs().isEmpty()
+                    ? mtime
+                    : earlier(mtime, runs.runs().get(0).startedAt());
+            return new EventAssembler.Span(Optional.empty(), null, upper);
+        }
+        ServiceRuns.Run r = run.get();
+        Instant upper = mtime;
+        if (r.endedAt().isPresent()) {
+            upper = earlier(upper, r.endedAt().get());
+        }
+        Optional<ServiceRuns.Run> next = runs.next(r);
+        if (next.isPresent()) {
+            upper = earlier(upper, next.get().startedAt());
+        }
+        return new EventAssembler.Span(run, r.startedAt(), upper);
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isBefore(b) ? a : b;
     }
 
     /** An assembler for lines fed live ({@code logs -f}) that passes on only what {@code filter} keeps. */
@@ -120,43 +139,110 @@ public final class LogInsight {
         });
     }
 
+    /**
+     * Holds events without their own time until a later event with one bounds them from above: a
+     * line was written before any line after it. At most {@value #MAX_HELD} are held; the oldest
+     * then leave with the bound their run gives.
+     */
+    private static final class Bounder {
+        private static final int MAX_HELD = 4096;
+        private final Consumer<LogEvent> out;
+        private final ArrayDeque<LogEvent> held = new ArrayDeque<>();
+
+        Bounder(Consumer<LogEvent> out) {
+            this.out = out;
+        }
+
+        void accept(LogEvent e) {
+            if (e.estimated()) {
+                held.addLast(e);
+                if (held.size() > MAX_HELD) {
+                    out.accept(held.removeFirst());
+                }
+                return;
+            }
+            while (!held.isEmpty()) {
+                LogEvent h = held.removeFirst();
+                out.accept(h.bounded(earlier(h.notAfter(), e.time())));
+            }
+            out.accept(e);
+        }
+
+        void finish() {
+            while (!held.isEmpty()) {
+                out.accept(held.removeFirst());
+            }
+        }
+    }
+
     /** Errors in {@code log} since {@code since} (empty: the whole file), with the {@code top} most frequent messages. */
     public ErrorReport errors(Path log, Optional<Instant> since, int top) {
+        return errors(log, ServiceRuns.NONE, since, top);
+    }
+
+    /**
+     * As {@link #errors(Path, Optional, int)}, with each error placed in its run: a known problem
+     * the last run no longer shows is history ({@link ErrorReport.ProblemCount#current()} false).
+     */
+    public ErrorReport errors(Path log, ServiceRuns runs, Optional<Instant> since, int top) {
         LogFilter f = LogFilter.all().level(Event.Level.ERROR);
         if (since.isPresent()) {
             f = f.since(since.get());
         }
+        Optional<ServiceRuns.Run> last = runs.last();
         TreeMap<Instant, Integer> perHour = new TreeMap<>();
         Map<String, ErrorReport.MessageCount> messages = new HashMap<>();
         Map<String, ErrorReport.ProblemCount> problems = new LinkedHashMap<>();
-        int[] totals = new int[2];
-        forEach(log, f, e -> {
+        int[] totals = new int[4]; // total, without time, estimated, in the last run
+        forEach(log, runs, f, e -> {
             totals[0]++;
-            if (e.time() == null) {
+            boolean inLast = last.isEmpty() || e.run().equals(last);
+            if (inLast) {
+                totals[3]++;
+            }
+            Instant when = e.time() != null ? e.time() : e.notAfter();
+            if (when == null) {
                 totals[1]++;
             } else {
-                perHour.merge(hourOf(e.time()), 1, Integer::sum);
+                perHour.merge(hourOf(when), 1, Integer::sum);
+                if (e.estimated()) {
+                    totals[2]++;
+                }
             }
             String key = normalise(e.message());
             messages.merge(
                     key,
-                    new ErrorReport.MessageCount(e.message(), 1, e.time()),
+                    new ErrorReport.MessageCount(e.message(), 1, when),
                     (a, b) -> new ErrorReport.MessageCount(
                             b.message(), a.count() + 1, later(a.lastSeen(), b.lastSeen())));
             e.problem()
                     .ifPresent(p -> problems.merge(
                             p.id(),
-                            new ErrorReport.ProblemCount(p, 1, e.time()),
+                            new ErrorReport.ProblemCount(p, 1, when, inLast, inLast ? 1 : 0),
                             (a, b) -> new ErrorReport.ProblemCount(
-                                    b.problem(), a.count() + 1, later(a.lastSeen(), b.lastSeen()))));
+                                    b.problem(),
+                                    a.count() + 1,
+                                    later(a.lastSeen(), b.lastSeen()),
+                                    a.current() || b.current(),
+                                    a.inLastRun() + b.inLastRun())));
         });
         List<ErrorReport.MessageCount> ranked = new ArrayList<>(messages.values());
         ranked.sort(Comparator.comparingInt(ErrorReport.MessageCount::count)
                 .reversed()
                 .thenComparing(m -> m.lastSeen() == null ? Instant.MIN : m.lastSeen(), Comparator.reverseOrder()));
         List<ErrorReport.ProblemCount> probs = new ArrayList<>(problems.values());
-        probs.sort(Comparator.comparingInt(ErrorReport.ProblemCount::count).reversed());
-        return new ErrorReport(totals[0], totals[1], perHour, ranked.subList(0, Math.min(top, ranked.size())), probs);
+        probs.sort(Comparator.comparing((ErrorReport.ProblemCount p) -> !p.current())
+                .thenComparing(
+                        Comparator.comparingInt(ErrorReport.ProblemCount::count).reversed()));
+        return new ErrorReport(
+                totals[0],
+                totals[1],
+                totals[2],
+                perHour,
+                ranked.subList(0, Math.min(top, ranked.size())),
+                probs,
+                last,
+                totals[3]);
     }
 
     /** The known problem {@code text} shows (a log line, a traceback, an error message), if any. */

@@ -185,15 +185,16 @@ class LogInsightTest {
     }
 
     @Test
-    void countsErrorsOfALogWithoutTimestampsSeparately() throws IOException {
-        ErrorReport r = insight.errors(
-                write(
-                        "Traceback (most recent call last):\n  File \"x\"\nOSError: [Errno 98] Address already in use\nKilled\n"),
-                Optional.empty(),
-                5);
+    void countsErrorsOfALogWithoutTimestampsByTheFilesLastChange() throws IOException {
+        Path log = write(
+                "Traceback (most recent call last):\n  File \"x\"\nOSError: [Errno 98] Address already in use\nKilled\n");
+        Files.setLastModifiedTime(log, java.nio.file.attribute.FileTime.from(Instant.parse("2026-11-21T12:10:00Z")));
+        ErrorReport r = insight.errors(log, Optional.empty(), 5);
         assertThat(r.total()).isEqualTo(2);
-        assertThat(r.withoutTime()).isEqualTo(2);
-        assertThat(r.perHour()).isEmpty();
+        assertThat(r.withoutTime()).isZero();
+        assertThat(r.estimated()).isEqualTo(2);
+        assertThat(r.perHour())
+                .containsExactly(org.assertj.core.api.Assertions.entry(Instant.parse("2026-11-21T12:00:00Z"), 2));
         assertThat(r.problems()).extracting(p -> p.problem().id()).containsExactly("port-in-use", "oom-killed");
     }
 
