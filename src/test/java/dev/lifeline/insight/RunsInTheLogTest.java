@@ -159,6 +159,7 @@ class RunsInTheLogTest {
                     "Traceback (most recent call last):\n  File \"/app.py\", line 1\n"
                             + "RuntimeError: CUDA error: out of memory\n");
         }
+        assertThat(insight.errors(log, Optional.empty(), 5).total()).isEqualTo(16); // without run records too
         ErrorReport r = insight.errors(log, state("failed"), Optional.empty(), 5);
         assertThat(r.total()).isEqualTo(16);
         assertThat(r.top()).singleElement().satisfies(m -> assertThat(m.count()).isEqualTo(16));
