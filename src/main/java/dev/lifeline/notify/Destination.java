@@ -66,12 +66,19 @@ final class Destination {
         return target;
     }
 
-    /** True when this webhook wants {@code e} (its events list, or its minimum level). */
+    /**
+     * Types sent by default whatever their level: the good news after an alert ({@code
+     * recovered}: a service is ready again after a crash; {@code tunnel-up}: a tunnel is up again
+     * after being down).
+     */
+    static final java.util.Set<String> ALWAYS = java.util.Set.of("recovered", "tunnel-up");
+
+    /** True when this webhook wants {@code e} (its events list, or its minimum level and {@link #ALWAYS}). */
     boolean wants(Event e) {
         if (!spec.events().isEmpty()) {
             return spec.events().contains(e.type());
         }
-        return e.level().compareTo(minLevel) >= 0 || e.type().equals("recovered");
+        return e.level().compareTo(minLevel) >= 0 || ALWAYS.contains(e.type());
     }
 
     /** Queues {@code e}; constant time, never blocks on the network. */

@@ -19,20 +19,42 @@ class BootServiceTest {
     private Path calls;
     private Path systemctl;
 
-    /** A stand-in systemctl that records each call, one per line, and answers status queries. */
+    /**
+     * A stand-in systemctl that records each call, one per line, and keeps what enable, disable,
+     * start and stop did (in marker files next to it), so is-enabled and is-active answer — with
+     * systemctl's exit codes — what the calls so far made true, not a fixed "active".
+     */
     @BeforeEach
     void standInSystemctl() throws IOException {
         units = tmp.resolve("units");
         calls = tmp.resolve("calls.txt");
         systemctl = tmp.resolve("systemctl");
+        Path state = Files.createDirectories(tmp.resolve("systemctl-state"));
         Files.writeString(systemctl, """
                 #!/bin/sh
                 echo "$*" >> '%s'
-                case "$*" in
-                  *is-enabled*) echo enabled ;;
-                  *is-active*) echo active ;;
+                state='%s'
+                units='%s'
+                [ "$1" = --user ] && shift
+                verb=$1; shift
+                now=no
+                [ "$1" = --now ] && { now=yes; shift; }
+                unit=$1
+                case "$verb" in
+                  enable) touch "$state/$unit.enabled"; [ $now = yes ] && touch "$state/$unit.active" ;;
+                  disable) rm -f "$state/$unit.enabled"; [ $now = yes ] && rm -f "$state/$unit.active" ;;
+                  start|restart) touch "$state/$unit.active" ;;
+                  stop) rm -f "$state/$unit.active" ;;
+                  is-enabled)
+                    if [ -e "$state/$unit.enabled" ]; then echo enabled; exit 0; fi
+                    if [ -e "$units/$unit" ]; then echo disabled; else echo not-found; fi
+                    exit 1 ;;
+                  is-active)
+                    if [ -e "$state/$unit.active" ]; then echo active; exit 0; fi
+                    echo inactive; exit 3 ;;
                 esac
-                """.formatted(calls));
+                exit 0
+                """.formatted(calls, state, units));
         Files.setPosixFilePermissions(systemctl, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -118,15 +140,38 @@ class BootServiceTest {
     }
 
     @Test
-    void statusSaysWhetherTheUnitIsInstalledCurrentAndRunning() {
+    void statusSaysWhetherTheUnitIsInstalledCurrentAndRunning() throws IOException {
         BootService s = service(Platform.SYSTEMD, false);
-        assertThat(s.status().installed()).isFalse();
+        BootService.Status before = s.status();
+        assertThat(before.installed()).isFalse();
+        assertThat(before.enabled()).isEqualTo("not-found");
+        assertThat(before.active()).isEqualTo("inactive");
+
         s.install(false, false);
         BootService.Status st = s.status();
         assertThat(st.installed()).isTrue();
         assertThat(st.current()).isTrue();
         assertThat(st.enabled()).isEqualTo("enabled");
         assertThat(st.active()).isEqualTo("active");
+
+        Files.writeString(units.resolve("lifeline.service"), "[Service]\nExecStart=/old/lifeline daemon\n");
+        assertThat(s.status().current()).isFalse();
+        assertThat(s.status().notes()).anySatisfy(n -> assertThat(n).contains("differs"));
+
+        s.uninstall(false);
+        BootService.Status after = s.status();
+        assertThat(after.installed()).isFalse();
+        assertThat(after.enabled()).isEqualTo("not-found");
+        assertThat(after.active()).isEqualTo("inactive");
+    }
+
+    @Test
+    void aUnitEnabledBesideARunningDaemonIsEnabledButNotActive() {
+        BootService s = service(Platform.SYSTEMD, false);
+        s.install(false, true); // a daemon already runs: enable for the next boot, start nothing
+        BootService.Status st = s.status();
+        assertThat(st.enabled()).isEqualTo("enabled");
+        assertThat(st.active()).isEqualTo("inactive");
     }
 
     @Test

@@ -212,11 +212,17 @@ class NotifierTest {
         NotifySpec onlyRecovered =
                 new NotifySpec(receiver.uri("/only"), Format.JSON, Set.of("recovered"), "warn", Duration.ZERO);
         try (Notifier n = notifier(onlyRecovered)) {
-            n.onEvent(crashed());
+            n.onEvent(crashed()); // ERROR, but not asked for
             n.onEvent(Event.of("service/webui", "recovered", Event.Level.INFO, "healthy again", Map.of()));
             await().atMost(SOON).until(() -> receiver.bodies().size() == 1);
         }
-        assertThat(parse(receiver.bodies().get(0)).get("type").asText()).isEqualTo("recovered");
+        // close() posts whatever was still queued: one message, standing for one event, is all
+        assertThat(receiver.bodies()).singleElement().satisfies(b -> {
+            JsonNode body = parse(b);
+            assertThat(body.get("type").asText()).isEqualTo("recovered");
+            assertThat(body.get("count").asInt()).isEqualTo(1);
+            assertThat(body.get("types").fieldNames()).toIterable().containsExactly("recovered");
+        });
     }
 
     @Test
@@ -226,7 +232,94 @@ class NotifierTest {
             n.onEvent(Event.of("service/webui", "recovered", Event.Level.INFO, "healthy again", Map.of()));
             await().atMost(SOON).until(() -> receiver.bodies().size() == 1);
         }
-        assertThat(parse(receiver.bodies().get(0)).get("type").asText()).isEqualTo("recovered");
+        assertThat(receiver.bodies()).singleElement().satisfies(b -> {
+            JsonNode body = parse(b);
+            assertThat(body.get("type").asText()).isEqualTo("recovered");
+            assertThat(body.get("count").asInt()).isEqualTo(1);
+            assertThat(body.get("types").fieldNames()).toIterable().containsExactly("recovered");
+        });
+    }
+
+    /** The events of contract C2, as the supervisor and the tunnel keeper emit them. */
+    private static List<Event> comebacks() {
+        return List.of(
+                new Event(
+                        Instant.parse("2026-11-21T10:16:02Z"),
+                        "service/webui",
+                        "recovered",
+                        Event.Level.INFO,
+                        "ready again after a crash (down 32s, 1 restart)",
+                        Map.of("restarts", 1, "downSeconds", 32)),
+                new Event(
+                        Instant.parse("2026-11-21T10:17:00Z"),
+                        "tunnel/gpu-box",
+                        "tunnel-up",
+                        Event.Level.INFO,
+                        "up again after 41s down",
+                        Map.of("downSeconds", 41, "reconnects", 3)));
+    }
+
+    @Test
+    void sendsRecoveredAndTunnelUpByDefaultInEveryFormat() {
+        Map<String, Format> paths = new java.util.LinkedHashMap<>();
+        for (Format f : Format.values()) {
+            paths.put("/" + f.name().toLowerCase(java.util.Locale.ROOT), f);
+        }
+        List<NotifySpec> specs = paths.entrySet().stream()
+                .map(e -> new NotifySpec(receiver.uri(e.getKey()), e.getValue(), Set.of(), "warn", Duration.ZERO))
+                .toList();
+        try (Notifier n = notifier(specs.toArray(NotifySpec[]::new))) {
+            for (Event e : comebacks()) {
+                n.onEvent(Event.info(e.source(), "ready", "not sent: INFO")); // the level filter still holds
+                n.onEvent(e);
+                // one message each: wait for every webhook before the next event, so none is coalesced
+                int expected = (comebacks().indexOf(e) + 1) * paths.size();
+                await().atMost(SOON).until(() -> receiver.bodies().size() >= expected);
+            }
+        }
+        List<String> bodies = receiver.bodies();
+        assertThat(bodies).hasSize(2 * paths.size());
+        assertThat(bodies).noneMatch(b -> b.contains("not sent: INFO"));
+        List<JsonNode> json = bodies.stream()
+                .map(NotifierTest::parse)
+                .filter(b -> b.has("source"))
+                .toList();
+        assertThat(json).extracting(b -> b.get("type").asText()).containsExactly("recovered", "tunnel-up");
+        assertThat(json.get(0).get("fields").get("downSeconds").asInt()).isEqualTo(32);
+        assertThat(json.get(0).get("fields").get("restarts").asInt()).isEqualTo(1);
+        assertThat(json.get(1).get("source").asText()).isEqualTo("tunnel/gpu-box");
+        assertThat(json.get(1).get("fields").get("reconnects").asInt()).isEqualTo(3);
+        List<String> texts = bodies.stream()
+                .map(NotifierTest::parse)
+                .filter(b -> !b.has("source"))
+                .map(NotifierTest::chatText)
+                .toList();
+        assertThat(texts).hasSize(2 * (paths.size() - 1));
+        assertThat(texts)
+                .filteredOn(t -> t.contains("recovered"))
+                .hasSize(paths.size() - 1)
+                .allSatisfy(t -> assertThat(t)
+                        .startsWith("[Lifeline] INFO service/webui recovered on gpu-host")
+                        .contains("ready again after a crash")
+                        .contains("downSeconds: 32"));
+        assertThat(texts)
+                .filteredOn(t -> t.contains("tunnel-up"))
+                .hasSize(paths.size() - 1)
+                .allSatisfy(t -> assertThat(t)
+                        .startsWith("[Lifeline] INFO tunnel/gpu-box tunnel-up on gpu-host")
+                        .contains("up again after 41s down")
+                        .contains("reconnects: 3"));
+    }
+
+    /** The text a chat bot shows, whichever of WeCom, DingTalk, Feishu or Slack the body is for. */
+    private static String chatText(JsonNode b) {
+        if (b.has("msgtype")) {
+            return b.get("text").get("content").asText();
+        }
+        if (b.has("msg_type")) {
+            return b.get("content").get("text").asText();
+        }
+        return b.get("text").asText();
     }
 
     @Test
