@@ -164,6 +164,8 @@ final class LogFiles {
             split.finish();
         } catch (NoSuchFileException e) {
             // rotated away while reading: its lines are in the next generation's place
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            // a damaged or half-written rotated file: what could be read was read; the rest is lost
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot read " + g.path() + ": " + e.getMessage(), "check that the file is readable by this user");

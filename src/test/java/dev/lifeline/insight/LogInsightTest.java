@@ -267,4 +267,53 @@ class LogInsightTest {
         assertThatThrownBy(() -> LogFilter.parse("fatal", null, null, NOW, ZONE))
                 .hasMessageContaining("--level 'fatal'");
     }
+
+    @Test
+    void parsesEveryFormOfLevelAndSince() {
+        assertThat(LogFilter.parseLevel("info")).isEqualTo(Event.Level.INFO);
+        assertThat(LogFilter.parseLevel("ALL")).isEqualTo(Event.Level.INFO);
+        assertThat(LogFilter.parseLevel("warning")).isEqualTo(Event.Level.WARN);
+        assertThat(LogFilter.parseLevel(" warn ")).isEqualTo(Event.Level.WARN);
+        assertThat(LogFilter.parseLevel("err")).isEqualTo(Event.Level.ERROR);
+        Instant now = NOW.instant();
+        assertThat(LogFilter.parseSince("90s", NOW, ZONE)).isEqualTo(now.minusSeconds(90));
+        assertThat(LogFilter.parseSince("1h30m", NOW, ZONE)).isEqualTo(now.minusSeconds(5400));
+        assertThat(LogFilter.parseSince("2d", NOW, ZONE)).isEqualTo(now.minus(java.time.Duration.ofDays(2)));
+        assertThat(LogFilter.parseSince("1w", NOW, ZONE)).isEqualTo(now.minus(java.time.Duration.ofDays(7)));
+        assertThat(LogFilter.parseSince("2026-11-21T10:00:05", NOW, ZONE))
+                .isEqualTo(Instant.parse("2026-11-21T10:00:05Z"));
+        assertThat(LogFilter.parseSince("2026-11-21 10:00", NOW, ZONE))
+                .isEqualTo(Instant.parse("2026-11-21T10:00:00Z"));
+        assertThat(LogFilter.parseSince("2026-11-21", NOW, ZONE)).isEqualTo(Instant.parse("2026-11-21T00:00:00Z"));
+        assertThatThrownBy(() -> LogFilter.parseSince("1h 2x", NOW, ZONE)).isInstanceOf(LifelineException.class);
+        assertThatThrownBy(() -> LogFilter.parse(null, null, "(", NOW, ZONE))
+                .hasMessageContaining("--grep '(' is not a valid regular expression");
+    }
+
+    @Test
+    void aFilterKeepsWhatIsAtItsLimits() throws IOException {
+        Path log = write("2026-11-21 10:00:00 WARNING at the limit\n2026-11-21 09:59:59 ERROR just before\n");
+        assertThat(insight.filter(log, LogFilter.all().since(Instant.parse("2026-11-21T10:00:00Z"))))
+                .extracting(LogEvent::message)
+                .containsExactly("at the limit");
+        assertThat(insight.filter(log, LogFilter.all().level(Event.Level.WARN))).hasSize(2);
+        assertThat(insight.filter(log, LogFilter.all().level(Event.Level.ERROR)))
+                .extracting(LogEvent::message)
+                .containsExactly("just before");
+    }
+
+    @Test
+    void ranksMessagesByCountThenByLastSeenAndCutsLongOnes() throws IOException {
+        String longOne = "x".repeat(300);
+        Path log = write("2026-11-21 10:00:00 ERROR older\n2026-11-21 11:00:00 ERROR newer\n"
+                + "2026-11-21 11:30:00 ERROR " + longOne + "1\n2026-11-21 11:31:00 ERROR " + longOne + "2\n");
+        ErrorReport r = insight.errors(log, Optional.empty(), 2);
+        assertThat(r.top()).extracting(ErrorReport.MessageCount::count).containsExactly(2, 1);
+        assertThat(r.top().get(1).message()).isEqualTo("newer");
+        assertThat(LogInsight.normalise(longOne)).hasSize(160);
+        assertThat(LogInsight.normalise("a  b\tc 12 0xff 1.5")).isEqualTo("a b c # # #");
+        assertThat(insight.errors(log, Optional.empty(), 0).top()).isEmpty();
+        assertThat(insight.zone()).isEqualTo(ZONE);
+        assertThat(LogInsight.systemDefault().zone()).isEqualTo(ZoneId.systemDefault());
+    }
 }

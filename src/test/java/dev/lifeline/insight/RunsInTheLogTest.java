@@ -3,6 +3,7 @@ package dev.lifeline.insight;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeline.core.Event;
+import dev.lifeline.core.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -260,5 +261,26 @@ class RunsInTheLogTest {
         assertThat(r.runAt(-1)).isEmpty();
         Files.write(f, "\u00ff\u00fe not json".getBytes(StandardCharsets.ISO_8859_1));
         assertThat(ServiceRuns.read(f).damage()).isPresent();
+    }
+
+    @Test
+    void aRunsFactsSayWhetherItRunsAndHowItEnded() throws IOException {
+        Path f = dir.resolve("web.json");
+        Files.writeString(
+                f,
+                "{\"state\":\"  \",\"runs\":[{\"startedAt\":0,\"offset\":0},{\"startedAt\":10,\"offset\":0,\"endedAt\":20,"
+                        + "\"how\":\"stopped\"},{\"startedAt\":30,\"offset\":0,\"endedAt\":40},"
+                        + "{\"startedAt\":50,\"offset\":0,\"pid\":\"x\"}]}");
+        ServiceRuns r = ServiceRuns.read(f);
+        assertThat(r.state()).isEmpty();
+        assertThat(r.runs()).hasSize(3); // startedAt 0 is no time: dropped; equal offsets: runs with no output
+        assertThat(r.runs().get(0).crashed()).isFalse(); // stopped
+        assertThat(r.runs().get(1).crashed()).isFalse(); // ended, but how is not recorded
+        assertThat(r.runs().get(1).running()).isFalse();
+        assertThat(r.runs().get(2).running()).isTrue();
+        assertThat(r.runs().get(2).pid()).isZero();
+        assertThat(r.crashesInARow()).isZero();
+        assertThat(r.runAt(0)).map(ServiceRuns.Run::number).contains(3);
+        assertThat(ServiceRuns.of(Json.parse("[1]")).damage()).isPresent();
     }
 }
