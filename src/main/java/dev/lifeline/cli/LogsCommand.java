@@ -97,6 +97,10 @@ final class LogsCommand implements Callable<Integer> {
             LogFilter filter = LogFilter.parse(level, since, grep, li.clock(), li.zone());
             if (currentRun && runs.last().isPresent()) {
                 filter = filter.from(runs.last().get());
+            } else if (currentRun) {
+                err.println("note: " + home.stateFile(service) + " records no runs (an older Lifeline, or never"
+                        + " started): showing the whole log");
+                err.flush();
             }
             List<LogEvent> events = li.filter(log, runs, filter);
             Optional<ServiceRuns.Run> shown = Optional.empty();

@@ -136,11 +136,32 @@ final class ServiceChecks {
         process = Optional.of(info);
         Duration uptime = Duration.ofMillis(Math.max(
                 0, (long) (Procfs.uptimeSeconds() * 1000) - info.startTicks() * 1000 / Procfs.ticksPerSecond()));
-        return Check.ok(
-                "pid",
-                name,
-                "pid " + n + " is " + name + "'s own process (`" + Human.shorten(info.command(), 80) + "`, up "
-                        + Human.span(uptime) + ")");
+        String own = "pid " + n + " is " + name + "'s own process (`" + Human.shorten(info.command(), 80) + "`, up "
+                + Human.span(uptime) + ")";
+        int before = crashesBeforeThisRun();
+        if (before >= CRASH_LOOP && !runs.state().orElse("").equals("ready")) {
+            down = Down.CRASH_LOOP;
+            return Check.fail(
+                    "pid",
+                    name,
+                    own + ", but " + name + " is crash-looping: the " + before + " runs before this one crashed"
+                            + lastError(Optional.of(runs.runs().get(runs.runs().size() - 2)))
+                            + "; see why with `lifeline errors " + name + "`");
+        }
+        return Check.ok("pid", name, own);
+    }
+
+    /** Crashes in a row that make a service still starting "crash-looping". */
+    private static final int CRASH_LOOP = 3;
+
+    /** How many runs in a row crashed just before the one running now. */
+    private int crashesBeforeThisRun() {
+        List<ServiceRuns.Run> all = runs.runs();
+        int n = 0;
+        for (int i = all.size() - 2; i >= 0 && all.get(i).crashed(); i--) {
+            n++;
+        }
+        return all.isEmpty() || !all.get(all.size() - 1).running() ? 0 : n;
     }
 
     /**
@@ -223,17 +244,22 @@ final class ServiceChecks {
 
     /** "(last error …: …)" of the current or last run (the whole log when no runs are recorded), or nothing. */
     private String lastError() {
+        return lastError(runs.last());
+    }
+
+    /** "(last error …: …)" from the start of {@code from} on (the whole log when empty), or nothing. */
+    private String lastError(Optional<ServiceRuns.Run> from) {
         LogEvent[] last = new LogEvent[1];
         LogFilter f = LogFilter.all().level(Event.Level.ERROR);
-        if (runs.last().isPresent()) {
-            f = f.from(runs.last().get());
+        if (from.isPresent()) {
+            f = f.from(from.get());
         }
         insight.forEach(home.serviceLog(name), runs, f, e -> last[0] = e);
         if (last[0] == null) {
             return "";
         }
         String problem = last[0].problem().map(p -> " — " + p.title()).orElse("");
-        String where = runs.last().isPresent() ? "last error of its last run" : "last error in the log";
+        String where = from.isPresent() ? "last error of run " + from.get().number() : "last error in the log";
         return " (" + where + ": \"" + Human.shorten(last[0].message(), 120) + "\"" + problem + ")";
     }
 

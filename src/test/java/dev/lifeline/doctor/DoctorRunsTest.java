@@ -220,4 +220,31 @@ class DoctorRunsTest {
                 .contains("ulimit -Hn")
                 .contains("/etc/security/limits.conf");
     }
+
+    @Test
+    void aServiceStartingAgainAfterThreeCrashesInARowIsCrashLooping() throws IOException {
+        for (int i = 0; i < 3; i++) {
+            run(MISSING_MODULE, Map.of(), true);
+        }
+        Launcher.Started again = run(List.of("/bin/sleep", "60"), Map.of(), false);
+        await().atMost(SOON)
+                .until(() -> dev.lifeline.process.Procfs.cmdline(
+                                again.identity().pid())
+                        .equals("/bin/sleep 60"));
+        state(
+                "starting",
+                "restarted after a crash",
+                again.identity().pid(),
+                again.identity().startTicks());
+
+        Check pid = find(doctor(), "pid");
+        assertThat(pid.status()).isEqualTo(Status.FAIL);
+        assertThat(pid.message())
+                .contains("web's own process")
+                .contains("crash-looping: the 3 runs before this one crashed")
+                .contains("last error of run 3: \"ModuleNotFoundError");
+
+        state("ready", "", again.identity().pid(), again.identity().startTicks());
+        assertThat(find(doctor(), "pid").status()).isEqualTo(Status.OK); // it came up: the loop is over
+    }
 }
