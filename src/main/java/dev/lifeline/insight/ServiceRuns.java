@@ -58,10 +58,16 @@ public record ServiceRuns(Optional<String> state, String reason, List<Run> runs,
         }
     }
 
+    /** A state file holds at most 50 runs: anything this large is not one. */
+    static final long MAX_BYTES = 1 << 20;
+
     /** Reads {@code stateFile}; see the class comment. */
     public static ServiceRuns read(Path stateFile) {
         String text;
         try {
+            if (Files.size(stateFile) > MAX_BYTES) {
+                return damaged(stateFile + " is larger than " + MAX_BYTES + " bytes: not a state file");
+            }
             text = Files.readString(stateFile);
         } catch (NoSuchFileException e) {
             return NONE;

@@ -261,6 +261,9 @@ class RunsInTheLogTest {
         assertThat(r.runAt(-1)).isEmpty();
         Files.write(f, "\u00ff\u00fe not json".getBytes(StandardCharsets.ISO_8859_1));
         assertThat(ServiceRuns.read(f).damage()).isPresent();
+        Files.writeString(f, "{\"reason\":\"" + "x".repeat((int) ServiceRuns.MAX_BYTES) + "\"}");
+        assertThat(ServiceRuns.read(f).damage())
+                .hasValueSatisfying(d -> assertThat(d).contains("not a state file"));
     }
 
     @Test
