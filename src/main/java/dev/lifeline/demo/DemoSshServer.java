@@ -1,13 +1,14 @@
 package dev.lifeline.demo;
 
+import dev.lifeline.process.Exec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -89,13 +90,12 @@ public final class DemoSshServer {
             return;
         }
         try {
-            Process p = new ProcessBuilder(
+            Exec.Result r = Exec.of(
                             "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lifeline-demo", "-f", key.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("ssh-keygen failed for " + key);
+                    .timeout(Duration.ofSeconds(30))
+                    .run();
+            if (!r.ok()) {
+                throw new IOException("ssh-keygen failed for " + key + ": " + r.describe());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
