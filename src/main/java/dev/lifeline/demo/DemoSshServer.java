@@ -1,5 +1,6 @@
 package dev.lifeline.demo;
 
+import dev.lifeline.core.PrivateFiles;
 import dev.lifeline.process.Exec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,9 +49,9 @@ public final class DemoSshServer {
             String[] hostPub =
                     Files.readString(dir.resolve("host_ed25519.pub")).trim().split("\\s+");
             Path knownHosts = dir.resolve("known_hosts");
-            Files.writeString(knownHosts, "[127.0.0.1]:" + port + " " + hostPub[0] + " " + hostPub[1] + "\n");
+            PrivateFiles.writePrivate(knownHosts, "[127.0.0.1]:" + port + " " + hostPub[0] + " " + hostPub[1] + "\n");
             Path config = dir.resolve("sshd_config");
-            Files.writeString(
+            PrivateFiles.writePrivate(
                     config,
                     String.join(
                             "\n",

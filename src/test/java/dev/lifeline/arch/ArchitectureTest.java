@@ -34,7 +34,7 @@ class ArchitectureTest {
             Map.entry("gpu", Set.of("core", "process")),
             Map.entry("boot", Set.of("core", "config", "process")),
             Map.entry("doctor", Set.of("core", "config", "process", "insight", "gpu")),
-            Map.entry("demo", Set.of("process")),
+            Map.entry("demo", Set.of("core", "process")),
             Map.entry(
                     "daemon",
                     Set.of("core", "config", "process", "supervisor", "tunnel", "backup", "notify", "insight", "gpu")),
