@@ -185,7 +185,11 @@ public record Home(Path root) {
         return new LifelineException("refusing to use " + what + ": it " + why, hint);
     }
 
-    /** This process's user, looked up once: from /proc on Linux, else the JDK's Unix login module. */
+    /**
+     * This process's user, looked up once: the owner of {@code /proc/self} (its effective uid; one
+     * stat, where reading {@code /proc/self/status} cost milliseconds at start-up), else the
+     * JDK's Unix login module (macOS).
+     */
     private static final class Ids {
         private static final int UID = lookUp();
 
@@ -199,11 +203,7 @@ public record Home(Path root) {
 
         private static int lookUp() {
             try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    if (line.startsWith("Uid:")) {
-                        return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]); // effective
-                    }
-                }
+                return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
             } catch (IOException | RuntimeException e) {
                 // no /proc (macOS): below
             }
