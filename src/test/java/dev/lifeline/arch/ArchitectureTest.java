@@ -121,6 +121,20 @@ class ArchitectureTest {
                 .haveFullyQualifiedName(ProcessBuilder.class.getName())
                 .because("a ProcessBuilder elsewhere has no real timeout: use dev.lifeline.process.Exec")
                 .check(CLASSES);
+        ArchitectureTest.noClassesOutsideProcess()
+                .should()
+                .callMethodWhere(
+                        new com.tngtech.archunit.base.DescribedPredicate<
+                                com.tngtech.archunit.core.domain.JavaMethodCall>("Runtime.exec") {
+                            @Override
+                            public boolean test(com.tngtech.archunit.core.domain.JavaMethodCall call) {
+                                return call.getTargetOwner().isEquivalentTo(Runtime.class)
+                                        && call.getName().equals("exec");
+                            }
+                        })
+                .because("Runtime.exec has no timeout either: use dev.lifeline.process.Exec")
+                .allowEmptyShould(true)
+                .check(CLASSES);
     }
 
     private static com.tngtech.archunit.lang.syntax.elements.GivenClassesConjunction noClassesOutsideProcess() {
