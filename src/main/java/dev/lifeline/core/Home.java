@@ -167,6 +167,11 @@ public record Home(Path root) {
     }
 
     private static String fixOwner(Path p) {
+        if (Ids.uid() == 0) {
+            // root with another user's $HOME (sudo -E): taking the folder would break that user's setup
+            return "run lifeline as the user it belongs to, or give root a state folder of its own:"
+                    + " LIFELINE_HOME=/root/.lifeline";
+        }
         return "if it is yours, take it back with: sudo chown -R " + Ids.name() + " " + p
                 + "; otherwise set LIFELINE_HOME to a folder of your own";
     }

@@ -120,8 +120,10 @@ class HomeTest {
                 .hasMessageContaining("refusing to use Lifeline's state folder " + root + ": it belongs to user "
                         + SecondUser.NAME + ", not to you")
                 .satisfies(e -> assertThat(((LifelineException) e).hint())
-                        .contains("sudo chown -R " + System.getProperty("user.name") + " " + root)
-                        .contains("LIFELINE_HOME"));
+                        .as("root is not told to take a user's folder (sudo -E keeps their $HOME)")
+                        .doesNotContain("chown")
+                        .contains("run lifeline as the user it belongs to")
+                        .contains("LIFELINE_HOME=/root/.lifeline"));
         assertThat(root.resolve("run")).doesNotExist();
     }
 
