@@ -14,9 +14,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -93,13 +95,49 @@ final class LogsCommand implements Callable<Integer> {
         ServiceRuns runs = ServiceRuns.read(home.stateFile(service));
         DateTimeFormatter when =
                 DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(li.zone());
+        // opened before the history is read, so that no line written meanwhile falls between the two
+        AtomicReference<Consumer<String>> live = new AtomicReference<>();
+        List<String> early = new ArrayList<>();
+        try (LogFollower follower = follow
+                ? new LogFollower(
+                        log,
+                        true,
+                        t -> {
+                            Consumer<String> c = live.get();
+                            if (c == null) {
+                                early.add(t);
+                            } else {
+                                c.accept(t);
+                            }
+                        },
+                        n -> {
+                            err.println("--- " + n + " ---");
+                            err.flush();
+                        })
+                : null) {
+            show(log, runs, li, when, out, err, live, early, follower);
+        }
+        return 0;
+    }
+
+    private void show(
+            Path log,
+            ServiceRuns runs,
+            LogInsight li,
+            DateTimeFormatter when,
+            PrintWriter out,
+            PrintWriter err,
+            AtomicReference<Consumer<String>> live,
+            List<String> early,
+            LogFollower follower)
+            throws IOException, InterruptedException {
         if (level != null || since != null || grep != null || currentRun) {
             LogFilter filter = LogFilter.parse(level, since, grep, li.clock(), li.zone());
             if (currentRun && runs.last().isPresent()) {
                 filter = filter.from(runs.last().get());
             } else if (currentRun) {
-                err.println("note: " + home.stateFile(service) + " records no runs (an older Lifeline, or never"
-                        + " started): showing the whole log");
+                err.println("note: " + Context.home().stateFile(service)
+                        + " records no runs (an older Lifeline, or never" + " started): showing the whole log");
                 err.flush();
             }
             List<LogEvent> events = li.filter(log, runs, filter);
@@ -122,14 +160,15 @@ final class LogsCommand implements Callable<Integer> {
                 err.flush();
             }
             if (follow) {
-                LogFilter f = filter;
+                // lines that arrive now were written after any --since, and belong to the run now going
+                LogFilter f = new LogFilter(filter.minLevel(), Optional.empty(), filter.grep(), Long.MIN_VALUE);
                 EventAssembler assembler = li.assembler(f, e -> {
                     out.println(e.text());
                     out.flush();
                 });
-                follow(log, assembler::accept, assembler::flush, err);
+                follow(follower, live, early, assembler::accept, assembler::flush);
             }
-            return 0;
+            return;
         }
         Optional<ServiceRuns.Run> shown = Optional.empty();
         for (LogLine l : li.tail(log, runs, lines)) {
@@ -142,15 +181,15 @@ final class LogsCommand implements Callable<Integer> {
         out.flush();
         if (follow) {
             follow(
-                    log,
+                    follower,
+                    live,
+                    early,
                     text -> {
                         out.println(text);
                         out.flush();
                     },
-                    () -> {},
-                    err);
+                    () -> {});
         }
-        return 0;
     }
 
     /** The line that says which run the lines below it come from. */
@@ -161,19 +200,22 @@ final class LogsCommand implements Callable<Integer> {
         return "── run " + r.number() + ": started " + when.format(r.startedAt()) + ", pid " + r.pid() + end + " ──";
     }
 
-    /** Follows the log by name until interrupted; {@code idle} runs when nothing came. */
-    private static void follow(Path log, Consumer<String> sink, Runnable idle, PrintWriter notes)
+    /** Passes what the follower reads to {@code sink} until interrupted; {@code idle} runs when nothing came. */
+    private static void follow(
+            LogFollower f,
+            AtomicReference<Consumer<String>> live,
+            List<String> early,
+            Consumer<String> sink,
+            Runnable idle)
             throws IOException, InterruptedException {
-        try (LogFollower f = new LogFollower(log, true, sink, n -> {
-            notes.println("--- " + n + " ---");
-            notes.flush();
-        })) {
-            while (!Thread.currentThread().isInterrupted()) {
-                if (!f.poll()) {
-                    idle.run();
-                }
-                Thread.sleep(POLL_MILLIS);
+        early.forEach(sink);
+        early.clear();
+        live.set(sink);
+        while (!Thread.currentThread().isInterrupted()) {
+            if (!f.poll()) {
+                idle.run();
             }
+            Thread.sleep(POLL_MILLIS);
         }
     }
 }

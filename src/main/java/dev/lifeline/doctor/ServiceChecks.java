@@ -117,6 +117,9 @@ final class ServiceChecks {
                                 + ": one of them is stale; restart with `lifeline restart " + name + "`");
             }
             if (id.startTicks() >= 0 && id.startTicks() != info.startTicks()) {
+                if (NOT_RUNNING.contains(runs.state().orElse(""))) {
+                    return notRunning(rf, Optional.empty()); // the last pid was kept, and reused since
+                }
                 return Check.fail(
                         "pid",
                         name,
@@ -150,6 +153,9 @@ final class ServiceChecks {
         }
         return Check.ok("pid", name, own);
     }
+
+    /** States in which the supervisor runs no process of the service. */
+    private static final java.util.Set<String> NOT_RUNNING = java.util.Set.of("stopped", "failed", "backoff");
 
     /** Crashes in a row that make a service still starting "crash-looping". */
     private static final int CRASH_LOOP = 3;

@@ -216,4 +216,30 @@ class LogCommandsTest {
                 .containsPattern("FAIL\\s+web known-problem\\s+CUDA out of memory")
                 .doesNotContain("stopped on purpose");
     }
+
+    @Test
+    void followingWithSinceShowsNewLinesOfAnAppWithoutTimestamps() throws Exception {
+        var local = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                .withZone(java.time.ZoneId.systemDefault());
+        append(
+                log,
+                "ERROR:    old, written long ago\n" + local.format(Instant.now().minus(Duration.ofHours(2)))
+                        + " INFO stamped two hours ago\n"
+                        + local.format(Instant.now().minusSeconds(60))
+                        + " ERROR a stamped one, a minute ago\n");
+        Path out = tmp.resolve("follow.txt");
+        Process p = lifelineCommand("logs", "web", "-f", "--since", "1h", "--level", "error")
+                .redirectOutput(out.toFile())
+                .redirectError(tmp.resolve("follow-err.txt").toFile())
+                .start();
+        running.add(p);
+        // the history is printed after the follower opened the log: from here on no line is missed
+        await().atMost(SOON).until(() -> Files.readString(out).contains("a stamped one"));
+        append(log, "INFO:     not an error\nERROR:    Exception in ASGI application\nValueError: new\n");
+        await().atMost(SOON)
+                .untilAsserted(() -> assertThat(Files.readString(out))
+                        .contains("ERROR:    Exception in ASGI application")
+                        .doesNotContain("old, written long ago")
+                        .doesNotContain("not an error"));
+    }
 }

@@ -247,4 +247,23 @@ class DoctorRunsTest {
         state("ready", "", again.identity().pid(), again.identity().startTicks());
         assertThat(find(doctor(), "pid").status()).isEqualTo(Status.OK); // it came up: the loop is over
     }
+
+    @Test
+    void aStoppedServiceWhoseLastPidWasReusedIsStillJustStopped() throws IOException {
+        Launcher.Started other = run(List.of("/bin/sleep", "60"), Map.of(), false);
+        await().atMost(SOON)
+                .until(() -> dev.lifeline.process.Procfs.cmdline(
+                                other.identity().pid())
+                        .equals("/bin/sleep 60"));
+        runs.clear();
+        // the supervisor kept the last pid of the stopped service; another program has it now
+        state(
+                "stopped",
+                "stopped by 'lifeline stop'",
+                other.identity().pid(),
+                other.identity().startTicks() + 1);
+        Check pid = find(doctor(), "pid");
+        assertThat(pid.status()).isEqualTo(Status.WARN);
+        assertThat(pid.message()).contains("stopped on purpose").doesNotContain("another program");
+    }
 }
