@@ -251,4 +251,30 @@ class LogFilesTest {
         // the newest held ones are bounded by the stamped line after them
         assertThat(all.get(4999).notAfter()).isEqualTo(Instant.parse("2026-11-21T12:00:00Z"));
     }
+
+    @Test
+    void theEndOfAHugeLogAndALateRunAreReadWithoutReadingWhatComesBefore() throws Exception {
+        // 32 GiB of hole (sparse: no disk used) before the last lines; reading it all would take minutes
+        long hole = 32L << 30;
+        Path log = dir.resolve("web.log");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "rw")) {
+            f.setLength(hole);
+            f.seek(hole);
+            f.write("\nINFO: Started\nERROR: boom\n".getBytes(StandardCharsets.UTF_8));
+        }
+        ServiceRuns runs = ServiceRuns.read(state(
+                dir,
+                "{\"startedAt\":%d,\"offset\":%d}"
+                        .formatted(NOW.minusSeconds(60).toEpochMilli(), hole + 1)));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                dev.lifeline.testing.TestTimes.scaled(java.time.Duration.ofSeconds(10)), () -> {
+                    assertThat(insight.tail(log, runs, 1))
+                            .extracting(LogLine::text)
+                            .containsExactly("ERROR: boom");
+                    assertThat(insight.filter(
+                                    log, runs, LogFilter.all().from(runs.last().orElseThrow())))
+                            .extracting(LogEvent::message)
+                            .containsExactly("Started", "boom");
+                });
+    }
 }
