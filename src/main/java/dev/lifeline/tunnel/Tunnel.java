@@ -68,8 +68,8 @@ final class Tunnel {
     private String command = "";
     private long pid = -1;
 
-    private Thread thread;
-    private Launcher.Started ssh; // loop thread only
+    private Thread thread; // guarded by lock
+    private volatile Launcher.Started ssh; // started and stopped by the loop thread only
     private SshTarget target; // loop thread only
     private long lastWall;
     private long lastMono;
@@ -98,17 +98,49 @@ final class Tunnel {
         return spec;
     }
 
+    /** Starts the tunnel's thread, unless it was asked to stop before it ever started. */
     void start() {
-        thread = new Thread(this::run, "lifeline-tunnel-" + spec.name());
-        thread.setDaemon(true);
-        thread.start();
+        lock.lock();
+        try {
+            if (stopping || thread != null) {
+                return;
+            }
+            thread = new Thread(this::run, "lifeline-tunnel-" + spec.name());
+            thread.setDaemon(true);
+            thread.start();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Stops ssh and the thread; waits for both. Safe to call twice. */
-    void stop() {
+    /**
+     * Asks the thread to stop and returns at once: ends ssh now (TERM), so a probe waiting on it
+     * returns, and wakes the thread. Safe to call twice, and before {@link #start}.
+     */
+    void requestStop() {
         stopping = true;
+        Launcher.Started s = ssh;
+        if (s != null) {
+            s.process().destroy();
+        }
         wake();
-        Thread t = thread;
+    }
+
+    /** Stops ssh and the thread; waits for both (holding no lock). Safe to call twice. */
+    void stop() {
+        requestStop();
+        awaitStopped();
+    }
+
+    /** Waits for the thread to end (it stops ssh on its way out). Call without holding any lock. */
+    void awaitStopped() {
+        Thread t;
+        lock.lock();
+        try {
+            t = thread;
+        } finally {
+            lock.unlock();
+        }
         if (t != null && t != Thread.currentThread()) {
             try {
                 t.join(STOP_TIMEOUT.toMillis() * 3);
