@@ -248,6 +248,9 @@ public final class TunnelCommand implements Callable<Integer> {
         if (s.state() != TunnelState.UP) {
             s.lastError().ifPresent(e -> b.append("  — ").append(e));
         }
+        if (!s.interactive()) {
+            b.append("\n").append(" ".repeat(13)).append(s.session());
+        }
         return b.toString();
     }
 
@@ -270,6 +273,7 @@ public final class TunnelCommand implements Callable<Integer> {
         m.put("command", s.command());
         m.put("pid", s.pid() < 0 ? null : s.pid());
         m.put("since", s.since().toString());
+        m.put("session", s.session());
         return m;
     }
 

@@ -43,6 +43,10 @@ public final class SshTestServer implements AutoCloseable {
         sshd.setPasswordAuthenticator(null);
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        // a command runs as a real process, through sh, as OpenSSH's sshd runs it (Lifeline's 'exec cat')
+        sshd.setCommandFactory((channel, command) -> new org.apache.sshd.server.shell.ProcessShellFactory(
+                        command, "/bin/sh", "-c", command)
+                .createShell(channel));
         sshd.start();
         return new SshTestServer(sshd, dir, key);
     }

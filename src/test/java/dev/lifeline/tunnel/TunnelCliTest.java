@@ -109,7 +109,7 @@ class TunnelCliTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).isEqualTo(1);
-        assertThat(out).contains("starting").contains("ssh -N -o BatchMode=yes");
+        assertThat(out).contains("starting").contains("ssh -tt -e none -o BatchMode=yes");
         assertThat(err)
                 .startsWith("lifeline: host key of [127.0.0.1]:" + sshd.port() + " is not known")
                 .contains("SHA256:");

@@ -101,9 +101,10 @@ class TunnelKeeperTest {
         assertThat(st.state()).as(st.toString()).isEqualTo(TunnelState.UP);
         assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
         assertThat(st.command())
-                .startsWith("ssh -N -o BatchMode=yes -o StrictHostKeyChecking=yes -o ExitOnForwardFailure=yes")
+                .startsWith("ssh -tt -e none -o BatchMode=yes -o StrictHostKeyChecking=yes -o ExitOnForwardFailure=yes")
                 .contains("-L 127.0.0.1:" + local + ":127.0.0.1:" + app.port())
-                .endsWith("root@127.0.0.1");
+                .endsWith("root@127.0.0.1 'exec cat'");
+        assertThat(st.session()).isEqualTo("pty");
         assertThat(st.rttMillis()).isPresent();
         assertThat(st.forwards())
                 .singleElement()
