@@ -153,7 +153,7 @@ for fault in short nat; do
 done
 say "--- lifeline's own account (its event lines):"
 for fault in short nat; do
-  grep -hE "  (down|reconnected|retrying)  " "$W/lifeline-$fault.out" | tail -5 | sed "s/^/    [$fault] /" | tee -a "$OUT"
+  grep -hE "  (down|tunnel-up|retrying)  " "$W/lifeline-$fault.out" | tail -5 | sed "s/^/    [$fault] /" | tee -a "$OUT"
 done
 say "done; raw results in $OUT"
 mkdir -p "$ROOT/bench/results" && cp "$OUT" "$ROOT/bench/results/tunnel-$(date -u +%Y%m%dT%H%M%SZ).txt"

@@ -534,11 +534,20 @@ final class Tunnel {
             }
             double after = (nanos.getAsLong() - downSince) / 1e9;
             setState(s, degraded);
+            // C2: the notifier tells people a tunnel is back, as it told them it went down
             emit(
-                    "reconnected",
+                    "tunnel-up",
                     Event.Level.INFO,
-                    String.format(Locale.ROOT, "tunnel %s reconnected after %.1f s%s", spec.name(), after, rtt),
-                    Map.of("afterSeconds", after, "pid", pid));
+                    String.format(Locale.ROOT, "tunnel %s up again after %.1f s down%s", spec.name(), after, rtt),
+                    Map.of(
+                            "downSeconds",
+                            after,
+                            "afterSeconds",
+                            after,
+                            "reconnects",
+                            status().reconnects(),
+                            "pid",
+                            pid));
         } else {
             setState(s, degraded);
             emit("up", Event.Level.INFO, "tunnel " + spec.name() + " up: " + forwardsText() + rtt, Map.of("pid", pid));

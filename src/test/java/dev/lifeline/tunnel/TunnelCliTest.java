@@ -246,4 +246,47 @@ class TunnelCliTest {
                 .startsWith("lifeline: cannot use 'ssh -o StrictHostKeyChecking=no")
                 .contains("would skip host key verification");
     }
+
+    @Test
+    void aFailedPastedTunnelInTheDaemonSuggestsRunningThePastedCommandAgain() throws Exception {
+        Path empty = Files.writeString(dir.resolve("known_hosts"), "");
+        Process p = lifeline(
+                cat(List.of("tunnel", "--"), pasted(empty, TestApp.freePort()).toArray(String[]::new)));
+
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(err).isEqualTo(1);
+        assertThat(err)
+                .contains("is not known")
+                .contains("then run 'lifeline tunnel -- ssh -F /dev/null -i ")
+                .doesNotContain("tunnel up");
+    }
+
+    @Test
+    void aForegroundRunOfATunnelTheDaemonRunsSaysSoInsteadOfBlamingSshForThePort() throws Exception {
+        Path known = Files.writeString(dir.resolve("known_hosts"), "");
+        int local = TestApp.freePort();
+        Process trust = lifeline(cat(
+                List.of("tunnel", "trust", "--yes", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(trust.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Process up = lifeline(cat(
+                List.of("tunnel", "--name", "box", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(up.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue()).isZero();
+
+        Process fg = lifeline(cat(
+                List.of("tunnel", "--foreground", "--name", "box", "--"),
+                pasted(known, local).toArray(String[]::new)));
+
+        assertThat(fg.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String err = new String(fg.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(fg.exitValue()).as(err).isEqualTo(1);
+        assertThat(err)
+                .contains("tunnel 'box' already runs in Lifeline's daemon (up)")
+                .contains("lifeline tunnel down box")
+                .doesNotContain("taken by");
+        assertThat(TestApp.get(local, "/", 5000))
+                .as("the daemon's tunnel is untouched")
+                .isEqualTo("200 ok");
+    }
 }
