@@ -28,6 +28,8 @@ final class LinkCheck {
     /** VREPRINT: echoed by a pty in canonical mode (the default), never stored in its input. */
     static final int PROBE_BYTE = 0x12;
 
+    private static final int DRAIN_MAX = 1 << 20;
+
     enum Result {
         /** Link check: the round trip came back. Forward probe: the remote end accepted or replied. */
         ANSWERS,
@@ -61,8 +63,9 @@ final class LinkCheck {
             long pause = 200_000;
             int last = -1; // the byte before this read: "^" and "R" may come in two reads
             while (System.nanoTime() < deadline) {
-                for (int n; (n = in.available()) > 0; ) {
+                for (int n, seen = 0; seen < DRAIN_MAX && (n = in.available()) > 0; ) {
                     int got = in.read(buf, 0, Math.min(n, buf.length));
+                    seen += Math.max(0, got);
                     for (int i = 0; i < got; i++) {
                         int b = buf[i] & 0xff;
                         if (b == PROBE_BYTE || (b == 'R' && last == '^')) {
@@ -84,11 +87,15 @@ final class LinkCheck {
         }
     }
 
+    /** Discards what is waiting, at most {@value #DRAIN_MAX} bytes: a session that floods stdout cannot hold us. */
     private static void drain(InputStream in, byte[] buf) throws IOException {
-        for (int n; (n = in.available()) > 0; ) {
-            if (in.read(buf, 0, Math.min(n, buf.length)) < 0) {
+        int total = 0;
+        for (int n; total < DRAIN_MAX && (n = in.available()) > 0; ) {
+            int got = in.read(buf, 0, Math.min(n, buf.length));
+            if (got < 0) {
                 return;
             }
+            total += got;
         }
     }
 
