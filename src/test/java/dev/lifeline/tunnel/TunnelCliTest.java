@@ -289,4 +289,28 @@ class TunnelCliTest {
                 .as("the daemon's tunnel is untouched")
                 .isEqualTo("200 ok");
     }
+
+    @Test
+    void statusSaysWhenTheServerGaveNoSessionAndSmallRequestsMayWait() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                DebianSshd.available(), "needs /usr/sbin/sshd (apt-get install openssh-server)");
+        try (DebianSshd real = DebianSshd.start(Files.createDirectories(dir.resolve("sshd")), "no-pty")) {
+            int local = TestApp.freePort();
+            List<String> args = new ArrayList<>(List.of("tunnel", "--foreground", "--name", "gpu", "--", "ssh"));
+            args.addAll(real.sshArgs(real.port()));
+            args.addAll(List.of("-L", local + ":127.0.0.1:" + app.port()));
+            lifeline(args.toArray(String[]::new));
+
+            await().atMost(TestTimes.UP).until(() -> {
+                Process st = lifeline("tunnel", "status");
+                st.waitFor(30, TimeUnit.SECONDS);
+                String out = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                return out.contains("gpu")
+                        && out.contains(" up ")
+                        && out.contains("plain -N: the server refuses a pty")
+                        && out.contains("small requests may wait ~40 ms");
+            });
+            assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
+        }
+    }
 }
