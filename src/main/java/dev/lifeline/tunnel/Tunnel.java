@@ -219,6 +219,11 @@ final class Tunnel {
                     break;
                 }
                 Problem p = end.problem();
+                if (p.kind() == Problem.Kind.SESSION_REFUSED) {
+                    // not an outage (the link was fine): the same tunnel again, at once, without a session
+                    setState(state(), p.message());
+                    continue;
+                }
                 if (end.wasUp()) {
                     attempt = 0;
                     downSince = end.endedAtNanos();
@@ -249,10 +254,8 @@ final class Tunnel {
                 if (downSince < 0) {
                     downSince = end.endedAtNanos();
                 }
-                boolean immediate = p.kind() == Problem.Kind.CLOCK_JUMP
-                        || p.kind() == Problem.Kind.NETWORK_RETURNED
-                        || p.kind() == Problem.Kind.SESSION_REFUSED
-                        || end.wasUp();
+                boolean immediate =
+                        p.kind() == Problem.Kind.CLOCK_JUMP || p.kind() == Problem.Kind.NETWORK_RETURNED || end.wasUp();
                 Duration delay = immediate ? Duration.ZERO : backoff.delay(++attempt);
                 setState(
                         end.wasUp() || reconnects > 0 || attempt > 0
@@ -792,6 +795,15 @@ final class Tunnel {
             c.close();
         } catch (IOException e) {
             // the process is gone; nothing to flush
+        }
+    }
+
+    private TunnelState state() {
+        lock.lock();
+        try {
+            return state;
+        } finally {
+            lock.unlock();
         }
     }
 
