@@ -381,6 +381,7 @@ final class Tunnel {
         boolean announced = false;
         int failures = 0;
         long firstSilent = -1;
+        long lastAnswer = nanos.getAsLong(); // the forwards just opened: the link worked then
         long srtt = -1;
         TunnelSpec.Probe probe = spec.probe();
         long nextProbe = nanos.getAsLong();
@@ -417,6 +418,14 @@ final class Tunnel {
             Duration timeout = srtt < 0
                     ? probe.timeout()
                     : Duration.ofMillis(Math.max(probe.timeout().toMillis(), srtt * 4));
+            if (failures > 0) {
+                // a confirming check waits only for what is left of failures × timeout since the last
+                // answer (a link silent that long is dead): a black hole is found within 4 s, not 5
+                long left = timeout.toMillis() * probe.failures()
+                        - TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - lastAnswer);
+                long floor = Math.max(500, srtt * 4);
+                timeout = Duration.ofMillis(Math.max(floor, Math.min(timeout.toMillis(), left)));
+            }
             long readBefore = Procfs.bytesRead(ssh.identity().pid());
             LinkCheck.Outcome link = session == Session.PTY
                     ? LinkCheck.echo(ssh.process(), timeout)
@@ -428,6 +437,7 @@ final class Tunnel {
             long readAfter = Procfs.bytesRead(ssh.identity().pid());
             if (link.result() == LinkCheck.Result.SILENT && readBefore >= 0 && readAfter - readBefore > BUSY_BYTES) {
                 // the answer is queued behind a bulk transfer: the link is slow, not dead
+                lastAnswer = nanos.getAsLong(); // the server's bytes are a sign of life too
                 nextProbe = nanos.getAsLong();
                 continue;
             }
@@ -471,6 +481,7 @@ final class Tunnel {
             }
             failures = 0;
             firstSilent = -1;
+            lastAnswer = nanos.getAsLong();
             if (link.millis() >= 0) {
                 srtt = srtt < 0 ? link.millis() : (srtt * 7 + link.millis()) / 8;
             }
