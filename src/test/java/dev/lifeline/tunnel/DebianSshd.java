@@ -28,8 +28,17 @@ final class DebianSshd implements AutoCloseable {
         this.port = port;
     }
 
+    /** sshd is installed and its privilege separation folder exists (or can be made: root). */
     static boolean available() {
-        return Files.isExecutable(SSHD);
+        if (!Files.isExecutable(SSHD)) {
+            return false;
+        }
+        try {
+            Files.createDirectories(Path.of("/run/sshd"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** @param keyOptions authorized_keys options for the client key ({@code no-pty}, {@code command="…"}), or "" */
@@ -75,7 +84,6 @@ final class DebianSshd implements AutoCloseable {
                         ""));
         DebianSshd d = new DebianSshd(null, dir, port);
         d.authorize(keyOptions);
-        Files.createDirectories(Path.of("/run/sshd")); // privilege separation's empty folder
         Process p = new ProcessBuilder(
                         SSHD.toString(),
                         "-D",

@@ -129,9 +129,15 @@ class TunnelSessionTest {
         assertThat(st.state()).as(st.toString()).isEqualTo(TunnelState.UP);
         assertThat(st.session()).isEqualTo("pty");
 
-        double direct = p90(app, 60);
-        double tunnel = p90(local, 60);
-        System.out.printf("60 small GETs, p90: direct %.2f ms, through the tunnel %.2f ms%n", direct, tunnel);
+        // three turns, interleaved: a busy neighbour on the machine spoils a turn, Nagle spoils every one
+        double direct = Double.MAX_VALUE;
+        double tunnel = Double.MAX_VALUE;
+        for (int turn = 0; turn < 3; turn++) {
+            direct = Math.min(direct, p90(app, 60));
+            tunnel = Math.min(tunnel, p90(local, 60));
+        }
+        System.out.printf(
+                "60 small GETs, best p90 of 3 turns: direct %.2f ms, through the tunnel %.2f ms%n", direct, tunnel);
         // Nagle and delayed ACKs would add ~40 ms to one request in three
         assertThat(tunnel)
                 .isLessThan(direct + TestTimes.scaled(Duration.ofMillis(6)).toMillis());
