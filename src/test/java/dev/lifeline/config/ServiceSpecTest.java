@@ -153,8 +153,9 @@ class ServiceSpecTest {
         assertThat(d.env()).isEmpty();
         assertThat(d.port()).isEmpty();
         assertThat(d.logs()).isEqualTo(new ServiceSpec.Logs(50L << 20, 5));
-        assertThat(service("    cwd: ~/models\n").cwd()).isEqualTo(Path.of(System.getProperty("user.home"), "models"));
-        assertThat(service("    cwd: '~'\n").cwd()).isEqualTo(Path.of(System.getProperty("user.home")));
+        Path home = dev.lifeline.core.Home.userHome(System.getenv());
+        assertThat(service("    cwd: ~/models\n").cwd()).isEqualTo(home.resolve("models"));
+        assertThat(service("    cwd: '~'\n").cwd()).isEqualTo(home);
 
         refused("    env: { 1BAD: x }\n", "'1BAD' is not a valid environment variable name");
         refused("    stop: { signal: STOP }\n", "services.w.stop.signal", "not a signal Lifeline sends");
