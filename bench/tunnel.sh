@@ -4,7 +4,7 @@
 # Debian's OpenSSH sshd on 127.0.0.1 with its own config, port and keys (never the system sshd).
 #
 #   bench/tunnel.sh            # needs: openssh-server openssh-client autossh python3 curl; java 17; target/lifeline.jar
-#   env: OUTAGE=20 MB=200 RUNS=3 LAT_N=300 SMALL_N=60
+#   env: OUTAGE=20 MB=200 RUNS=3 LAT_N=300 SMALL_N=60 SHARED_BENCH=../shared/bench (next to the project)
 #
 # Measures (e) bulk throughput (a MB MiB HTTP download through the forward, median of RUNS),
 # (l) small-request latency (LAT_N GETs, a new TCP connection each), (s) small requests as a web UI
@@ -20,8 +20,10 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-LIB=${BENCH_LIB:-/work/shared/bench/lib}
-FAKE=${FAKE_WEBUI:-/work/shared/bench/fake_webui.py}
+shared=${SHARED_BENCH:-$ROOT/../shared/bench}
+[ -d "$shared" ] || { echo "bench: $shared not found: it is ../shared/bench next to the project; set SHARED_BENCH to that folder" >&2; exit 2; }
+LIB=${BENCH_LIB:-$shared/lib}
+FAKE=${FAKE_WEBUI:-$shared/fake_webui.py}
 JAR=${LIFELINE_JAR:-$ROOT/target/lifeline.jar}
 PY=/usr/bin/python3
 W=${TMPDIR:-/tmp}/lifeline-bench-tunnel

@@ -328,7 +328,7 @@ public final class TunnelCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The tunnel's name (see 'lifeline tunnel status').")
         String name;
 
         @Override
@@ -437,7 +437,8 @@ public final class TunnelCommand implements Callable<Integer> {
                 }
             }
             HostKeys.record(s);
-            out.println("recorded " + s.keys().size() + " key(s) for " + s.hostName() + " in " + s.knownHosts());
+            out.println(
+                    "recorded " + Plural.of(s.keys().size(), "key") + " for " + s.hostName() + " in " + s.knownHosts());
             return 0;
         }
     }
