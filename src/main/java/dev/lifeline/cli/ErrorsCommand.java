@@ -38,7 +38,7 @@ final class ErrorsCommand implements Callable<Integer> {
     @Option(
             names = "--since",
             paramLabel = "WHEN",
-            description = "Only errors since then: 30m, 1h, 2d, or '2026-11-21 10:00'.")
+            description = "Only errors since then: 30m, 1h, 2d, or a time such as 2026-11-21T10:00.")
     String since;
 
     @Option(
@@ -92,11 +92,11 @@ final class ErrorsCommand implements Callable<Integer> {
         if (r.withoutTime() > 0) {
             out.printf("  %-16s  %5d%n", "no time", r.withoutTime());
         }
-        out.println("total: " + plural(r.total(), "error") + estimatedNote(r));
+        out.println("total: " + Plural.of(r.total(), "error") + estimatedNote(r));
         r.lastRun()
                 .ifPresent(run -> out.println("in the "
                         + (run.running() ? "current" : "last") + " run (" + run.number() + ", started "
-                        + time.format(run.startedAt()) + "): " + plural(r.inLastRun(), "error")));
+                        + time.format(run.startedAt()) + "): " + Plural.of(r.inLastRun(), "error")));
         if (!r.top().isEmpty()) {
             out.println();
             out.println("most frequent:");
@@ -131,10 +131,6 @@ final class ErrorsCommand implements Callable<Integer> {
                         p.lastSeen() == null ? "" : ", last " + time.format(p.lastSeen()));
             }
         }
-    }
-
-    private static String plural(int n, String word) {
-        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     private static String estimatedNote(ErrorReport r) {

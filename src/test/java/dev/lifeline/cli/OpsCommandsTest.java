@@ -156,7 +156,7 @@ class OpsCommandsTest {
                             .get("msg_type")
                             .asText())
                     .isEqualTo("text");
-            assertThat(r.out()).contains("2 of 2 webhook(s) accepted").doesNotContain("2b1d4c1e-8f6a-4e3b");
+            assertThat(r.out()).contains("2 of 2 webhooks accepted").doesNotContain("2b1d4c1e-8f6a-4e3b");
         }
     }
 
