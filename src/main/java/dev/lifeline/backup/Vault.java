@@ -234,6 +234,23 @@ public final class Vault {
         });
     }
 
+    /**
+     * Checks every object a snapshot or the journal needs (each hashed), and stores each missing
+     * or corrupt one again from a source file that still hashes to its name. What no source holds
+     * any more is listed in {@link RepairResult#remaining()}.
+     */
+    public RepairResult repair() {
+        repo.requireExists();
+        return locked("repair", () -> {
+            ExecutorService pool = pool("repair");
+            try {
+                return new Repairer(repo, scanner, events, pool).run();
+            } finally {
+                pool.shutdownNow();
+            }
+        });
+    }
+
     /** Applies {@code backup.retention} locally and, when configured, to the S3 mirror. */
     public PruneResult prune(boolean dryRun) {
         return prune(dryRun, false);
@@ -325,8 +342,9 @@ public final class Vault {
 
     /**
      * Every snapshot as {@code backup snapshots} shows it, oldest first: manifests that cannot be
-     * read are marked {@link Snapshot.Status#CORRUPT} (every head is read, and the newest readable
-     * one in full, since it is {@code latest}; {@code verify} reads all of them), and when files
+     * read are marked {@link Snapshot.Status#CORRUPT} (every head is read and every end checked,
+     * and the newest readable one is read in full, since it is {@code latest}; {@code verify}
+     * reads all of them), and when files
      * were stored since the last snapshot a last row {@link #PENDING} counts what {@code latest}
      * holds with them.
      */
@@ -335,14 +353,17 @@ public final class Vault {
         try {
             Repository.Heads heads = repo.readHeads();
             List<Snapshot> out = new ArrayList<>();
-            heads.ok().forEach(h -> out.add(h.summary()));
-            if (!out.isEmpty()) {
-                Snapshot newest = out.get(out.size() - 1);
-                try {
-                    repo.manifest(newest.id());
-                } catch (IOException e) {
-                    out.set(out.size() - 1, newest.corrupt(e.getMessage()));
+            for (int i = 0; i < heads.ok().size(); i++) {
+                Snapshot s = heads.ok().get(i).summary();
+                // each is checked for a cut-short end (one small read); the newest, latest, is read whole
+                if (i == heads.ok().size() - 1 || !repo.looksWhole(s.id())) {
+                    try {
+                        repo.manifest(s.id());
+                    } catch (IOException e) {
+                        s = s.corrupt(e.getMessage());
+                    }
                 }
+                out.add(s);
             }
             for (Repository.Bad b : heads.bad()) {
                 out.add(new Snapshot(b.id(), idTime(b.id()), -1, -1, "", null, Snapshot.Status.CORRUPT, b.problem()));
