@@ -190,9 +190,14 @@ final class TargetTree implements Closeable {
         return out;
     }
 
-    /** Attributes of {@code name} itself (a link is not followed); null when absent. */
+    /** Attributes of {@code name} itself (a link is not followed; POSIX ones where there are); null when absent. */
     static BasicFileAttributes stat(SecureDirectoryStream<Path> dir, String name) throws IOException {
         try {
+            PosixFileAttributeView posix =
+                    dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            if (posix != null) {
+                return posix.readAttributes();
+            }
             return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .readAttributes();
         } catch (NoSuchFileException e) {
