@@ -173,6 +173,7 @@ final class Restorer {
         }
         Files.createDirectories(target);
         try (TargetTree t = TargetTree.open(target.toRealPath())) {
+            t.lock();
             this.tree = t;
             return restoreInto(snapshotId, chosen, byDir, overwrite, t0);
         } finally {

@@ -57,6 +57,11 @@ final class TargetTree implements Closeable {
     private final SecureDirectoryStream<Path> rootDir;
     // "" is the root; "a/b" a folder under it. Opened once each, closed with the tree.
     private final Map<String, SecureDirectoryStream<Path>> dirs = new ConcurrentHashMap<>();
+    private FileChannel lock;
+    private Object lockKey;
+
+    /** The targets (by device and inode) a restore of this process holds the lock of: fcntl locks belong to the process. */
+    private static final Set<Object> LOCKED_HERE = ConcurrentHashMap.newKeySet();
 
     private TargetTree(Path root, SecureDirectoryStream<Path> rootDir) {
         this.root = root;
@@ -303,6 +308,92 @@ final class TargetTree implements Closeable {
         return n;
     }
 
+    /** The lock a restore holds on its target, so a second restore into it cannot remove its temp files. */
+    static final String LOCK = ".lifeline-restore.lock";
+
+    /**
+     * Takes the target's restore lock ({@value #LOCK} at its top, an OS lock the kernel releases
+     * when the holder dies), or refuses naming the holder. Closing the tree releases it and removes
+     * the file.
+     */
+    void lock() throws IOException {
+        Path name = Path.of(LOCK);
+        // Within one JVM a second descriptor of the lock file must never be opened: closing it would
+        // drop the first restore's fcntl lock. So restores of this process meet here first.
+        Object key = rootDir.getFileAttributeView(BasicFileAttributeView.class)
+                .readAttributes()
+                .fileKey();
+        if (key != null && !LOCKED_HERE.add(key)) {
+            throw new LifelineException(
+                    "another restore is writing into " + root + " (pid "
+                            + ProcessHandle.current().pid() + ")",
+                    "wait for it to finish, or restore into another folder; nothing was written");
+        }
+        lockKey = key;
+        boolean locked = false;
+        try {
+            lockFile(name);
+            locked = true;
+        } finally {
+            if (!locked && key != null) {
+                LOCKED_HERE.remove(key);
+                lockKey = null;
+            }
+        }
+    }
+
+    private void lockFile(Path name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            FileChannel ch = (FileChannel) rootDir.newByteChannel(
+                    name,
+                    Set.of(
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.READ,
+                            StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS),
+                    PRIVATE);
+            boolean kept = false;
+            try {
+                java.nio.channels.FileLock held;
+                try {
+                    held = ch.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    held = null; // this process restores into it already
+                }
+                if (held == null) {
+                    String who = readAll(ch).trim();
+                    throw new LifelineException(
+                            "another restore is writing into " + root + (who.isEmpty() ? "" : " (" + who + ")"),
+                            "wait for it to finish, or restore into another folder; nothing was written");
+                }
+                String token = "pid " + ProcessHandle.current().pid() + " started " + java.time.Instant.now() + "\n";
+                ch.truncate(0);
+                ch.write(java.nio.ByteBuffer.wrap(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
+                // a restore that just finished may have removed the file this one locked (it removes
+                // it before it releases the lock): then lock the one at the name now. Checked by
+                // stat, not by opening it again: closing any descriptor of a file drops its fcntl lock.
+                if (stat(rootDir, LOCK) == null && attempt < 10) {
+                    continue;
+                }
+                kept = true;
+                lock = ch;
+                return;
+            } finally {
+                if (!kept) {
+                    ch.close();
+                }
+            }
+        }
+    }
+
+    private static String readAll(FileChannel ch) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(256);
+        while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+            // a short file: one or two reads
+        }
+        return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The folders opened, by relative path. */
     Map<String, SecureDirectoryStream<Path>> opened() {
         return dirs;
@@ -310,6 +401,23 @@ final class TargetTree implements Closeable {
 
     @Override
     public void close() {
+        if (lock != null) {
+            try {
+                rootDir.deleteFile(Path.of(LOCK));
+            } catch (IOException e) {
+                // gone already: nothing to clean
+            }
+            try {
+                lock.close(); // releases the lock
+            } catch (IOException ignored) {
+                // the kernel releases it with the process anyway
+            }
+            lock = null;
+        }
+        if (lockKey != null) {
+            LOCKED_HERE.remove(lockKey);
+            lockKey = null;
+        }
         for (SecureDirectoryStream<Path> d : dirs.values()) {
             try {
                 d.close();

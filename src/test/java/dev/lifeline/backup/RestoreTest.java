@@ -204,6 +204,51 @@ class RestoreTest {
     }
 
     @Test
+    void aSecondRestoreIntoTheSameTargetIsRefusedInsteadOfRemovingTheFirstOnesTempFiles() throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            Fixtures.write(src().resolve("d" + (i % 10) + "/img_" + i + ".png"), Fixtures.random(80_000, i));
+        }
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        Path target = tmp.resolve("target");
+        Process child = child(target);
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(r.readLine()).isEqualTo("ready");
+            Awaitility.await()
+                    .atMost(Fixtures.scaled(Duration.ofSeconds(30)))
+                    .pollInterval(Duration.ofMillis(2))
+                    .until(() -> !child.isAlive() || !temps(target).isEmpty());
+            assertThat(child.isAlive()).as("the first restore is still writing").isTrue();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> v.restore("latest", List.of(), target, false))
+                    .isInstanceOf(LifelineException.class)
+                    .hasMessageContaining("another restore is writing into")
+                    .hasMessageContaining("pid " + child.pid());
+            assertThat(child.waitFor(Fixtures.scaled(Duration.ofSeconds(60)).toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
+            assertThat(r.readLine()).isEqualTo("done");
+        }
+        assertThat(child.exitValue()).isZero();
+        assertThat(temps(target)).isEmpty();
+        assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+    }
+
+    private Process child(Path target) throws IOException {
+        return new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RestoreChild.class.getName(),
+                        repo().toString(),
+                        src().toString(),
+                        target.toString())
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    @Test
     void aRestoreKilledMidwayIsCleanedUpAndResumedWithoutOverwrite() throws Exception {
         for (int i = 0; i < 1200; i++) {
             Fixtures.write(src().resolve("d" + (i % 10) + "/img_" + i + ".png"), Fixtures.random(80_000, i));
@@ -215,18 +260,7 @@ class RestoreTest {
         int namedAtKill = 0;
         for (int attempt = 0; attempt < 3 && tempsAtKill == 0; attempt++) {
             target = tmp.resolve("target-" + attempt);
-            Process child = new ProcessBuilder(
-                            ProcessHandle.current().info().command().orElse("java"),
-                            "-XX:TieredStopAtLevel=1",
-                            "-XX:+UseSerialGC",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            RestoreChild.class.getName(),
-                            repo().toString(),
-                            src().toString(),
-                            target.toString())
-                    .redirectErrorStream(true)
-                    .start();
+            Process child = child(target);
             try (BufferedReader r =
                     new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 assertThat(r.readLine()).isEqualTo("ready");
@@ -251,6 +285,7 @@ class RestoreTest {
 
         RestoreResult again = v.restore("latest", List.of(), target, false);
         assertThat(temps(target)).as("no temp file is left").isEmpty();
+        assertThat(target.resolve(TargetTree.LOCK)).as("nor the restore's lock").doesNotExist();
         assertThat(again.leftoversRemoved()).isEqualTo(tempsAtKill);
         assertThat(again.alreadyThere()).isEqualTo(namedAtKill);
         assertThat(again.files() + again.alreadyThere()).isEqualTo(1200);
