@@ -41,6 +41,7 @@ final class TargetTree implements Closeable {
     /** Every temp file and folder a restore makes starts with this. */
     static final String TEMP = ".lifeline-restore-";
 
+    /** The restore lock's mode. */
     static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
@@ -63,9 +64,12 @@ final class TargetTree implements Closeable {
     /** The targets (by device and inode) a restore of this process holds the lock of: fcntl locks belong to the process. */
     private static final Set<Object> LOCKED_HERE = ConcurrentHashMap.newKeySet();
 
-    private TargetTree(Path root, SecureDirectoryStream<Path> rootDir) {
+    private final int umask;
+
+    private TargetTree(Path root, SecureDirectoryStream<Path> rootDir, int umask) {
         this.root = root;
         this.rootDir = rootDir;
+        this.umask = umask;
         dirs.put("", rootDir);
     }
 
@@ -79,7 +83,12 @@ final class TargetTree implements Closeable {
                             + " has none",
                     "restore on Linux or macOS");
         }
-        return new TargetTree(root, sds);
+        try {
+            return new TargetTree(root, sds, umask(sds));
+        } catch (IOException | RuntimeException e) {
+            sds.close();
+            throw e;
+        }
     }
 
     Path root() {
@@ -154,13 +163,17 @@ final class TargetTree implements Closeable {
     /**
      * Opens {@code rel}, making the folders that are missing: each is made at the root under a temp
      * name, then renamed into its parent by handle (never through a path that could be a link).
+     * One at a time: two threads making the same folder would rename one over the other.
+     *
+     * @param made told the relative path of each folder made
      */
-    SecureDirectoryStream<Path> make(String rel) throws IOException, Blocked {
+    synchronized SecureDirectoryStream<Path> make(String rel, java.util.function.Consumer<String> made)
+            throws IOException, Blocked {
         SecureDirectoryStream<Path> d = openExisting(rel);
         if (d != null) {
             return d;
         }
-        SecureDirectoryStream<Path> parent = make(parent(rel));
+        SecureDirectoryStream<Path> parent = make(parent(rel), made);
         String tmp = tempName();
         Files.createDirectory(root.resolve(tmp));
         try {
@@ -173,6 +186,7 @@ final class TargetTree implements Closeable {
             }
             throw e;
         }
+        made.accept(rel);
         try {
             return keep(rel, parent.newDirectoryStream(Path.of(name(rel)), LinkOption.NOFOLLOW_LINKS));
         } catch (FileSystemException e) {
@@ -210,12 +224,44 @@ final class TargetTree implements Closeable {
         }
     }
 
-    /** A new private (0600) file, failing if the name exists (a link there is not followed). */
-    static SeekableByteChannel create(SecureDirectoryStream<Path> dir, String name) throws IOException {
+    /**
+     * A new file of {@code mode} plus owner read (the restore sets its time through a read-only
+     * open), failing if the name exists (a link there is not followed). Made with its own mode, not
+     * a wider one narrowed later, so a private file is never readable by others while it is written;
+     * the umask may take bits away, which {@link #needsChmod} tells.
+     */
+    static SeekableByteChannel create(SecureDirectoryStream<Path> dir, String name, int mode) throws IOException {
         return dir.newByteChannel(
                 Path.of(name),
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PRIVATE);
+                PosixFilePermissions.asFileAttribute(Restorer.perms(createMode(mode))));
+    }
+
+    private static int createMode(int mode) {
+        return (mode & 0777) | 0400;
+    }
+
+    /** Whether a file made by {@link #create} lacks some bits of {@code mode} or has one too many. */
+    boolean needsChmod(int mode) {
+        return (createMode(mode) & ~umask) != (mode & 0777);
+    }
+
+    /** The process's umask, seen on a probe file at the root (Java cannot ask for it). */
+    private static int umask(SecureDirectoryStream<Path> rootDir) throws IOException {
+        String probe = tempName();
+        try {
+            rootDir.newByteChannel(
+                            Path.of(probe),
+                            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                            PosixFilePermissions.asFileAttribute(Restorer.perms(0777)))
+                    .close();
+            BasicFileAttributes a = stat(rootDir, probe);
+            return a instanceof java.nio.file.attribute.PosixFileAttributes px
+                    ? ~Restorer.mode(px.permissions()) & 0777
+                    : 0777; // unknown: every file gets a chmod
+        } finally {
+            deleteQuietly(rootDir, probe);
+        }
     }
 
     /** Opens a regular file for reading; a link fails. */
