@@ -216,7 +216,8 @@ final class Restorer {
                     "backup",
                     "restore-leftovers",
                     Event.Level.INFO,
-                    "removed " + leftovers + " temp file(s) an interrupted restore left in " + root,
+                    "removed " + leftovers + (leftovers == 1 ? " temp file" : " temp files")
+                            + " an interrupted restore left in " + root,
                     Map.of("files", leftovers)));
         }
         Set<String> same = alreadyRestored(present);
@@ -228,7 +229,9 @@ final class Restorer {
         }
         if (!conflicts.isEmpty() && !overwrite) {
             throw new LifelineException(
-                    conflicts.size() + " file(s) already exist under " + root + " with other content, such as "
+                    conflicts.size() + (conflicts.size() == 1 ? " file already exists" : " files already exist")
+                            + " under "
+                            + root + " with other content, such as "
                             + String.join(", ", conflicts.subList(0, Math.min(3, conflicts.size()))),
                     "restore into an empty folder, or add --overwrite to replace them; nothing was written");
         }

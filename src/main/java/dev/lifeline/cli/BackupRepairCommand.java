@@ -53,7 +53,8 @@ final class BackupRepairCommand implements Callable<Integer> {
         out.flush();
         if (!r.ok()) {
             throw new LifelineException(
-                    r.remaining().size() + " object(s) could not be repaired: no source file holds their content",
+                    Plural.of(r.remaining().size(), "object") + " could not be repaired: no source file holds their"
+                            + " content",
                     "restore the files named above from the remote ('lifeline backup restore SNAP PATH --from remote"
                             + " --to DIR') or from an older snapshot that has them");
         }

@@ -59,8 +59,8 @@ final class BackupRestoreCommand implements Callable<Integer> {
                     u.neededBy().isEmpty() ? "" : "; the object is needed by " + String.join(", ", u.neededBy()));
         }
         out.printf(
-                "restored %d files (%s) of snapshot %s into %s in %s; every SHA-256 checked%s%s%n",
-                r.files(),
+                "restored %s (%s) of snapshot %s into %s in %s; every SHA-256 checked%s%s%n",
+                Plural.of(r.files(), "file"),
                 BackupCommand.size(r.bytes()),
                 r.snapshot(),
                 r.target(),
@@ -68,12 +68,13 @@ final class BackupRestoreCommand implements Callable<Integer> {
                 r.alreadyThere() == 0 ? "" : "; " + r.alreadyThere() + " already there, kept",
                 r.leftoversRemoved() == 0
                         ? ""
-                        : "; removed " + r.leftoversRemoved() + " temp file(s) of an interrupted restore");
+                        : "; removed " + Plural.of(r.leftoversRemoved(), "temp file") + " of an interrupted restore");
         out.flush();
         if (!r.complete()) {
             throw new LifelineException(
-                    r.unrestored().size() + " file(s) of snapshot " + r.snapshot() + " could not be restored (listed"
-                            + " above); the other " + (r.files() + r.alreadyThere()) + " are",
+                    Plural.of(r.unrestored().size(), "file") + " of snapshot " + r.snapshot()
+                            + " could not be restored (listed" + " above); the other " + (r.files() + r.alreadyThere())
+                            + " are",
                     remote
                             ? "restore them from the local repository, or from an older snapshot"
                             : "run 'lifeline backup repair' to store their objects again from the sources, then this"

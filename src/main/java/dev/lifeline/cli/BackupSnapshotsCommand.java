@@ -60,7 +60,8 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
                 out.printf(
                         "%-22s  %-24s  %9s  %10s%s%n",
                         s.id(),
-                        s.time().toString(),
+                        // to the second: nanoseconds overflow the column and say nothing to a person
+                        s.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                         s.files() < 0 ? "?" : Long.toString(s.files()),
                         s.bytes() < 0 ? "?" : BackupCommand.size(s.bytes()),
                         note);

@@ -189,7 +189,7 @@ class BackupRecoveryTest {
         assertThat(broken.out())
                 .containsPattern("not restored: outputs/a.png: object missing .*needed by " + s1 + ", " + s2)
                 .containsPattern("not restored: outputs/b.png: object corrupt");
-        assertThat(broken.err()).contains("2 file(s) of snapshot").contains("lifeline backup repair");
+        assertThat(broken.err()).contains("2 files of snapshot").contains("lifeline backup repair");
         assertThat(back.resolve("outputs/c.png")).hasBinaryContent(cc);
         assertThat(back.resolve("outputs/d.png")).hasBinaryContent(d);
         assertThat(back.resolve("outputs/a.png")).doesNotExist();
