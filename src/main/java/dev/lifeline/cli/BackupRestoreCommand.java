@@ -59,10 +59,12 @@ final class BackupRestoreCommand implements Callable<Integer> {
                     u.neededBy().isEmpty() ? "" : "; the object is needed by " + String.join(", ", u.neededBy()));
         }
         out.printf(
-                "restored %s (%s) of snapshot %s into %s in %s; every SHA-256 checked%s%s%n",
+                "restored %s (%s) of %s into %s in %s; every SHA-256 checked%s%s%n",
                 Plural.of(r.files(), "file"),
                 BackupCommand.size(r.bytes()),
-                r.snapshot(),
+                Vault.PENDING.equals(r.snapshot())
+                        ? "the latest snapshot and the files stored since (pending)"
+                        : "snapshot " + r.snapshot(),
                 r.target(),
                 BackupCommand.secs(r.took()),
                 r.alreadyThere() == 0 ? "" : "; " + r.alreadyThere() + " already there, kept",

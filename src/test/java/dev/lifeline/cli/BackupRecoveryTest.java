@@ -145,6 +145,7 @@ class BackupRecoveryTest {
                 "--to",
                 tmp.resolve("back").toString());
         assertThat(restore.status()).as(restore.err()).isZero();
+        assertThat(restore.out()).contains("restored 2 files").contains("the files stored since (pending)");
         assertThat(tmp.resolve("back/outputs/generated.png")).hasBinaryContent(generated);
         assertThat(tmp.resolve("back/outputs/first.png")).hasBinaryContent(first);
     }
