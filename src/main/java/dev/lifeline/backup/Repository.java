@@ -105,16 +105,22 @@ final class Repository implements SnapshotSource {
         return readHeads().ok();
     }
 
-    /** A manifest that cannot be read: its id (from its file name) and why. */
-    record Bad(String id, String problem) {}
+    /** A manifest that cannot be read: its id (from its file name), why, and when its file was last written. */
+    record Bad(String id, String problem, Instant written) {}
 
     /** The readable heads, oldest first, and the manifests whose head cannot be read, by id. */
     record Heads(List<Manifest.Head> ok, List<Bad> bad) {
-        /** The newest unreadable manifest when it is newer than every readable one (ids sort by time), else null. */
+        /**
+         * The unreadable manifest written last, when that was after the newest readable snapshot,
+         * else null. Only names that are snapshot ids count (a stray file is no snapshot), and the
+         * file's own time is compared, not its id's: the complete snapshot written to replace it
+         * is newer, whatever the id (or a clock set back) says.
+         */
         Bad newestIfBad() {
             Bad newest = null;
             for (Bad b : bad) {
-                if (newest == null || b.id().compareTo(newest.id()) > 0) {
+                if (Layout.SNAPSHOT_ID.matcher(b.id()).matches()
+                        && (newest == null || b.written().isAfter(newest.written()))) {
                     newest = b;
                 }
             }
@@ -122,13 +128,20 @@ final class Repository implements SnapshotSource {
                 return null;
             }
             return ok.isEmpty()
-                            || newest.id()
-                                            .compareTo(ok.get(ok.size() - 1)
-                                                    .summary()
-                                                    .id())
-                                    > 0
+                            || newest.written()
+                                    .isAfter(ok.get(ok.size() - 1).summary().time())
                     ? newest
                     : null;
+        }
+    }
+
+    /** The time in a snapshot id ({@code YYYYMMDD-HHMMSS-…}, UTC); the epoch when it has none. */
+    static Instant idTime(String id) {
+        try {
+            return java.time.LocalDateTime.parse(id.substring(0, 15), ID_TIME.withZone(null))
+                    .toInstant(ZoneOffset.UTC);
+        } catch (RuntimeException e) {
+            return Instant.EPOCH;
         }
     }
 
@@ -150,12 +163,21 @@ final class Repository implements SnapshotSource {
                     if (h.summary().id().equals(id)) {
                         out.add(h);
                     } else {
-                        bad.add(new Bad(id, "its id says " + h.summary().id()));
+                        bad.add(new Bad(
+                                id,
+                                "its id says " + h.summary().id(),
+                                Files.getLastModifiedTime(p).toInstant()));
                     }
                 } catch (NoSuchFileException gone) {
                     // pruned meanwhile
                 } catch (IOException | RuntimeException e) {
-                    bad.add(new Bad(id, String.valueOf(e.getMessage())));
+                    Instant written;
+                    try {
+                        written = Files.getLastModifiedTime(p).toInstant();
+                    } catch (IOException gone) {
+                        continue; // pruned meanwhile
+                    }
+                    bad.add(new Bad(id, String.valueOf(e.getMessage()), written));
                 }
             }
         }

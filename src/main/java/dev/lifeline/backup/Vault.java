@@ -366,7 +366,8 @@ public final class Vault {
                 out.add(s);
             }
             for (Repository.Bad b : heads.bad()) {
-                out.add(new Snapshot(b.id(), idTime(b.id()), -1, -1, "", null, Snapshot.Status.CORRUPT, b.problem()));
+                out.add(new Snapshot(
+                        b.id(), Repository.idTime(b.id()), -1, -1, "", null, Snapshot.Status.CORRUPT, b.problem()));
             }
             out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
             List<FileEntry> journal = repo.journal().read();
@@ -385,17 +386,6 @@ public final class Vault {
             return out;
         } catch (IOException e) {
             throw failure("listing snapshots", e);
-        }
-    }
-
-    /** The time in a snapshot id ({@code YYYYMMDD-HHMMSS-…}, UTC); the epoch when it has none. */
-    static java.time.Instant idTime(String id) {
-        try {
-            return java.time.LocalDateTime.parse(
-                            id.substring(0, 15), java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-                    .toInstant(java.time.ZoneOffset.UTC);
-        } catch (RuntimeException e) {
-            return java.time.Instant.EPOCH;
         }
     }
 
