@@ -67,9 +67,21 @@ public final class LogFiles {
      * @return true when it rotated
      */
     public static boolean rotateIfLarger(Path log, long maxBytes, int keep) throws IOException {
+        return rotate(log, maxBytes, keep) > 0;
+    }
+
+    /**
+     * As {@link #rotateIfLarger}, telling how many bytes moved out of {@code log}, so that byte
+     * offsets recorded in it can be shifted (a run's offset then goes negative: it lies in an
+     * older generation).
+     *
+     * @return the bytes rotated out, 0 when it did not rotate
+     */
+    static long rotate(Path log, long maxBytes, int keep) throws IOException {
         if (maxBytes <= 0 || !Files.exists(log) || Files.size(log) <= maxBytes) {
-            return false;
+            return 0;
         }
+        long moved = Files.size(log);
         Path dir = log.getParent();
         String name = log.getFileName().toString();
         if (keep > 0) {
@@ -83,7 +95,7 @@ public final class LogFiles {
             Path tmp = dir.resolve(name + ".1.gz.tmp");
             try (InputStream in = Files.newInputStream(log);
                     OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
-                in.transferTo(out);
+                moved = in.transferTo(out);
             }
             Files.move(
                     tmp,
@@ -94,6 +106,35 @@ public final class LogFiles {
         try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
             ch.truncate(0);
         }
-        return true;
+        return moved;
+    }
+
+    /**
+     * The last {@code n} lines written at or after byte {@code from} (a run's offset): the lines of
+     * that run only. A negative offset (the run began in an older generation) reads the current file
+     * from its start.
+     */
+    static List<String> tailFrom(Path log, long from, int n) {
+        List<String> out = new ArrayList<>();
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long len = f.length();
+            long start = Math.max(Math.max(0, from), len - 256 * 1024);
+            if (start >= len) {
+                return out;
+            }
+            byte[] buf = new byte[(int) (len - start)];
+            f.seek(start);
+            f.readFully(buf);
+            String[] lines = new String(buf, StandardCharsets.UTF_8).split("\r?\n|\r");
+            boolean partialFirst = start > Math.max(0, from);
+            for (int i = Math.max(partialFirst ? 1 : 0, lines.length - n); i < lines.length; i++) {
+                if (!lines[i].isBlank()) {
+                    out.add(lines[i]);
+                }
+            }
+        } catch (IOException e) {
+            // no log yet
+        }
+        return out;
     }
 }
