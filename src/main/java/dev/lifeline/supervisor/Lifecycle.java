@@ -145,6 +145,11 @@ final class Lifecycle {
         }
         // With no readiness check, "ready" only means "stayed up a moment": only reset-after proves stability.
         Duration delay = backoff.onFailure(startedAt == null ? now : startedAt, now, provedByCheck);
+        // What follows is a new attempt: a launch that fails at once (a port held elsewhere) is a
+        // zero-length run, never a stable one, so it backs off instead of restarting "now" forever.
+        startedAt = now;
+        readyAt = null;
+        provedByCheck = false;
         if (delay == null) {
             state = ServiceState.FAILED;
             wantRunning = false;
