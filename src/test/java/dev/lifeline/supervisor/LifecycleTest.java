@@ -307,4 +307,26 @@ class LifecycleTest {
         assertThat(l.reason()).startsWith("gave up");
         assertThat(l.wantRunning()).isFalse();
     }
+
+    @Test
+    void aStartByAUserBeginsTheBackoffSequenceAfresh() {
+        Lifecycle l = running(policy(Policy.ALWAYS, 10));
+        l.exited(1, "crashed");
+        l.launched();
+        assertThat(l.exited(1, "crashed").delay()).isEqualTo(Duration.ofSeconds(1));
+        l.stopRequested("stopped by 'lifeline stop'");
+        assertThat(l.startRequested()).isTrue();
+        l.launched();
+        assertThat(l.exited(1, "crashed").delay()).isZero();
+    }
+
+    @Test
+    void aRunLostWhileNoDaemonWatchedCountsAsAFailureEvenWithNoLaunchSeen() {
+        Lifecycle l = new Lifecycle(policy(Policy.ALWAYS, 10), clock);
+        l.restore(ServiceState.STARTING, "", 0, true);
+        Lifecycle.Decision d = l.failedRun("exited while no daemon watched it");
+        assertThat(d.action()).isEqualTo(Lifecycle.Decision.Action.RESTART);
+        assertThat(d.delay()).isZero();
+        assertThat(l.restarts()).isEqualTo(1);
+    }
 }
