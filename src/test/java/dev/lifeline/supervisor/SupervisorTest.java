@@ -165,8 +165,13 @@ class SupervisorTest {
     @Test
     void stopWaitsForThePortToBeFree() throws Exception {
         int port = freePort();
-        LifelineConfig c = f.config("services:\n  web:\n    command: " + demoCommand(port, 0, tmp.resolve("out"))
-                + "\n    port: " + port + "\n    ready: { http: / }\n");
+        // The app takes a second to shut down after TERM, holding its port all the while.
+        LifelineConfig c = f.config("services:\n  web:\n    command: "
+                + sh("exec python3 -c 'import signal,socket,sys,time; s=socket.socket(); "
+                        + "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", " + port
+                        + ")); s.listen(); signal.signal(signal.SIGTERM, lambda *a: (time.sleep(1), sys.exit(0))); "
+                        + "time.sleep(1000)'")
+                + "\n    port: " + port + "\n");
         startAndAwaitReady(c, "web");
         f.sup.stop("web");
         try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
