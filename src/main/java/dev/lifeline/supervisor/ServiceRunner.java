@@ -5,7 +5,6 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
-import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.MemoryCgroup;
 import dev.lifeline.process.Ports;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,7 +67,7 @@ final class ServiceRunner {
     private long runOffset;
     private LogScanner scanner;
     private String killedAs = "";
-    private int healthFailures;
+    private final HealthCheck health = new HealthCheck();
     private ScheduledFuture<?> pending;
     private CompletableFuture<ServiceStatus> readyWaiters = new CompletableFuture<>();
     private int ticks;
@@ -87,7 +85,7 @@ final class ServiceRunner {
         this.name = spec.name();
         this.source = "service/" + name;
         this.log = home.serviceLog(name);
-        this.marker = markerEntry(home, name);
+        this.marker = Launch.markerEntry(home, name);
         this.life = new Lifecycle(spec.restart(), clock);
         ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "lifeline-service-" + name);
@@ -98,15 +96,6 @@ final class ServiceRunner {
         this.worker = w;
         this.watch = worker.scheduleWithFixedDelay(
                 () -> guarded(this::watchTick), WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * The marker's environment entry, {@code LIFELINE_SERVICE=<home id>:<name>}: unique per home
-     * and service, so two homes on one machine never mix.
-     */
-    static String markerEntry(Home home, String service) {
-        return ProcessTree.MARKER_VARIABLE + "="
-                + Supervisor.digest(home.root().toAbsolutePath().normalize().toString()) + ":" + service;
     }
 
     synchronized String launchHash() {
@@ -136,7 +125,7 @@ final class ServiceRunner {
                     && life.state() == ServiceState.READY
                     && !old.health().equals(newSpec.health())) {
                 cancelPending();
-                healthFailures = 0;
+                health.reset();
                 long g = gen;
                 newSpec.health()
                         .ifPresent(h ->
@@ -170,60 +159,37 @@ final class ServiceRunner {
         return started;
     }
 
-    /** The environment the program gets, Lifeline's marker last so nothing can override it. */
-    private static Map<String, String> environment(ServiceSpec s, String markerEntry) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PYTHONUNBUFFERED", "1"); // so a Python app's progress reaches the log as it happens
-        env.putAll(s.env());
-        env.put(ProcessTree.MARKER_VARIABLE, markerEntry.substring(ProcessTree.MARKER_VARIABLE.length() + 1));
-        return env;
-    }
-
-    /** All the program's environment: the daemon's own, then {@link #environment}. */
-    static Map<String, String> launchEnvironment(Home home, ServiceSpec s) {
-        Map<String, String> env = new LinkedHashMap<>(System.getenv());
-        env.putAll(environment(s, markerEntry(home, s.name())));
-        return env;
-    }
-
     /** Checks what can be checked before anything is stopped for {@code s}; fails with the reason. */
     void preflight(ServiceSpec s) {
-        Preflight.check(s, launchEnvironment(home, s));
+        Preflight.check(s, Launch.fullEnvironment(home, s));
     }
 
     /** Launches a new generation. Under the lock. */
     private void launch(boolean byUser) {
-        Optional<Integer> port = spec.port();
-        if (port.isPresent() && Ports.isListening(port.get())) {
-            Optional<ProcessInfo> owner = Ports.owner(port.get());
-            String who = owner.map(o -> " by pid " + o.pid() + " (" + abbreviate(o.command()) + ")")
-                    .orElse(" by a process this user cannot see");
-            String why = "port " + port.get() + " is already in use" + who;
-            String hint = owner.map(o -> "stop it (kill " + o.pid() + ") or give this service another port")
-                    .orElse("find it with 'ss -ltnp' and stop it, or give this service another port");
-            emit("port-in-use", Event.Level.ERROR, name + ": cannot start: " + why, Map.of("port", port.get()));
+        Optional<LifelineException> taken = Launch.portTaken(spec);
+        if (taken.isPresent()) {
+            String why = taken.get().getMessage();
+            emit(
+                    "port-in-use",
+                    Event.Level.ERROR,
+                    name + ": cannot start: " + why,
+                    Map.of("port", spec.port().orElseThrow()));
             if (byUser) {
                 life.cannotStart(why);
-                failWaiters(new LifelineException(name + ": " + why, hint));
+                failWaiters(new LifelineException(name + ": " + why, taken.get().hint()));
                 saveState();
             } else {
                 carryOut(life.failedRun(why));
             }
             return;
         }
-        Map<String, String> env = environment(spec, marker);
-        Map<String, Long> rlimits = new LinkedHashMap<>(spec.limits().rlimits());
-        if (spec.limits().openFiles() > 0) {
-            rlimits.put("nofile", spec.limits().openFiles());
-        }
         Launcher.Started started;
         try {
-            Preflight.check(spec, launchEnvironment(home, spec));
+            Preflight.check(spec, Launch.fullEnvironment(home, spec));
             Files.createDirectories(log.getParent());
             runOffset = Files.exists(log) ? Files.size(log) : 0;
             prepareLimits();
-            started =
-                    Launcher.start(new LaunchSpec(spec.command(), spec.cwd(), env, log, rlimits, spec.user(), cgroup));
+            started = Launcher.start(Launch.spec(spec, marker, log, cgroup));
         } catch (LifelineException | IOException e) {
             LifelineException le = e instanceof LifelineException l
                     ? l
@@ -241,7 +207,7 @@ final class ServiceRunner {
         identity = started.identity();
         savedCommand = "";
         killedAs = "";
-        healthFailures = 0;
+        health.reset();
         scanner = spec.ready().kind() == ServiceSpec.Ready.Kind.LOG
                 ? new LogScanner(log, spec.ready().logPattern(), runOffset)
                 : null;
@@ -397,40 +363,34 @@ final class ServiceRunner {
             }
             s = spec;
         }
-        Optional<ServiceSpec.Health> oh = s.health();
-        if (oh.isEmpty()) {
+        if (s.health().isEmpty()) {
             return;
         }
-        ServiceSpec.Health h = oh.get();
-        int timeout = (int) Math.max(100, h.timeout().toMillis());
-        boolean ok = h.isHttp()
-                ? Probes.http(s.port().orElseThrow(), h.httpPath(), timeout)
-                : Probes.tcp(s.port().orElseThrow(), timeout);
+        boolean ok = HealthCheck.probe(s.port().orElseThrow(), s.health().get());
         synchronized (this) {
-            if (g != gen || life.state() != ServiceState.READY || !s.equals(spec)) {
+            // The settings may have changed live while the probe ran: judge by the current ones.
+            Optional<ServiceSpec.Health> now = spec.health();
+            if (g != gen || life.state() != ServiceState.READY || now.isEmpty()) {
                 return;
             }
-            if (ok) {
-                if (healthFailures > 0) {
+            ServiceSpec.Health h = now.get();
+            switch (health.record(ok, h)) {
+                case OK -> {}
+                case ANSWERS_AGAIN ->
                     emit("healthy-again", Event.Level.INFO, name + " answers its health check again", Map.of());
-                }
-                healthFailures = 0;
-            } else {
-                healthFailures++;
-                emit(
-                        "health-failed",
-                        Event.Level.WARN,
-                        name + ": health check failed (" + healthFailures + " of " + h.failures() + "): "
-                                + (h.isHttp() ? "GET " + h.httpPath() : "TCP connect") + " on :"
-                                + s.port().orElseThrow(),
-                        Map.of("failures", healthFailures));
-                if (healthFailures >= h.failures()) {
-                    String why = "unhealthy: " + healthFailures + " health checks failed in a row";
-                    emit("unhealthy", Event.Level.ERROR, name + " is " + why + "; restarting", Map.of());
-                    killForRestart(why, "killed-unhealthy");
-                }
+                case FAILED, UNHEALTHY ->
+                    emit(
+                            "health-failed",
+                            Event.Level.WARN,
+                            name + ": health check failed (" + health.failures() + " of " + h.failures() + "): "
+                                    + HealthCheck.describe(h, s.port().orElseThrow()),
+                            Map.of("failures", health.failures()));
             }
-            if (healthFailures < h.failures()) {
+            if (health.failures() >= h.failures()) {
+                String why = "unhealthy: " + health.failures() + " health checks failed in a row";
+                emit("unhealthy", Event.Level.ERROR, name + " is " + why + "; restarting", Map.of());
+                killForRestart(why, "killed-unhealthy");
+            } else {
                 schedulePending(() -> pollHealth(g), h.every().toMillis());
             }
         }
@@ -620,7 +580,11 @@ final class ServiceRunner {
                         name + " " + life.reason(),
                         code == null
                                 ? Map.of()
-                                : Map.of("exitCode", code, "logTail", String.join("\n", LogFiles.tail(log, 10))));
+                                : Map.of(
+                                        "exitCode",
+                                        code,
+                                        "logTail",
+                                        String.join("\n", LogFiles.tailFrom(log, runOffset, 10))));
                 failReadyWaiters(name + " " + life.reason());
             }
             return;
@@ -764,15 +728,9 @@ final class ServiceRunner {
                 life.restore(s.state(), s.reason(), s.restarts(), s.wantRunning());
             });
         }
-        Optional<ProcessInfo> claimed = saved.filter(s -> s.pid() > 0)
-                .flatMap(s -> Procfs.read(s.pid()))
-                .filter(p -> !p.isZombie());
-        Optional<ProcessInfo> ours =
-                claimed.filter(p -> p.startTicks() == saved.get().startTicks()
-                        && (p.command().equals(saved.get().command()) || Procfs.environHas(p.pid(), marker)));
-        if (ours.isEmpty() && saved.isEmpty()) {
-            ours = Adoption.mainOf(ProcessTree.Scope.marked(marker).members());
-        }
+        Adoption.Claim claim = Adoption.find(saved, marker);
+        Optional<ProcessInfo> ours = claim.ours();
+        Optional<ProcessInfo> claimed = claim.stranger();
         if (ours.isPresent()) {
             ProcessInfo p = ours.get();
             Instant started = saved.filter(s -> s.pid() == p.pid() && s.startedAtMillis() > 0)
@@ -810,7 +768,9 @@ final class ServiceRunner {
                 saveState(); // re-creates the pid file
                 long g = gen;
                 if (ready != null) {
-                    readyWaiters.complete(statusLocked());
+                    ServiceStatus st = statusLocked();
+                    CompletableFuture<ServiceStatus> w = readyWaiters;
+                    deferred.add(() -> w.complete(st));
                     spec.health()
                             .ifPresent(h -> schedulePending(
                                     () -> pollHealth(g), h.every().toMillis()));

@@ -85,7 +85,7 @@ public final class Supervisor implements AutoCloseable {
             if (r == null
                     || !r.launchHash().equals(launchHash(spec))
                     || !r.state().isRunning()) {
-                Preflight.check(spec, ServiceRunner.launchEnvironment(home, spec));
+                Preflight.check(spec, Launch.fullEnvironment(home, spec));
             }
         }
         if (only.isEmpty()) {
@@ -146,7 +146,7 @@ public final class Supervisor implements AutoCloseable {
             }
             Optional<StateStore.Saved> saved = store.load(spec.name());
             if (saved.isEmpty()
-                    && ProcessTree.Scope.marked(ServiceRunner.markerEntry(home, spec.name()))
+                    && ProcessTree.Scope.marked(Launch.markerEntry(home, spec.name()))
                             .members()
                             .isEmpty()) {
                 continue;
