@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The service supervisor: keeps each configured service running. Closing it stops its threads
@@ -30,8 +31,13 @@ public final class Supervisor implements AutoCloseable {
     private final EventListener events;
     private final Clock clock;
     private final StateStore store;
-    /** Guarded by itself; {@code this} only serialises apply/adopt, so status never waits for a restart. */
+    /** Guarded by itself, and never held across a wait: status never waits for a restart. */
     private final Map<String, ServiceRunner> runners = new LinkedHashMap<>();
+    /**
+     * Serialises config changes (apply, adopt, close): two {@code up}s take turns. Held while
+     * services stop and start, on purpose; no monitor is, and nothing that status needs.
+     */
+    private final ReentrantLock changes = new ReentrantLock();
 
     private boolean closed;
 
@@ -68,7 +74,16 @@ public final class Supervisor implements AutoCloseable {
      *
      * @param only limit to these services (empty: all)
      */
-    public synchronized ApplyResult apply(LifelineConfig config, Collection<String> only) {
+    public ApplyResult apply(LifelineConfig config, Collection<String> only) {
+        changes.lock();
+        try {
+            return applyLocked(config, only);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private ApplyResult applyLocked(LifelineConfig config, Collection<String> only) {
         for (String name : only) {
             config.service(name); // fails with the list of valid names
         }
@@ -139,7 +154,16 @@ public final class Supervisor implements AutoCloseable {
      * the state files are gone, by the marker in their processes' environment. Never restarts a
      * live one; re-creates the pid files. A service that had failed stays failed with its reason.
      */
-    public synchronized void adopt(LifelineConfig config) {
+    public void adopt(LifelineConfig config) {
+        changes.lock();
+        try {
+            adoptLocked(config);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private void adoptLocked(LifelineConfig config) {
         for (ServiceSpec spec : config.services().values()) {
             if (find(spec.name()) != null) {
                 continue;
@@ -257,17 +281,22 @@ public final class Supervisor implements AutoCloseable {
 
     /** Stops supervising; the services keep running. Safe to call twice. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        List<ServiceRunner> all;
-        synchronized (runners) {
-            all = List.copyOf(runners.values());
-        }
-        for (ServiceRunner r : all) {
-            r.detach();
+    public void close() {
+        changes.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            List<ServiceRunner> all;
+            synchronized (runners) {
+                all = List.copyOf(runners.values());
+            }
+            for (ServiceRunner r : all) {
+                r.detach();
+            }
+        } finally {
+            changes.unlock();
         }
     }
 

@@ -314,6 +314,13 @@ class SupervisorTest {
             assertThat(new String(in.readAllBytes())).contains("of a chatty model server");
         }
         assertThat(f.status("chatty").pid()).as("the app was not restarted").isEqualTo(s.pid());
+        // The run began before the rotations: its offset moved into the older generations (C1).
+        assertThat(dev.lifeline.core.Json.parse(Files.readString(f.home.stateFile("chatty")))
+                        .path("runs")
+                        .get(0)
+                        .path("offset")
+                        .asLong())
+                .isNegative();
         // The app keeps appending through its own descriptor: no hole of NUL bytes after the truncate.
         await().atMost(TestTimes.SHORT).until(() -> Files.size(log) > 100);
         assertThat(Files.readString(log)).doesNotContain("\0").contains("of a chatty model server");
