@@ -1,15 +1,13 @@
 package dev.lifeline.process;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.Optional;
 
 /**
- * Local accounts: the passwd entry a service's {@code user:} names. The primary group comes from
- * that entry (the account {@code nobody} has the group {@code nogroup} on Debian, not a group
+ * Accounts: the passwd entry a service's {@code user:} names ({@code /etc/passwd}, then the name
+ * service through {@code getent} for LDAP or sssd accounts). The primary group comes from that entry (the account {@code nobody} has the group {@code nogroup} on Debian, not a group
  * named {@code nobody}).
  */
 public final class Accounts {
@@ -25,7 +23,32 @@ public final class Accounts {
      * entry there.
      */
     public static Optional<Account> lookup(String name) {
-        return lookup(PASSWD, name);
+        Optional<Account> local = lookup(PASSWD, name);
+        return local.isPresent() ? local : nameService(name);
+    }
+
+    /** The account from the name service ({@code getent passwd}: LDAP, sssd); empty when unknown. */
+    private static Optional<Account> nameService(String name) {
+        if (!name.matches("[A-Za-z0-9_.][A-Za-z0-9_.-]*")) {
+            return Optional.empty(); // never an option to getent
+        }
+        try {
+            Exec.Result r = Exec.of("getent", "passwd", name)
+                    .timeout(java.time.Duration.ofSeconds(5))
+                    .discardStderr()
+                    .run();
+            if (r.ok()) {
+                String[] f = r.output().trim().split(":", -1);
+                if (f.length >= 4) {
+                    return Optional.of(new Account(f[0], Long.parseLong(f[2]), Long.parseLong(f[3])));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no getent: unknown
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Optional.empty();
     }
 
     static Optional<Account> lookup(Path passwd, String name) {
@@ -46,45 +69,16 @@ public final class Accounts {
     }
 
     /**
-     * True when the system's name service knows {@code name} as a user or group (LDAP or sssd
-     * accounts have no line in {@code /etc/passwd}).
-     */
-    static boolean nameServiceKnows(String name, boolean group) {
-        try {
-            var lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-            if (group) {
-                lookup.lookupPrincipalByGroupName(name);
-            } else {
-                lookup.lookupPrincipalByName(name);
-            }
-            return true;
-        } catch (UserPrincipalNotFoundException e) {
-            return false;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * What {@code setpriv --regid} gets for {@code user}: the passwd entry's gid, or, for an account
-     * only the name service knows, a group of the same name where one exists.
+     * What {@code setpriv --regid} gets for {@code user}: its passwd entry's gid.
      *
-     * @return the group, or empty with nothing usable (the account does not exist, or its group
-     *     cannot be found)
+     * @return the gid, or empty when the account does not exist
      */
     public static Optional<String> primaryGroup(String user) {
-        Optional<Account> a = lookup(user);
-        if (a.isPresent()) {
-            return Optional.of(Long.toString(a.get().gid()));
-        }
-        if (nameServiceKnows(user, false) && nameServiceKnows(user, true)) {
-            return Optional.of(user);
-        }
-        return Optional.empty();
+        return lookup(user).map(a -> Long.toString(a.gid()));
     }
 
     /** True when {@code user} exists (in {@code /etc/passwd} or the name service). */
     public static boolean exists(String user) {
-        return lookup(user).isPresent() || nameServiceKnows(user, false);
+        return lookup(user).isPresent();
     }
 }
