@@ -87,7 +87,8 @@ public final class Launcher {
             argv.add("--");
         }
         spec.user().ifPresent(u -> {
-            String group = Accounts.primaryGroup(u)
+            String group = spec.group()
+                    .or(() -> Accounts.primaryGroup(u))
                     .orElseThrow(() -> new LifelineException(
                             "cannot start '" + String.join(" ", spec.argv()) + "' as user '" + u
                                     + "': no such account, or its primary group is unknown",

@@ -30,11 +30,26 @@ public final class ProcessTree {
      * @param sinceTicks only processes started at or after this (the main process's start time:
      *     nothing older can descend from it), so few environments are read
      * @param cgroup the service's cgroup, if it has one
+     * @param owners the uids a marked process may run as (the daemon's and the service's
+     *     account): anyone can put the marker in their own environment, and a root daemon must not
+     *     end, or adopt, another user's process for it; empty for any
      */
-    public record Scope(long sid, String marker, long sinceTicks, Optional<MemoryCgroup> cgroup) {
+    public record Scope(long sid, String marker, long sinceTicks, Optional<MemoryCgroup> cgroup, Set<Long> owners) {
+        public Scope {
+            owners = Set.copyOf(owners);
+        }
+
         /** One service's processes by marker alone, however old (for a daemon that lost its state). */
-        public static Scope marked(String marker) {
-            return new Scope(0, marker, 0, Optional.empty());
+        public static Scope marked(String marker, Set<Long> owners) {
+            return new Scope(0, marker, 0, Optional.empty(), owners);
+        }
+
+        private boolean ownerOk(long pid) {
+            if (owners.isEmpty()) {
+                return true;
+            }
+            java.util.OptionalInt uid = ProcessOwner.uid(pid);
+            return uid.isPresent() && owners.contains((long) uid.getAsInt());
         }
 
         /** Live members, one pass over {@code /proc}; environments unreadable to us are skipped. */
@@ -46,7 +61,10 @@ public final class ProcessTree {
                     continue;
                 }
                 if ((sid > 0 && p.sid() == sid)
-                        || (!marker.isEmpty() && p.startTicks() >= sinceTicks && Procfs.environHas(p.pid(), marker))) {
+                        || (!marker.isEmpty()
+                                && p.startTicks() >= sinceTicks
+                                && Procfs.environHas(p.pid(), marker)
+                                && ownerOk(p.pid()))) {
                     out.put(p.pid(), p);
                 }
             }
@@ -68,7 +86,7 @@ public final class ProcessTree {
      * @return the processes still alive at the end (empty when the tree is gone)
      */
     public static List<ProcessInfo> terminate(long sid, String signal, Duration timeout, LongConsumer onKill) {
-        return terminate(new Scope(sid, "", 0, Optional.empty()), signal, timeout, onKill);
+        return terminate(new Scope(sid, "", 0, Optional.empty(), Set.of()), signal, timeout, onKill);
     }
 
     /**

@@ -27,7 +27,7 @@ final class Adoption {
      */
     record Claim(Optional<ProcessInfo> ours, Optional<ProcessInfo> stranger) {}
 
-    static Claim find(Optional<StateStore.Saved> saved, String markerEntry) {
+    static Claim find(Optional<StateStore.Saved> saved, String markerEntry, java.util.Set<Long> owners) {
         Optional<ProcessInfo> claimed = saved.filter(s -> s.pid() > 0)
                 .flatMap(s -> Procfs.read(s.pid()))
                 .filter(p -> !p.isZombie());
@@ -38,7 +38,8 @@ final class Adoption {
             return new Claim(ours, Optional.empty());
         }
         if (saved.isEmpty()) {
-            return new Claim(mainOf(ProcessTree.Scope.marked(markerEntry).members()), Optional.empty());
+            return new Claim(
+                    mainOf(ProcessTree.Scope.marked(markerEntry, owners).members()), Optional.empty());
         }
         return new Claim(Optional.empty(), claimed);
     }

@@ -3,15 +3,19 @@ package dev.lifeline.supervisor;
 import dev.lifeline.config.ServiceSpec;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.process.Accounts;
 import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.MemoryCgroup;
 import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessInfo;
+import dev.lifeline.process.ProcessOwner;
 import dev.lifeline.process.ProcessTree;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a launch of a service is made of: its environment with Lifeline's marker, its limits, and
@@ -27,6 +31,19 @@ final class Launch {
     static String markerEntry(Home home, String service) {
         return ProcessTree.MARKER_VARIABLE + "="
                 + Supervisor.digest(home.root().toAbsolutePath().normalize().toString()) + ":" + service;
+    }
+
+    /** The account in {@code user:}, looked up (it may ask the name service: never under a lock). */
+    static Optional<Accounts.Account> account(ServiceSpec s) {
+        return s.user().flatMap(Accounts::lookup);
+    }
+
+    /** The uids a process of the service may run as: the daemon's, and its {@code account}'s. */
+    static Set<Long> owners(Optional<Accounts.Account> account) {
+        Set<Long> out = new HashSet<>();
+        ProcessOwner.uid(ProcessHandle.current().pid()).ifPresent(u -> out.add((long) u));
+        account.ifPresent(a -> out.add(a.uid()));
+        return Set.copyOf(out);
     }
 
     /** The environment the program gets on top of the daemon's, Lifeline's marker last so nothing overrides it. */
@@ -45,12 +62,25 @@ final class Launch {
         return env;
     }
 
-    static LaunchSpec spec(ServiceSpec s, String markerEntry, Path log, Optional<MemoryCgroup> cgroup) {
+    static LaunchSpec spec(
+            ServiceSpec s,
+            String markerEntry,
+            Path log,
+            Optional<MemoryCgroup> cgroup,
+            Optional<Accounts.Account> account) {
         Map<String, Long> rlimits = new LinkedHashMap<>(s.limits().rlimits());
         if (s.limits().openFiles() > 0) {
             rlimits.put("nofile", s.limits().openFiles());
         }
-        return new LaunchSpec(s.command(), s.cwd(), environment(s, markerEntry), log, rlimits, s.user(), cgroup);
+        return new LaunchSpec(
+                s.command(),
+                s.cwd(),
+                environment(s, markerEntry),
+                log,
+                rlimits,
+                s.user(),
+                cgroup,
+                account.map(a -> Long.toString(a.gid())));
     }
 
     /** Why the service's port cannot be used (someone else listens), with what to do; empty when free. */

@@ -5,6 +5,7 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.process.Accounts;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.MemoryCgroup;
 import dev.lifeline.process.Ports;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -53,6 +55,10 @@ final class ServiceRunner {
     private final String marker;
 
     private final ScheduledThreadPoolExecutor worker;
+    /** The account in {@code user:} and the uids the service's processes may run as; resolved off the lock. */
+    private volatile Optional<Accounts.Account> account;
+
+    private volatile Set<Long> owners;
     private final ScheduledFuture<?> watch;
 
     // Guarded by this.
@@ -87,6 +93,8 @@ final class ServiceRunner {
         this.log = home.serviceLog(name);
         this.marker = Launch.markerEntry(home, name);
         this.life = new Lifecycle(spec.restart(), clock);
+        this.account = Launch.account(spec);
+        this.owners = Launch.owners(account);
         ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "lifeline-service-" + name);
             t.setDaemon(true);
@@ -116,6 +124,9 @@ final class ServiceRunner {
      * settings apply to the running instance as they are.
      */
     void redefine(ServiceSpec newSpec, String newLaunchHash, boolean restarting) {
+        Optional<Accounts.Account> a = Launch.account(newSpec);
+        account = a;
+        owners = Launch.owners(a);
         synchronized (this) {
             ServiceSpec old = spec;
             spec = newSpec;
@@ -185,11 +196,10 @@ final class ServiceRunner {
         }
         Launcher.Started started;
         try {
-            Preflight.check(spec, Launch.fullEnvironment(home, spec));
             Files.createDirectories(log.getParent());
             runOffset = Files.exists(log) ? Files.size(log) : 0;
             prepareLimits();
-            started = Launcher.start(Launch.spec(spec, marker, log, cgroup));
+            started = Launcher.start(Launch.spec(spec, marker, log, cgroup, account));
         } catch (LifelineException | IOException e) {
             LifelineException le = e instanceof LifelineException l
                     ? l
@@ -255,7 +265,7 @@ final class ServiceRunner {
 
     /** Everything the current run started: its session, its marked processes, its cgroup. Under the lock. */
     private ProcessTree.Scope scope() {
-        return new ProcessTree.Scope(identity.pid(), marker, identity.startTicks(), cgroup);
+        return new ProcessTree.Scope(identity.pid(), marker, identity.startTicks(), cgroup, owners);
     }
 
     /** TERM (or the stop signal) to the whole scope, KILL after the timeout, each KILL reported. */
@@ -334,7 +344,7 @@ final class ServiceRunner {
                 String why = "not ready within " + human(r.timeout()) + " (" + Readiness.describe(s) + ")" + otherPort;
                 emit("ready-timeout", Event.Level.ERROR, name + ": " + why, Map.of());
                 failReadyWaiters(name + ": " + why);
-                killForRestart(why, "not-ready");
+                killForRestart(why, "killed-not-ready");
             } else {
                 schedulePending(() -> pollReady(g), READY_POLL_MILLIS);
             }
@@ -728,7 +738,7 @@ final class ServiceRunner {
                 life.restore(s.state(), s.reason(), s.restarts(), s.wantRunning());
             });
         }
-        Adoption.Claim claim = Adoption.find(saved, marker);
+        Adoption.Claim claim = Adoption.find(saved, marker, owners);
         Optional<ProcessInfo> ours = claim.ours();
         Optional<ProcessInfo> claimed = claim.stranger();
         if (ours.isPresent()) {
@@ -791,8 +801,8 @@ final class ServiceRunner {
                     Map.of("pid", s.pid()));
         }
         // The main process died while no daemon watched; its workers may still run: end them.
-        ProcessTree.Scope left =
-                new ProcessTree.Scope(claimed.isPresent() ? 0 : s.pid(), marker, s.startTicks(), Optional.empty());
+        ProcessTree.Scope left = new ProcessTree.Scope(
+                claimed.isPresent() ? 0 : s.pid(), marker, s.startTicks(), Optional.empty(), owners);
         if (!left.members().isEmpty()) {
             terminate(left, spec.stop().signal(), spec.stop().timeout());
         }

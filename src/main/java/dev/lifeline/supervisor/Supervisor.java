@@ -170,7 +170,8 @@ public final class Supervisor implements AutoCloseable {
             }
             Optional<StateStore.Saved> saved = store.load(spec.name());
             if (saved.isEmpty()
-                    && ProcessTree.Scope.marked(Launch.markerEntry(home, spec.name()))
+                    && ProcessTree.Scope.marked(
+                                    Launch.markerEntry(home, spec.name()), Launch.owners(Launch.account(spec)))
                             .members()
                             .isEmpty()) {
                 continue;

@@ -152,4 +152,33 @@ class ProcessScopeTest {
             stranger.destroyForcibly();
         }
     }
+
+    @Test
+    void anotherUsersProcessCarryingTheMarkerIsNeitherAdoptedNorEnded() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                "root".equals(System.getProperty("user.name")), "needs root to run a process as another user");
+        String marker = Launch.markerEntry(f.home, "app");
+        ProcessBuilder pb = new ProcessBuilder(
+                "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "sleep", Long.toString(tag));
+        pb.environment().put("LIFELINE_SERVICE", marker.substring(marker.indexOf('=') + 1));
+        Process spoof = pb.start();
+        try {
+            await().atMost(TestTimes.SHORT)
+                    .until(() -> Procfs.cmdline(spoof.pid()).equals("sleep " + tag));
+            LifelineConfig c = f.config("services:\n  app:\n    command: " + sh("exec sleep " + (tag + 2)) + "\n");
+
+            f.sup.adopt(c); // no state files: only the marker could name a process
+
+            assertThat(f.sup.status("app")).as("nothing adopted").isEmpty();
+            f.sup.apply(c, List.of());
+            f.sup.whenReady("app").get(TestTimes.APP.toMillis(), TimeUnit.MILLISECONDS);
+            f.status("app");
+            f.sup.stop("app");
+            assertThat(spoof.isAlive())
+                    .as("another user's process is not the service's")
+                    .isTrue();
+        } finally {
+            spoof.destroyForcibly();
+        }
+    }
 }
