@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +44,6 @@ final class ServiceRunner {
     private static final long WATCH_MILLIS = 250;
 
     private final Home home;
-    private final EventListener events;
     private final StateStore store;
     private final Clock clock;
     private final String source;
@@ -61,9 +59,10 @@ final class ServiceRunner {
     private volatile Set<Long> owners;
     private final ScheduledFuture<?> watch;
 
+    private final Outbox outbox;
+
     // Guarded by this.
     private final Lifecycle life;
-    private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
     private final List<StateStore.Run> runs = new ArrayList<>();
     private ServiceSpec spec;
     private String launchHash;
@@ -85,13 +84,13 @@ final class ServiceRunner {
         this.spec = spec;
         this.launchHash = launchHash;
         this.home = home;
-        this.events = events;
         this.store = store;
         this.clock = clock;
         this.name = spec.name();
         this.source = "service/" + name;
         this.log = home.serviceLog(name);
         this.marker = Launch.markerEntry(home, name);
+        this.outbox = new Outbox(this, events, source);
         this.life = new Lifecycle(spec.restart(), clock);
         this.account = Launch.account(spec);
         this.owners = Launch.owners(account);
@@ -336,7 +335,7 @@ final class ServiceRunner {
                         Map.of("restarts", x.restarts(), "downSeconds", x.downSeconds())));
                 ServiceStatus st = statusLocked();
                 CompletableFuture<ServiceStatus> w = readyWaiters;
-                deferred.add(() -> w.complete(st));
+                outbox.later(() -> w.complete(st));
                 s.health()
                         .ifPresent(h ->
                                 schedulePending(() -> pollHealth(g), h.every().toMillis()));
@@ -780,7 +779,7 @@ final class ServiceRunner {
                 if (ready != null) {
                     ServiceStatus st = statusLocked();
                     CompletableFuture<ServiceStatus> w = readyWaiters;
-                    deferred.add(() -> w.complete(st));
+                    outbox.later(() -> w.complete(st));
                     spec.health()
                             .ifPresent(h -> schedulePending(
                                     () -> pollHealth(g), h.every().toMillis()));
@@ -912,7 +911,7 @@ final class ServiceRunner {
 
     private void failWaiters(LifelineException e) {
         CompletableFuture<ServiceStatus> w = readyWaiters;
-        deferred.add(() -> w.completeExceptionally(e));
+        outbox.later(() -> w.completeExceptionally(e));
     }
 
     /** Writes the state file; the pid file exists only while a process runs. Under the lock. */
@@ -982,39 +981,12 @@ final class ServiceRunner {
         flush();
     }
 
-    /** Reports an event: at once, or after the lock is released when called under it. */
     private void emit(String type, Event.Level level, String message, Map<String, Object> fields) {
-        Event e = Event.of(source, type, level, message, fields);
-        if (Thread.holdsLock(this)) {
-            deferred.add(() -> deliver(e));
-        } else {
-            deliver(e);
-        }
+        outbox.emit(type, level, message, fields);
     }
 
-    private void deliver(Event e) {
-        try {
-            events.onEvent(e);
-        } catch (RuntimeException ex) {
-            // a listener's failure is not the service's
-        }
-    }
-
-    /** Runs what was queued under the lock: events and future completions, in order, outside it. */
     private void flush() {
-        if (Thread.holdsLock(this)) {
-            return; // the outermost caller flushes
-        }
-        while (true) {
-            Runnable next;
-            synchronized (this) {
-                next = deferred.poll();
-            }
-            if (next == null) {
-                return;
-            }
-            next.run();
-        }
+        outbox.flush();
     }
 
     private static String describeExit(Integer code) {
