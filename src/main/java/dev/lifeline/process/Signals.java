@@ -29,8 +29,8 @@ public final class Signals {
     private static boolean kill(List<String> argv) {
         try {
             return Exec.of(argv)
-                    .timeout(Duration.ofSeconds(5))
                     .discardOutput()
+                    .timeout(Duration.ofSeconds(5))
                     .run()
                     .ok();
         } catch (IOException e) {

@@ -1,9 +1,12 @@
 package dev.lifeline.supervisor;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
@@ -12,7 +15,7 @@ import java.util.regex.Pattern;
  * at most {@link #CHUNK} new bytes from where the last one stopped. Lines end at {@code \n} or
  * {@code \r} (a progress bar redraws its line with {@code \r} alone), and of a line without an end
  * (a tqdm bar of many megabytes) only the last {@link #CARRY} bytes are kept, so neither hides a
- * later ready line and memory stays bounded. Thread-safe; no lock is held across anything but a
+ * later ready line and memory stays bounded. The log is never opened through a link. Thread-safe; no lock is held across anything but a
  * file read.
  */
 final class LogScanner {
@@ -34,8 +37,8 @@ final class LogScanner {
 
     /** True when a line written since the last call (or the unfinished last one) matches. */
     synchronized boolean matches() {
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long len = f.length();
+        try (FileChannel f = FileChannel.open(log, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long len = f.size();
             if (len < offset) {
                 offset = 0; // truncated under us (copy-truncate rotation)
                 carry = new byte[0];
@@ -46,8 +49,14 @@ final class LogScanner {
             int n = (int) Math.min(len - offset, CHUNK);
             byte[] buf = new byte[carry.length + n];
             System.arraycopy(carry, 0, buf, 0, carry.length);
-            f.seek(offset);
-            f.readFully(buf, carry.length, n);
+            ByteBuffer bb = ByteBuffer.wrap(buf, carry.length, n);
+            while (bb.hasRemaining() && f.read(bb, offset + bb.position() - carry.length) > 0) {
+                // positional reads until the chunk is in
+            }
+            n = bb.position() - carry.length;
+            if (n < buf.length - carry.length) {
+                buf = Arrays.copyOf(buf, carry.length + n);
+            }
             offset += n;
             bytesRead += n;
             int lineStart = 0;
