@@ -138,7 +138,7 @@ final class StateStore {
                         r.path("offset").asLong(),
                         r.path("pid").asLong(),
                         r.path("endedAt").asLong(),
-                        r.path("exitCode").isInt() ? r.path("exitCode").asInt() : null,
+                        r.path("exitCode").isNumber() ? r.path("exitCode").asInt() : null,
                         r.path("how").asText("")));
             }
             ServiceState state;
