@@ -431,6 +431,7 @@ final class ServiceRunner {
         ProcessIdentity id;
         boolean adopted;
         ServiceSpec s;
+        ProcessTree.Scope sc = null;
         synchronized (this) {
             s = spec;
             g = gen;
@@ -438,6 +439,8 @@ final class ServiceRunner {
             adopted = process == null;
             if (!life.state().isRunning() || id == null) {
                 id = null;
+            } else {
+                sc = scope();
             }
         }
         if (id != null) {
@@ -446,7 +449,7 @@ final class ServiceRunner {
                 return;
             }
             if (ticks % 4 == 0) {
-                checkMemory(g, id, s);
+                checkMemory(g, sc, s);
                 refreshCommand(g, id);
             }
         }
@@ -456,12 +459,13 @@ final class ServiceRunner {
         flush();
     }
 
-    private void checkMemory(long g, ProcessIdentity id, ServiceSpec s) {
+    /** Restart-above-memory counts everything the service started, workers out of its session too. */
+    private void checkMemory(long g, ProcessTree.Scope sc, ServiceSpec s) {
         long cap = s.limits().restartAboveMemoryBytes();
         if (cap <= 0) {
             return;
         }
-        long rss = ProcessTree.rss(id.pid());
+        long rss = sc.members().stream().mapToLong(ProcessInfo::rssBytes).sum();
         if (rss <= cap) {
             return;
         }

@@ -181,4 +181,23 @@ class ProcessScopeTest {
             spoof.destroyForcibly();
         }
     }
+
+    @Test
+    void restartAboveMemoryCountsAWorkerThatLeftTheSession() throws Exception {
+        // The main process stays small; a worker in a session of its own holds 150 MiB.
+        LifelineConfig c = f.config("services:\n  app:\n    command: "
+                + sh("setsid python3 -c 'import time; b = b\"x\" * (150 << 20); time.sleep(" + tag + ")' & "
+                        + "echo loading; exec sleep " + (tag + 2))
+                + "\n    ready: { log: loading }\n    limits: { restart-above-memory: 100M }\n"
+                + "    restart: { policy: never }\n");
+        f.sup.apply(c, List.of());
+        f.sup.whenReady("app").get(TestTimes.APP.toMillis(), TimeUnit.MILLISECONDS);
+        f.status("app");
+
+        await().atMost(TestTimes.APP).until(() -> f.events.count("memory-restart") == 1);
+        assertThat(f.events.ofType("memory-restart").get(0).message()).contains("Lifeline restarted it for memory");
+        await().atMost(TestTimes.SHORT)
+                .untilAsserted(() -> assertThat(f.status("app").state()).isEqualTo(ServiceState.FAILED));
+        assertThat(withCommand("sleep " + (tag + 2))).isEmpty();
+    }
 }
