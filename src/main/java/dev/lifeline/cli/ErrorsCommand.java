@@ -95,7 +95,7 @@ final class ErrorsCommand implements Callable<Integer> {
         out.println("total: " + Plural.of(r.total(), "error") + estimatedNote(r));
         r.lastRun()
                 .ifPresent(run -> out.println("in the "
-                        + (run.running() ? "current" : "last") + " run (" + run.number() + ", started "
+                        + (run.running() ? "current" : "last") + " run (run " + run.number() + ", started "
                         + time.format(run.startedAt()) + "): " + Plural.of(r.inLastRun(), "error")));
         if (!r.top().isEmpty()) {
             out.println();
