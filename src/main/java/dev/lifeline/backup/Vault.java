@@ -69,7 +69,7 @@ public final class Vault {
         this.sources = sourceNames(spec.sources());
         Layout layout = new Layout(spec.repository());
         this.repo = new Repository(layout, new ObjectStore(layout, new RateLimiter(spec.bandwidth()), hook), sources);
-        this.scanner = new Scanner(sources, spec.exclude());
+        this.scanner = new Scanner(sources, spec.exclude(), events);
     }
 
     public static Vault open(BackupSpec spec, EventListener events) {
@@ -155,11 +155,13 @@ public final class Vault {
             throw new LifelineException("interrupted before " + what, null, e);
         }
         try {
+            RepositoryPermissions.tighten(repo.layout(), events);
             repo.create();
             WriterLock lock = WriterLock.acquire(repo.layout().lock(), LOCK_WAIT, events, WriterLock.Kind.WRITER, what);
             try {
                 return body.run();
             } finally {
+                repo.store().releaseFolders();
                 lock.close();
             }
         } catch (IOException e) {

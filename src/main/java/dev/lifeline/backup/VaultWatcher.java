@@ -4,7 +4,6 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
@@ -18,7 +17,6 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -45,7 +43,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class VaultWatcher implements AutoCloseable {
     static final Duration TICK = Duration.ofMillis(50);
-    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
 
     private final Vault vault;
     private final EventListener events;
@@ -278,7 +275,7 @@ public final class VaultWatcher implements AutoCloseable {
             boolean png = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
             boolean done = s.link() != null // a link is complete once it exists
                     || (png
-                            ? pngComplete(f, s.size()) || now - p.lastChange >= 4 * quiet
+                            ? vault.repository().store().pngComplete(s) || now - p.lastChange >= 4 * quiet
                             : now - p.lastChange >= quiet);
             if (done) {
                 ready.add(f);
@@ -320,20 +317,6 @@ public final class VaultWatcher implements AutoCloseable {
         return f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
     }
 
-    static boolean pngComplete(Path f, long size) {
-        if (size < 12 + 8) {
-            return false;
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
-            byte[] tail = new byte[12];
-            raf.seek(size - 12);
-            raf.readFully(tail);
-            return Arrays.equals(tail, IEND);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private void reconcile() {
         reconcileQueued.set(false);
         if (closed.get()) {
@@ -347,7 +330,7 @@ public final class VaultWatcher implements AutoCloseable {
                 if (s.link() != null) {
                     return true; // a link is complete once it exists
                 }
-                return isPng(s.file()) ? pngComplete(s.file(), s.size()) || age >= 4 * quiet : age >= quiet;
+                return isPng(s.file()) ? vault.repository().store().pngComplete(s) || age >= 4 * quiet : age >= quiet;
             });
             long seen = System.nanoTime();
             for (Path f : r.unsettled()) {
