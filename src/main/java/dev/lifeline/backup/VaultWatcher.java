@@ -57,6 +57,23 @@ public final class VaultWatcher implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     private final AtomicBoolean evaluateQueued = new AtomicBoolean();
+    /** Each source folder (as configured) → the folder's identity when its watch was registered; watch thread only. */
+    private final Map<Path, Object> watchedRoots = new HashMap<>();
+    /** Each source folder → its own watch (invalid once the folder is gone, even if a new one reuses its inode). */
+    private final Map<Path, WatchKey> rootKeys = new ConcurrentHashMap<>();
+    // storing that failed (a full disk): retried with backoff; store thread writes, any thread reads
+    private volatile long retryAtNanos;
+    private volatile Duration backoff = RETRY_FIRST;
+    private volatile String failure;
+    private volatile int unprotectedReported;
+
+    static final Duration RETRY_FIRST = Duration.ofSeconds(1);
+    static final Duration RETRY_MAX = Duration.ofMinutes(1);
+    /** How often the watch thread checks that each source folder is still the one it watches. */
+    static final Duration FOLLOW = Duration.ofMillis(200);
+
+    /** How many seen files are not stored yet, and why (null while nothing failed: they are being written). */
+    public record Unprotected(int files, String reason) {}
 
     private static final class Pending {
         final long firstSeen;
@@ -100,7 +117,9 @@ public final class VaultWatcher implements AutoCloseable {
             w = new VaultWatcher(vault, events);
             for (Path src : vault.spec().sources()) {
                 Files.createDirectories(src);
-                w.registerTree(src.toAbsolutePath().normalize(), false);
+                Path root = src.toAbsolutePath().normalize();
+                w.watchedRoots.put(root, identity(root));
+                w.registerTree(root, false);
             }
             w.watchThread.start();
             VaultWatcher self = w;
@@ -152,6 +171,9 @@ public final class VaultWatcher implements AutoCloseable {
                         StandardWatchEventKinds.ENTRY_MODIFY,
                         StandardWatchEventKinds.ENTRY_DELETE);
                 keys.put(k, dir);
+                if (watchedRoots.containsKey(dir)) {
+                    rootKeys.put(dir, k);
+                }
                 return FileVisitResult.CONTINUE;
             }
 
@@ -193,9 +215,13 @@ public final class VaultWatcher implements AutoCloseable {
         while (!closed.get()) {
             WatchKey key;
             try {
-                key = watchService.take();
+                key = watchService.poll(FOLLOW.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
+            }
+            followRoots();
+            if (key == null) {
+                continue;
             }
             Path dir = keys.get(key);
             boolean any = false;
@@ -234,6 +260,59 @@ public final class VaultWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches each source folder again when it is not the folder it watched: removed and made
+     * again ({@code rm -rf outputs}, then the app or a restore creates it), replaced (moved
+     * away), or created after the start. Its files are then all looked at, as for a new folder.
+     */
+    private void followRoots() {
+        for (Map.Entry<Path, Object> r : watchedRoots.entrySet()) {
+            Path root = r.getKey();
+            Object now = identity(root);
+            WatchKey key = rootKeys.get(root);
+            if (java.util.Objects.equals(now, r.getValue()) && (now == null || (key != null && key.isValid()))) {
+                continue;
+            }
+            for (Iterator<Map.Entry<WatchKey, Path>> it = keys.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<WatchKey, Path> k = it.next();
+                if (k.getValue().startsWith(root)) {
+                    k.getKey().cancel(); // still watching the old folder, wherever it went
+                    it.remove();
+                }
+            }
+            r.setValue(now);
+            if (now != null) {
+                try {
+                    registerTree(root, true);
+                    events.onEvent(Event.info("backup", "watching", "watching " + root + " again (it was replaced)"));
+                    queueEvaluate();
+                } catch (IOException | RuntimeException e) {
+                    r.setValue(null); // try again on the next round
+                }
+            }
+        }
+    }
+
+    /** The folder's identity (device and inode), or null when it is not a folder. */
+    private static Object identity(Path root) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(root, BasicFileAttributes.class);
+            return a.isDirectory() ? (a.fileKey() == null ? a.creationTime() : a.fileKey()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void queueEvaluate() {
+        if (!closed.get() && evaluateQueued.compareAndSet(false, true)) {
+            try {
+                worker.execute(this::evaluate);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                evaluateQueued.set(false);
+            }
+        }
+    }
+
     private void queueReconcile() {
         if (reconcileQueued.compareAndSet(false, true)) {
             try {
@@ -251,6 +330,9 @@ public final class VaultWatcher implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        if (failure != null && now - retryAtNanos < 0) {
+            return; // storing failed: wait for the retry (the files stay pending)
+        }
         long quiet = vault.spec().watch().quiet().toNanos();
         List<Path> ready = new ArrayList<>();
         for (Iterator<Map.Entry<Path, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
@@ -291,26 +373,69 @@ public final class VaultWatcher implements AutoCloseable {
     }
 
     private void store(List<Path> files) {
+        Vault.Stored done;
         try {
-            List<FileEntry> done = vault.storeFiles(files, hashPool);
-            long at = System.currentTimeMillis();
-            for (FileEntry e : done) {
-                stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
-                events.onEvent(Event.of(
-                        "backup",
-                        "stored",
-                        Event.Level.INFO,
-                        "stored " + e.path(),
-                        Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
-            }
+            done = vault.storeFiles(files, hashPool);
         } catch (RuntimeException e) {
-            // put them back: the next tick or the reconciling scan tries again
-            long now = System.nanoTime();
-            for (Path f : files) {
-                pending.putIfAbsent(f, new Pending(now));
-            }
-            error("storing new files failed: " + e.getMessage());
+            done = new Vault.Stored(List.of(), files, e.getMessage());
         }
+        long at = System.currentTimeMillis();
+        for (FileEntry e : done.entries()) {
+            stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+            events.onEvent(Event.of(
+                    "backup",
+                    "stored",
+                    Event.Level.INFO,
+                    "stored " + e.path(),
+                    Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
+        }
+        if (done.failed().isEmpty()) {
+            if (failure != null) {
+                failure = null;
+                backoff = RETRY_FIRST;
+                reportUnprotected();
+            }
+            return;
+        }
+        // put them back: tried again after the backoff, not at the next reconciling scan
+        long now = System.nanoTime();
+        for (Path f : done.failed()) {
+            pending.putIfAbsent(f, new Pending(now));
+        }
+        Duration wait = backoff;
+        retryAtNanos = now + wait.toNanos();
+        backoff = wait.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : wait.multipliedBy(2);
+        boolean first = failure == null;
+        failure = done.reason();
+        if (first) {
+            error("storing new files failed: " + done.reason() + "; retrying in " + wait.toMillis() + " ms");
+        }
+        reportUnprotected();
+        worker.schedule(this::evaluate, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Files seen but not stored yet, and why (a store that failed), for status, doctor and the dashboard. */
+    public Unprotected unprotected() {
+        return new Unprotected(pending.size(), failure);
+    }
+
+    /**
+     * Emits {@code backup-pending} ({@code files}, {@code reason}) when the count of files that
+     * storing failed for changes, and once with 0 when they are all stored.
+     */
+    private void reportUnprotected() {
+        String why = failure;
+        int n = why == null ? 0 : pending.size();
+        if (n == unprotectedReported) {
+            return;
+        }
+        unprotectedReported = n;
+        events.onEvent(Event.of(
+                "backup",
+                "backup-pending",
+                n == 0 ? Event.Level.INFO : Event.Level.WARN,
+                n == 0 ? "every file seen is stored again" : n + " file(s) not yet protected: " + why + "; retrying",
+                n == 0 ? Map.of("files", 0) : Map.of("files", n, "reason", why)));
     }
 
     static boolean isPng(Path f) {

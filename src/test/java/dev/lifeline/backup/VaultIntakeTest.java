@@ -72,7 +72,7 @@ class VaultIntakeTest {
      * them again. Never may an object hold the secret.
      */
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aLinkSwappedInBetweenScanAndOpenIsNeverFollowed() throws Exception {
         Path secrets = Files.createDirectories(tmp.resolve("etc"));
         Path aside = Files.createDirectories(tmp.resolve("aside"));
@@ -140,7 +140,7 @@ class VaultIntakeTest {
 
     /** A FIFO where the scan saw a regular file: staging it gives up promptly and names it. */
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aFifoSwappedInIsSkippedWithAWarningInsteadOfHanging() throws Exception {
         Files.createDirectories(src());
         Path fifo = src().resolve("image.png");
@@ -163,7 +163,7 @@ class VaultIntakeTest {
 
     /** FIFOs swapped in for files during many backups: every backup ends, no FIFO is stored. */
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void backupsNeverHangOnFifosSwappedInWhileTheyRun() throws Exception {
         Path aside = Files.createDirectories(tmp.resolve("aside"));
         int n = 16;
