@@ -157,6 +157,18 @@ final class Glob {
         return re.append('$').toString();
     }
 
+    /** {@code name} as a glob that matches only itself. */
+    static String quote(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : name.toCharArray()) {
+            if ("\\*?[]{},".indexOf(c) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
     private static void quote(StringBuilder re, char c) {
         if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
             re.append('\\');
@@ -166,7 +178,8 @@ final class Glob {
 
     /**
      * Entries of a snapshot that {@code patterns} select: each a glob (it has {@code * ? [ {}), or
-     * a path prefix (a folder or a file of the snapshot); none selects all.
+     * a path prefix (a folder or a file of the snapshot), which, without {@code /}, is also a name
+     * at any depth (as in {@code backup.exclude}); none selects all.
      */
     static java.util.List<FileEntry> select(java.util.List<FileEntry> files, java.util.List<String> patterns) {
         if (patterns.isEmpty()) {
@@ -179,7 +192,11 @@ final class Glob {
             if (s.matches(".*[*?\\[{].*")) {
                 globs.add(of(s));
             } else {
-                prefixes.add(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+                String prefix = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+                prefixes.add(prefix);
+                if (!prefix.isEmpty() && prefix.indexOf('/') < 0) {
+                    globs.add(of(quote(prefix))); // a bare name, as in backup.exclude: at any depth
+                }
             }
         }
         java.util.List<FileEntry> out = new java.util.ArrayList<>();
