@@ -74,6 +74,10 @@ class VaultWatcherFollowTest {
         Vault v = Fixtures.vault(spec(tmp.resolve("repo")), rec);
         try (VaultWatcher w = VaultWatcher.start(v, rec)) {
             assertThat(w.unprotected().reason()).isNull();
+            Fixtures.write(src().resolve("before.png"), Fixtures.png(16, 2));
+            await().atMost(Fixtures.scaled(Duration.ofSeconds(5)))
+                    .until(() -> rec.paths.contains("outputs/before.png"));
+            Thread.sleep(300); // (past the start-up reconciling scan)
             Files.move(src(), tmp.resolve("outputs.old"));
             Files.createDirectories(src());
             Fixtures.write(src().resolve("new.png"), Fixtures.png(16, 1));
