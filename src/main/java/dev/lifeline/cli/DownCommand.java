@@ -38,7 +38,7 @@ final class DownCommand implements Callable<Integer> {
                 break;
             }
         }
-        spec.commandLine().getOut().println("stopped " + n + " service(s) and the daemon");
+        spec.commandLine().getOut().println("stopped " + Plural.of(n, "service") + " and the daemon");
         return 0;
     }
 }

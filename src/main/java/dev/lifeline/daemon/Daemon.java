@@ -100,14 +100,17 @@ public final class Daemon implements AutoCloseable {
     private void start() {
         try {
             lockChannel = FileChannel.open(
-                    home.root().resolve("daemon.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    home.root().resolve("daemon.lock"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             lock = lockChannel.tryLock();
             if (lock == null) {
                 throw new LifelineException(
                         "a daemon is already running for " + home.root(),
                         "use it ('lifeline status'), or stop it with 'lifeline down'");
             }
-            Files.writeString(home.daemonPidFile(), ProcessHandle.current().pid() + "\n");
+            Home.writePrivate(home.daemonPidFile(), ProcessHandle.current().pid() + "\n");
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot lock " + home.root() + ": " + e.getMessage(), "check the permissions of LIFELINE_HOME");

@@ -37,6 +37,7 @@ public final class TunnelCodec {
             m.put("pid", s.pid());
         }
         m.put("since", s.since().toString());
+        m.put("session", s.session());
         return m;
     }
 
@@ -61,6 +62,7 @@ public final class TunnelCodec {
                 forwards,
                 n.path("command").asText(),
                 n.path("pid").isNumber() ? n.path("pid").asLong() : -1,
-                Instant.parse(n.path("since").asText()));
+                Instant.parse(n.path("since").asText()),
+                n.path("session").asText("pty"));
     }
 }
