@@ -322,8 +322,8 @@ final class Scanner {
                 String target;
                 try {
                     target = Files.readSymbolicLink(p).toString();
-                } catch (NoSuchFileException gone) {
-                    return;
+                } catch (NoSuchFileException | java.nio.file.NotLinkException changed) {
+                    return; // gone or replaced while walking: the next scan sees what is there
                 }
                 add(new Scanned(
                         path,
