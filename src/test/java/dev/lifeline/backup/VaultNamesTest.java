@@ -100,6 +100,16 @@ class VaultNamesTest {
     }
 
     @Test
+    void theWatchersJournalKeepsNamesThatAreNotUtf8() throws Exception {
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.repository().create();
+        String odd = "outputs/" + Names.decode(new byte[] {'i', (byte) 0xff, '.', 'p', 'n', 'g'});
+        String sha = "ab".repeat(32);
+        v.repository().journal().append(List.of(new FileEntry(odd, 1, 2, 0644, sha)));
+        assertThat(v.repository().journal().read()).extracting(FileEntry::path).containsExactly(odd);
+    }
+
+    @Test
     void namesRoundTripThroughTheirString() {
         byte[][] names = {
             "plain.png".getBytes(StandardCharsets.UTF_8),
