@@ -143,6 +143,17 @@ final class Names {
         }
     }
 
+    /**
+     * One name (no '/') as a relative path of one element with the exact bytes {@link #encode}
+     * gives: what to hand a {@link java.nio.file.SecureDirectoryStream} (openat) for an entry.
+     */
+    static Path element(String name) {
+        if (name.isEmpty() || name.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("not a single name: " + name);
+        }
+        return needsBytes(name) ? resolve(Path.of("/"), name).getFileName() : Path.of(name);
+    }
+
     private static byte[] percentDecode(String s) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {

@@ -127,5 +127,8 @@ class VaultNamesTest {
         assertThat(Names.resolve(Path.of("/x"), Names.decode(new byte[] {'a', (byte) 0xff}))
                         .toUri())
                 .isEqualTo(URI.create("file:///x/a%FF"));
+        Path element = Names.element(Names.decode(new byte[] {'a', (byte) 0xff}));
+        assertThat(element.isAbsolute()).isFalse();
+        assertThat(Path.of("/x").resolve(element).toUri()).isEqualTo(URI.create("file:///x/a%FF"));
     }
 }
