@@ -329,9 +329,7 @@ final class BackupRun {
         for (Scanner.Scanned s : files) {
             futures.add(pool.submit(() -> {
                 try {
-                    return s.link() != null
-                            ? repo.store().stageBytes(s.link().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                            : repo.store().stage(s.file());
+                    return repo.store().stage(s, events);
                 } catch (NoSuchFileException gone) {
                     return null;
                 }

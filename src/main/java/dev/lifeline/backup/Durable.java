@@ -65,14 +65,20 @@ final class Durable {
         }
     }
 
-    /** Writes {@code data} to {@code target} so that a crash leaves either the old or the new file. */
+    /**
+     * Writes {@code data} to {@code target} so that a crash leaves either the old or the new file;
+     * the file is private to its owner (0600) from its creation.
+     */
     static void write(Path target, byte[] data) throws IOException {
         Path dir = target.getParent();
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, ObjectStore.privateDir());
         Path tmp = dir.resolve(".tmp-" + target.getFileName() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp,
+                    java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    ObjectStore.privateFile())) {
                 ByteBuffer b = ByteBuffer.wrap(data);
                 while (b.hasRemaining()) {
                     ch.write(b);

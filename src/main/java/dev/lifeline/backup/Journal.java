@@ -24,6 +24,11 @@ final class Journal {
 
     private final Path file;
 
+    /** Escapes what is not ASCII, so a name's lone surrogate (see {@link Names}) survives as {@code \\udcXX}. */
+    private static final com.fasterxml.jackson.databind.ObjectWriter LINE = Json.MAPPER
+            .writer()
+            .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+
     Journal(Layout layout) {
         this.file = layout.journal().resolve("pending.jsonl");
     }
@@ -34,7 +39,7 @@ final class Journal {
         }
         StringBuilder sb = new StringBuilder();
         for (FileEntry e : entries) {
-            sb.append(Json.MAPPER.writeValueAsString(e)).append('\n');
+            sb.append(LINE.writeValueAsString(e)).append('\n');
         }
         boolean fresh = !Files.exists(file);
         Files.createDirectories(file.getParent());

@@ -1,5 +1,7 @@
 package dev.lifeline.backup;
 
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -8,12 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -58,6 +62,8 @@ final class ObjectStore {
      */
     static final ThreadLocal<ByteBuffer> BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
 
+    private final SafeOpen opener = new SafeOpen();
+
     ObjectStore(Layout layout, RateLimiter limiter, WriteHook hook) {
         this.layout = layout;
         this.limiter = limiter;
@@ -84,19 +90,47 @@ final class ObjectStore {
         return Files.isRegularFile(layout.object(sha256));
     }
 
-    /** Copies {@code source} into a temp file while hashing it. */
-    Staged stage(Path source) throws IOException {
+    /**
+     * Stages a scanned entry: a link's target, or a regular file's bytes copied into a temp file
+     * while hashed. The file is opened through {@link SafeOpen} (no link followed, no FIFO waited
+     * for) and read up to the size it had when opened. Returns null when it is gone, or when it
+     * cannot be read safely: then a {@code skipped} warning names it, and the rest goes on. A
+     * failure to write the copy (a full disk) is thrown.
+     */
+    Staged stage(Scanner.Scanned s, EventListener events) throws IOException {
+        if (s.link() != null) {
+            return stageBytes(Names.encode(s.link()));
+        }
+        SafeOpen.Opened in;
+        try {
+            in = opener.open(s.root(), s.file());
+        } catch (NoSuchFileException gone) {
+            return null;
+        } catch (SafeOpen.Refused r) {
+            skipped(events, s, r.getMessage());
+            return null;
+        }
         Path tmp = layout.tmp()
                 .resolve("obj-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         MessageDigest md = sha256();
         ByteBuffer buf = BUFFERS.get();
         long total = 0;
+        long size = in.size();
         boolean ok = false;
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            while (true) {
+        try (in;
+                FileChannel out = FileChannel.open(tmp, CREATE_PRIVATE, privateFile())) {
+            while (total < size) {
                 buf.clear();
-                int n = in.read(buf);
+                if (size - total < buf.capacity()) {
+                    buf.limit((int) (size - total));
+                }
+                int n;
+                try {
+                    n = in.channel().read(buf);
+                } catch (IOException e) {
+                    skipped(events, s, s.file() + " cannot be read: " + e.getMessage() + "; skipped");
+                    return null;
+                }
                 if (n < 0) {
                     break;
                 }
@@ -116,7 +150,7 @@ final class ObjectStore {
             ok = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while storing " + source);
+            throw new InterruptedIOException("interrupted while storing " + s.file());
         } finally {
             if (!ok) {
                 Files.deleteIfExists(tmp);
@@ -125,12 +159,70 @@ final class ObjectStore {
         return new Staged(tmp, hex(md.digest()), total);
     }
 
+    private static void skipped(EventListener events, Scanner.Scanned s, String message) {
+        events.onEvent(Event.of("backup", "skipped", Event.Level.WARN, message, Map.of("path", s.path())));
+    }
+
+    /** True when {@code s} is a PNG whose last chunk (IEND) is written; read as safely as {@link #stage}. */
+    boolean pngComplete(Scanner.Scanned s) {
+        if (s.link() != null || s.size() < 12 + 8) {
+            return false;
+        }
+        try (SafeOpen.Opened in = opener.open(s.root(), s.file())) {
+            if (in.size() < 12 + 8) {
+                return false;
+            }
+            ByteBuffer tail = ByteBuffer.allocate(12);
+            long at = in.size() - 12;
+            while (tail.hasRemaining()) {
+                int n = in.channel().read(tail, at + tail.position());
+                if (n < 0) {
+                    return false;
+                }
+            }
+            return java.util.Arrays.equals(tail.array(), IEND);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    private static final Set<StandardOpenOption> CREATE_PRIVATE =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+    /** Owner read and write only, set at creation (so no other user can open it before a chmod). */
+    static FileAttribute<?>[] privateFile() {
+        return POSIX
+                ? new FileAttribute<?>[] {
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+                }
+                : new FileAttribute<?>[0];
+    }
+
+    /** Owner only, for folders. */
+    static FileAttribute<?>[] privateDir() {
+        return POSIX
+                ? new FileAttribute<?>[] {
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
+                }
+                : new FileAttribute<?>[0];
+    }
+
+    static final boolean POSIX =
+            java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
     /** Stages {@code data} (a symbolic link's target) as an object. */
     Staged stageBytes(byte[] data) throws IOException {
         Path tmp = layout.tmp()
                 .resolve("obj-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         hook.beforeWrite(0);
-        Files.write(tmp, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (FileChannel out = FileChannel.open(tmp, CREATE_PRIVATE, privateFile())) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+        }
         return new Staged(tmp, hex(sha256().digest(data)), data.length);
     }
 
@@ -156,13 +248,13 @@ final class ObjectStore {
         for (Staged s : fresh) {
             Path target = layout.object(s.sha256());
             try {
-                Files.setPosixFilePermissions(s.tmp(), PosixFilePermissions.fromString("r--r--r--"));
+                Files.setPosixFilePermissions(s.tmp(), PosixFilePermissions.fromString("r--------"));
             } catch (UnsupportedOperationException e) {
                 // not POSIX: objects stay writable
             }
             Path dir = target.getParent();
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
+                Files.createDirectories(dir, privateDir());
                 dirs.add(dir.getParent());
             }
             Durable.move(s.tmp(), target);
@@ -223,9 +315,14 @@ final class ObjectStore {
         }
     }
 
+    /** Closes the folder handles kept open between files (see {@link SafeOpen#release}). */
+    void releaseFolders() {
+        opener.release();
+    }
+
     /** Removes leftovers of interrupted writers; only call while holding the writer lock. */
     void cleanTmp() throws IOException {
-        Files.createDirectories(layout.tmp());
+        Files.createDirectories(layout.tmp(), privateDir());
         try (var s = Files.list(layout.tmp())) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 try {

@@ -82,10 +82,11 @@ final class Repairer {
             }
             ObjectStore.Staged staged;
             try {
-                staged = s.link() != null
-                        ? repo.store().stageBytes(s.link().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                        : repo.store().stage(s.file());
+                staged = repo.store().stage(s, events); // null: gone, or not safely readable (warned)
             } catch (NoSuchFileException gone) {
+                continue;
+            }
+            if (staged == null) {
                 continue;
             }
             if (!open.contains(staged.sha256())) {

@@ -5,10 +5,8 @@ import dev.lifeline.core.EventListener;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
@@ -81,40 +79,7 @@ final class Restorer {
 
     /** Entries matching any of {@code patterns}: a glob, or a path prefix; none means all. */
     static List<FileEntry> select(List<FileEntry> files, List<String> patterns) {
-        if (patterns.isEmpty()) {
-            return files;
-        }
-        List<PathMatcher> globs = new ArrayList<>();
-        List<String> prefixes = new ArrayList<>();
-        for (String p : patterns) {
-            String s = p.startsWith("/") ? p.substring(1) : p;
-            if (s.matches(".*[*?\\[{].*")) {
-                globs.add(FileSystems.getDefault().getPathMatcher("glob:" + s));
-            } else {
-                prefixes.add(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
-            }
-        }
-        List<FileEntry> out = new ArrayList<>();
-        for (FileEntry f : files) {
-            boolean hit = prefixes.stream()
-                    .anyMatch(x -> f.path().equals(x) || f.path().startsWith(x + "/"));
-            if (!hit) {
-                Path asPath = safePath(f.path());
-                hit = asPath != null && globs.stream().anyMatch(g -> g.matches(asPath));
-            }
-            if (hit) {
-                out.add(f);
-            }
-        }
-        return out;
-    }
-
-    private static Path safePath(String p) {
-        try {
-            return Path.of(p);
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return Glob.select(files, patterns); // the matcher backup.exclude uses, so a glob means the same
     }
 
     /** Null when {@code path} is a safe relative path, else why not. */

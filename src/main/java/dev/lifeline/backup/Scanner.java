@@ -1,5 +1,7 @@
 package dev.lifeline.backup;
 
+import dev.lifeline.core.Event;
+import dev.lifeline.core.EventListener;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
@@ -7,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -20,10 +24,20 @@ import java.util.concurrent.TimeUnit;
 /**
  * Walks the sources and lists regular files with size, mtime and mode, and symbolic links with
  * their targets (a link is recorded, never followed), skipping excluded names.
+ *
+ * <p>Below each source folder nothing is reached through a link: each folder is opened relative
+ * to its parent's open handle without following links ({@link SecureDirectoryStream}, {@code
+ * openat}), and each entry is stat'ed relative to it ({@code fstatat}), so a folder swapped for a
+ * link while walking is never entered. That also walks paths longer than {@code PATH_MAX}; an
+ * entry whose full path is that long is skipped with a warning (nothing could restore it), as is
+ * a folder that cannot be read. Names are bytes ({@link Names}).
  */
 final class Scanner {
-    /** {@code link} is a symbolic link's target (null for a regular file). */
-    record Scanned(String path, Path file, long size, long mtimeNanos, int mode, String link) {}
+    /**
+     * {@code link} is a symbolic link's target (null for a regular file); {@code root} the source
+     * folder it lies under.
+     */
+    record Scanned(String path, Path file, long size, long mtimeNanos, int mode, String link, Path root) {}
 
     /** POSIX where there is POSIX (a basic view would report no permissions: every mode 0644). */
     private static final Class<? extends BasicFileAttributes> ATTRIBUTES =
@@ -31,17 +45,25 @@ final class Scanner {
                     ? PosixFileAttributes.class
                     : BasicFileAttributes.class;
 
+    private static final Class<? extends BasicFileAttributeView> VIEW =
+            ATTRIBUTES == PosixFileAttributes.class ? PosixFileAttributeView.class : BasicFileAttributeView.class;
+
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
-    private final Map<String, Path> sources;
-    private final List<PathMatcher> nameGlobs = new ArrayList<>();
-    private final List<PathMatcher> pathGlobs = new ArrayList<>();
+    /** Linux's PATH_MAX, with the terminating NUL: a longer path cannot be opened or created by name. */
+    static final int PATH_MAX = 4096;
 
-    Scanner(Map<String, Path> sources, List<String> exclude) {
+    private final Map<String, Path> sources;
+    private final EventListener events;
+    private final List<Glob> nameGlobs = new ArrayList<>();
+    private final List<Glob> pathGlobs = new ArrayList<>();
+
+    Scanner(Map<String, Path> sources, List<String> exclude, EventListener events) {
         this.sources = sources;
+        this.events = events;
         for (String g : exclude) {
-            PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + g);
-            (g.contains("/") ? pathGlobs : nameGlobs).add(m);
+            Glob m = Glob.of(g);
+            (m.anyDepth() ? nameGlobs : pathGlobs).add(m);
         }
     }
 
@@ -50,14 +72,24 @@ final class Scanner {
         if (rel.getNameCount() == 0 || rel.toString().isEmpty()) {
             return false;
         }
-        Path name = rel.getFileName();
-        for (PathMatcher m : nameGlobs) {
-            if (m.matches(name)) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rel.getNameCount(); i++) {
+            if (i > 0) {
+                sb.append('/');
+            }
+            sb.append(rel.getName(i).toString());
+        }
+        return excludedRel(sb.toString());
+    }
+
+    private boolean excludedRel(String rel) {
+        for (Glob m : nameGlobs) {
+            if (m.matchesInSource(rel)) {
                 return true;
             }
         }
-        for (PathMatcher m : pathGlobs) {
-            if (m.matches(rel)) {
+        for (Glob m : pathGlobs) {
+            if (m.matchesInSource(rel)) {
                 return true;
             }
         }
@@ -69,7 +101,23 @@ final class Scanner {
         for (Map.Entry<String, Path> s : sources.entrySet()) {
             if (file.startsWith(s.getValue()) && !file.equals(s.getValue())) {
                 Path rel = s.getValue().relativize(file);
-                return s.getKey() + "/" + rel.toString().replace('\\', '/');
+                StringBuilder sb = new StringBuilder(s.getKey());
+                Path at = s.getValue();
+                for (int i = 0; i < rel.getNameCount(); i++) {
+                    at = at.resolve(rel.getName(i));
+                    sb.append('/').append(Names.name(at));
+                }
+                return sb.toString();
+            }
+        }
+        return null;
+    }
+
+    /** The source folder {@code file} lies under, or null. */
+    Path rootOf(Path file) {
+        for (Path root : sources.values()) {
+            if (file.startsWith(root) && !file.equals(root)) {
+                return root;
             }
         }
         return null;
@@ -81,46 +129,74 @@ final class Scanner {
     /**
      * Lists the files; a missing source yields nothing (the caller decides what that means). The
      * first-level folders are walked by this thread and one task on {@code pool} together: a
-     * no-change rescan of many files is bound by the walk (one {@code stat} per file).
+     * no-change rescan of many files is bound by the walk (one {@code stat} per file). Entries
+     * skipped (too long a path, an unreadable folder) are each named in a {@code skipped} warning.
      */
     Walk scan(java.util.concurrent.ExecutorService pool) throws IOException, InterruptedException {
-        record Dir(Path dir, String prefix, int sourceLength) {}
+        record Dir(DirectoryStream<Path> parent, Path dir, Path name, String prefix, int sourceLength, Path root) {}
         java.util.concurrent.ConcurrentLinkedQueue<Dir> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Walker top = new Walker();
-        for (Map.Entry<String, Path> s : sources.entrySet()) {
-            Path root = s.getValue();
-            if (!Files.isDirectory(root)) {
-                continue;
+        List<DirectoryStream<Path>> roots = new ArrayList<>();
+        try {
+            for (Map.Entry<String, Path> s : sources.entrySet()) {
+                Path root = s.getValue();
+                if (!Files.isDirectory(root)) {
+                    continue;
+                }
+                DirectoryStream<Path> ds;
+                try {
+                    ds = Files.newDirectoryStream(root);
+                } catch (NoSuchFileException gone) {
+                    continue;
+                }
+                roots.add(ds);
+                String prefix = s.getKey() + "/";
+                int first = top.subdirs.size();
+                top.root = root;
+                top.list(ds, root, prefix, prefix.length());
+                for (int i = first; i < top.subdirs.size(); i++) {
+                    queue.add(new Dir(
+                            ds,
+                            top.subdirs.get(i),
+                            top.subNames.get(i),
+                            top.subPrefixes.get(i),
+                            prefix.length(),
+                            root));
+                }
             }
-            String prefix = s.getKey() + "/";
-            int first = top.subdirs.size();
-            top.list(root, prefix, prefix.length());
-            for (int i = first; i < top.subdirs.size(); i++) {
-                queue.add(new Dir(top.subdirs.get(i), top.subPrefixes.get(i), prefix.length()));
+            top.subdirs.clear();
+            top.subNames.clear();
+            top.subPrefixes.clear();
+            java.util.function.Function<Walker, Walker> drain = w -> {
+                for (Dir d; (d = queue.poll()) != null; ) {
+                    w.root = d.root();
+                    w.enter(d.parent(), d.dir(), d.name(), d.prefix(), d.sourceLength());
+                }
+                return w;
+            };
+            java.util.concurrent.Future<Walker> helper =
+                    queue.size() > 1 ? pool.submit(() -> drain.apply(new Walker())) : null;
+            try {
+                drain.apply(top);
+                if (helper != null) {
+                    Walker other = helper.get();
+                    top.out.addAll(other.out);
+                    top.print.add(other.print);
+                    top.skipped.addAll(other.skipped);
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+                throw c instanceof IOException io ? io : new IOException(c);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+        } finally {
+            for (DirectoryStream<Path> ds : roots) {
+                ds.close();
             }
         }
-        top.subdirs.clear();
-        top.subPrefixes.clear();
-        java.util.function.Function<Walker, Walker> drain = w -> {
-            for (Dir d; (d = queue.poll()) != null; ) {
-                w.walk(d.dir(), d.prefix(), d.sourceLength());
-            }
-            return w;
-        };
-        java.util.concurrent.Future<Walker> helper =
-                queue.size() > 1 ? pool.submit(() -> drain.apply(new Walker())) : null;
-        try {
-            drain.apply(top);
-            if (helper != null) {
-                Walker other = helper.get();
-                top.out.addAll(other.out);
-                top.print.add(other.print);
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
-            throw c instanceof IOException io ? io : new IOException(c);
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
+        for (String[] s : top.skipped) {
+            events.onEvent(Event.of("backup", "skipped", Event.Level.WARN, s[1], Map.of("path", s[0])));
         }
         return new Walk(top.out, top.print);
     }
@@ -130,41 +206,76 @@ final class Scanner {
         final List<Scanned> out = new ArrayList<>();
         final ListPrint print = new ListPrint();
         final List<Path> subdirs = new ArrayList<>();
+        final List<Path> subNames = new ArrayList<>();
         final List<String> subPrefixes = new ArrayList<>();
+        final List<String[]> skipped = new ArrayList<>();
         private final StringBuilder names = new StringBuilder(256);
+        Path root;
 
-        void walk(Path dir, String prefix, int sourceLength) {
-            int first = subdirs.size();
-            list(dir, prefix, sourceLength);
-            int last = subdirs.size();
-            for (int i = first; i < last; i++) {
-                walk(subdirs.get(i), subPrefixes.get(i), sourceLength);
+        /** Opens {@code name} in {@code parent} (not following a link) and walks it. */
+        void enter(DirectoryStream<Path> parent, Path dir, Path name, String prefix, int sourceLength) {
+            DirectoryStream<Path> ds;
+            try {
+                ds = parent instanceof SecureDirectoryStream<Path> sds
+                        ? sds.newDirectoryStream(name, NOFOLLOW)
+                        : Files.newDirectoryStream(dir);
+            } catch (NoSuchFileException gone) {
+                return; // the folder went away while walking
+            } catch (IOException e) {
+                // replaced by a link (ELOOP, not followed), or unreadable
+                skipped.add(new String[] {
+                    prefix.substring(0, prefix.length() - 1), "folder " + dir + " skipped: " + reason(e)
+                });
+                return;
             }
-            subdirs.subList(first, subdirs.size()).clear();
-            subPrefixes.subList(first, subPrefixes.size()).clear();
+            try (ds) {
+                int first = subdirs.size();
+                list(ds, dir, prefix, sourceLength);
+                int last = subdirs.size();
+                for (int i = first; i < last; i++) {
+                    enter(ds, subdirs.get(i), subNames.get(i), subPrefixes.get(i), sourceLength);
+                }
+                subdirs.subList(first, subdirs.size()).clear();
+                subNames.subList(first, subNames.size()).clear();
+                subPrefixes.subList(first, subPrefixes.size()).clear();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         /**
-         * Files of one folder into {@code out}, its subfolders (not excluded) onto the lists.
+         * Files of one open folder into {@code out}, its subfolders (not excluded) onto the lists.
          * {@code prefix} is the folder's manifest path with a trailing slash; the first
          * {@code sourceLength} characters of it name the source.
          */
-        void list(Path dir, String prefix, int sourceLength) {
+        void list(DirectoryStream<Path> ds, Path dir, String prefix, int sourceLength) {
             String d = dir.toString();
             int nameAt = d.endsWith("/") ? d.length() : d.length() + 1;
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            SecureDirectoryStream<Path> sds = ds instanceof SecureDirectoryStream<Path> s ? s : null;
+            try {
                 for (Path p : ds) {
                     String full = p.toString();
-                    entry(
-                            p,
-                            names.append(prefix)
-                                    .append(full, nameAt, full.length())
-                                    .toString(),
-                            sourceLength);
+                    names.append(prefix).append(full, nameAt, full.length());
+                    if (Names.lossy(full.substring(nameAt))) {
+                        names.setLength(prefix.length());
+                        names.append(Names.name(p));
+                    }
+                    String path = names.toString();
                     names.setLength(0);
+                    if (full.length() >= PATH_MAX / 4 && Names.encode(full).length >= PATH_MAX) {
+                        skipped.add(new String[] {
+                            path,
+                            p + ": path longer than PATH_MAX (" + PATH_MAX + " bytes) skipped; nothing could restore it"
+                        });
+                        continue;
+                    }
+                    entry(sds, p, path, sourceLength);
                 }
-            } catch (NoSuchFileException gone) {
-                // the folder went away while walking
+            } catch (java.nio.file.DirectoryIteratorException e) {
+                skipped.add(new String[] {
+                    prefix.substring(0, prefix.length() - 1),
+                    "folder " + dir + " not read to the end: " + reason(e.getCause())
+                });
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -172,44 +283,56 @@ final class Scanner {
 
         // One method per entry, so that the JIT compiles it after a few hundred files (a loop
         // body in list() would run interpreted for the first 60,000). Paths are built by string
-        // concatenation, not Path.relativize or getFileName: on 100,000 files that was most of a
-        // no-change rescan's CPU time in a fresh JVM.
-        private void entry(Path p, String path, int sourceLength) throws IOException {
+        // concatenation, not Path.relativize: on 100,000 files that was most of a no-change
+        // rescan's CPU time in a fresh JVM.
+        private void entry(SecureDirectoryStream<Path> sds, Path p, String path, int sourceLength) throws IOException {
             BasicFileAttributes a;
+            Path name = null;
             try {
-                a = Files.readAttributes(p, ATTRIBUTES, NOFOLLOW);
+                if (sds != null) {
+                    name = p.getFileName();
+                    a = sds.getFileAttributeView(name, VIEW, NOFOLLOW).readAttributes();
+                } else {
+                    a = Files.readAttributes(p, ATTRIBUTES, NOFOLLOW);
+                }
             } catch (NoSuchFileException gone) {
                 return; // deleted while walking
+            } catch (java.nio.file.AccessDeniedException e) {
+                skipped.add(new String[] {path, p + " skipped: " + reason(e)});
+                return;
             }
             if (a.isDirectory()) {
-                if (!excluded(p, path, sourceLength)) {
+                if (!excluded(path, sourceLength)) {
                     subdirs.add(p);
+                    subNames.add(name == null ? p.getFileName() : name);
                     subPrefixes.add(path + "/");
                 }
             } else if (a.isRegularFile()) {
-                if (!excluded(p, path, sourceLength)) {
+                if (!excluded(path, sourceLength)) {
                     add(new Scanned(
                             path,
                             p,
                             a.size(),
                             a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                             a instanceof PosixFileAttributes px ? mode(px.permissions()) : 0644,
-                            null));
+                            null,
+                            root));
                 }
-            } else if (a.isSymbolicLink() && !excluded(p, path, sourceLength)) {
+            } else if (a.isSymbolicLink() && !excluded(path, sourceLength)) {
                 String target;
                 try {
                     target = Files.readSymbolicLink(p).toString();
-                } catch (NoSuchFileException gone) {
-                    return;
+                } catch (NoSuchFileException | java.nio.file.NotLinkException changed) {
+                    return; // gone or replaced while walking: the next scan sees what is there
                 }
                 add(new Scanned(
                         path,
                         p,
-                        target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                        Names.encode(target).length,
                         a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                         0777,
-                        target));
+                        target,
+                        root));
             }
         }
 
@@ -219,26 +342,18 @@ final class Scanner {
         }
     }
 
-    private boolean excluded(Path p, String path, int sourceLength) {
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private boolean excluded(String path, int sourceLength) {
         if (nameGlobs.isEmpty() && pathGlobs.isEmpty()) {
             return false;
         }
-        String rel = path.substring(sourceLength);
-        Path name = p.getFileName();
-        for (PathMatcher m : nameGlobs) {
-            if (m.matches(name)) {
-                return true;
-            }
-        }
-        if (!pathGlobs.isEmpty()) {
-            Path r = Path.of(rel);
-            for (PathMatcher m : pathGlobs) {
-                if (m.matches(r)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return excludedRel(path.substring(sourceLength));
     }
 
     /** Stats one file, as {@link #scan} would list it; null when missing, excluded, or neither a file nor a link. */
@@ -247,14 +362,14 @@ final class Scanner {
         if (mp == null) {
             return null;
         }
-        for (Path root : sources.values()) {
-            if (file.startsWith(root)) {
-                Path rel = root.relativize(file);
-                for (int i = 1; i <= rel.getNameCount(); i++) {
-                    if (excluded(rel.subpath(0, i))) {
-                        return null;
-                    }
-                }
+        Path root = rootOf(file);
+        String rel = mp.substring(mp.indexOf('/') + 1);
+        for (int i = rel.indexOf('/'); ; i = rel.indexOf('/', i + 1)) {
+            if (excludedRel(i < 0 ? rel : rel.substring(0, i))) {
+                return null;
+            }
+            if (i < 0) {
+                break;
             }
         }
         try {
@@ -264,10 +379,11 @@ final class Scanner {
                 return new Scanned(
                         mp,
                         file,
-                        target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                        Names.encode(target).length,
                         a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                         0777,
-                        target);
+                        target,
+                        root);
             }
             if (!a.isRegularFile()) {
                 return null;
@@ -278,7 +394,8 @@ final class Scanner {
                     a.size(),
                     a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                     a instanceof PosixFileAttributes p ? mode(p.permissions()) : 0644,
-                    null);
+                    null,
+                    root);
         } catch (UnsupportedOperationException e) {
             return null;
         } catch (IOException e) {

@@ -69,7 +69,7 @@ public final class Vault {
         this.sources = sourceNames(spec.sources());
         Layout layout = new Layout(spec.repository());
         this.repo = new Repository(layout, new ObjectStore(layout, new RateLimiter(spec.bandwidth()), hook), sources);
-        this.scanner = new Scanner(sources, spec.exclude());
+        this.scanner = new Scanner(sources, spec.exclude(), events);
     }
 
     public static Vault open(BackupSpec spec, EventListener events) {
@@ -155,11 +155,13 @@ public final class Vault {
             throw new LifelineException("interrupted before " + what, null, e);
         }
         try {
+            RepositoryPermissions.tighten(repo.layout(), events);
             repo.create();
             WriterLock lock = WriterLock.acquire(repo.layout().lock(), LOCK_WAIT, events, WriterLock.Kind.WRITER, what);
             try {
                 return body.run();
             } finally {
+                repo.store().releaseFolders();
                 lock.close();
             }
         } catch (IOException e) {
@@ -218,8 +220,15 @@ public final class Vault {
         });
     }
 
-    /** Stores these files now and records them in the journal (the watcher's path). */
-    List<FileEntry> storeFiles(List<Path> files, ExecutorService pool) {
+    /** What {@link #storeFiles} did: the entries stored, and the files it could not store, with why. */
+    record Stored(List<FileEntry> entries, List<Path> failed, String reason) {}
+
+    /**
+     * Stores these files now and records them in the journal (the watcher's path). When the
+     * batch does not fit (a full disk), the files are stored one by one, smallest first, so that
+     * what fits is stored; the rest are returned as failed.
+     */
+    Stored storeFiles(List<Path> files, ExecutorService pool) {
         return locked("storing " + files.size() + " new file(s)", () -> {
             List<Scanner.Scanned> scanned = new ArrayList<>();
             for (Path f : files) {
@@ -228,10 +237,44 @@ public final class Vault {
                     scanned.add(s);
                 }
             }
-            List<FileEntry> stored = new BackupRun(repo, scanner, events, clock, pool).storeBatch(scanned, new long[2]);
-            repo.journal().append(stored);
-            return stored;
+            BackupRun run = new BackupRun(repo, scanner, events, clock, pool);
+            List<FileEntry> stored = new ArrayList<>();
+            List<Path> failed = new ArrayList<>();
+            String reason = null;
+            try {
+                stored.addAll(run.storeBatch(scanned, new long[2]));
+            } catch (IOException e) {
+                if (!isDiskFull(e) || scanned.size() <= 1) {
+                    throw e;
+                }
+                reason = message(e);
+                List<Scanner.Scanned> bySize = new ArrayList<>(scanned);
+                bySize.sort(Comparator.comparingLong(Scanner.Scanned::size));
+                for (Scanner.Scanned s : bySize) {
+                    try {
+                        stored.addAll(run.storeBatch(List.of(s), new long[2]));
+                    } catch (IOException one) {
+                        if (!isDiskFull(one)) {
+                            throw one;
+                        }
+                        failed.add(s.file());
+                    }
+                }
+            }
+            if (!stored.isEmpty()) {
+                repo.journal().append(stored);
+            }
+            return new Stored(stored, failed, reason);
         });
+    }
+
+    static boolean isDiskFull(IOException e) {
+        String m = message(e).toLowerCase(Locale.ROOT);
+        return m.contains("no space left") || m.contains("quota");
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**

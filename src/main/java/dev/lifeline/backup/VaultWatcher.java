@@ -4,7 +4,6 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
@@ -18,7 +17,6 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -45,7 +43,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class VaultWatcher implements AutoCloseable {
     static final Duration TICK = Duration.ofMillis(50);
-    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
 
     private final Vault vault;
     private final EventListener events;
@@ -60,6 +57,23 @@ public final class VaultWatcher implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     private final AtomicBoolean evaluateQueued = new AtomicBoolean();
+    /** Each source folder (as configured) → the folder's identity when its watch was registered; watch thread only. */
+    private final Map<Path, Object> watchedRoots = new HashMap<>();
+    /** Each source folder → its own watch (invalid once the folder is gone, even if a new one reuses its inode). */
+    private final Map<Path, WatchKey> rootKeys = new ConcurrentHashMap<>();
+    // storing that failed (a full disk): retried with backoff; store thread writes, any thread reads
+    private volatile long retryAtNanos;
+    private volatile Duration backoff = RETRY_FIRST;
+    private volatile String failure;
+    private volatile int unprotectedReported;
+
+    static final Duration RETRY_FIRST = Duration.ofSeconds(1);
+    static final Duration RETRY_MAX = Duration.ofMinutes(1);
+    /** How often the watch thread checks that each source folder is still the one it watches. */
+    static final Duration FOLLOW = Duration.ofMillis(200);
+
+    /** How many seen files are not stored yet, and why (null while nothing failed: they are being written). */
+    public record Unprotected(int files, String reason) {}
 
     private static final class Pending {
         final long firstSeen;
@@ -103,7 +117,9 @@ public final class VaultWatcher implements AutoCloseable {
             w = new VaultWatcher(vault, events);
             for (Path src : vault.spec().sources()) {
                 Files.createDirectories(src);
-                w.registerTree(src.toAbsolutePath().normalize(), false);
+                Path root = src.toAbsolutePath().normalize();
+                w.watchedRoots.put(root, identity(root));
+                w.registerTree(root, false);
             }
             w.watchThread.start();
             VaultWatcher self = w;
@@ -155,6 +171,9 @@ public final class VaultWatcher implements AutoCloseable {
                         StandardWatchEventKinds.ENTRY_MODIFY,
                         StandardWatchEventKinds.ENTRY_DELETE);
                 keys.put(k, dir);
+                if (watchedRoots.containsKey(dir)) {
+                    rootKeys.put(dir, k);
+                }
                 return FileVisitResult.CONTINUE;
             }
 
@@ -196,9 +215,13 @@ public final class VaultWatcher implements AutoCloseable {
         while (!closed.get()) {
             WatchKey key;
             try {
-                key = watchService.take();
+                key = watchService.poll(FOLLOW.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
+            }
+            followRoots();
+            if (key == null) {
+                continue;
             }
             Path dir = keys.get(key);
             boolean any = false;
@@ -237,6 +260,59 @@ public final class VaultWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches each source folder again when it is not the folder it watched: removed and made
+     * again ({@code rm -rf outputs}, then the app or a restore creates it), replaced (moved
+     * away), or created after the start. Its files are then all looked at, as for a new folder.
+     */
+    private void followRoots() {
+        for (Map.Entry<Path, Object> r : watchedRoots.entrySet()) {
+            Path root = r.getKey();
+            Object now = identity(root);
+            WatchKey key = rootKeys.get(root);
+            if (java.util.Objects.equals(now, r.getValue()) && (now == null || (key != null && key.isValid()))) {
+                continue;
+            }
+            for (Iterator<Map.Entry<WatchKey, Path>> it = keys.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<WatchKey, Path> k = it.next();
+                if (k.getValue().startsWith(root)) {
+                    k.getKey().cancel(); // still watching the old folder, wherever it went
+                    it.remove();
+                }
+            }
+            r.setValue(now);
+            if (now != null) {
+                try {
+                    registerTree(root, true);
+                    events.onEvent(Event.info("backup", "watching", "watching " + root + " again (it was replaced)"));
+                    queueEvaluate();
+                } catch (IOException | RuntimeException e) {
+                    r.setValue(null); // try again on the next round
+                }
+            }
+        }
+    }
+
+    /** The folder's identity (device and inode), or null when it is not a folder. */
+    private static Object identity(Path root) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(root, BasicFileAttributes.class);
+            return a.isDirectory() ? (a.fileKey() == null ? a.creationTime() : a.fileKey()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void queueEvaluate() {
+        if (!closed.get() && evaluateQueued.compareAndSet(false, true)) {
+            try {
+                worker.execute(this::evaluate);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                evaluateQueued.set(false);
+            }
+        }
+    }
+
     private void queueReconcile() {
         if (reconcileQueued.compareAndSet(false, true)) {
             try {
@@ -254,6 +330,9 @@ public final class VaultWatcher implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        if (failure != null && now - retryAtNanos < 0) {
+            return; // storing failed: wait for the retry (the files stay pending)
+        }
         long quiet = vault.spec().watch().quiet().toNanos();
         List<Path> ready = new ArrayList<>();
         for (Iterator<Map.Entry<Path, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
@@ -278,7 +357,7 @@ public final class VaultWatcher implements AutoCloseable {
             boolean png = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
             boolean done = s.link() != null // a link is complete once it exists
                     || (png
-                            ? pngComplete(f, s.size()) || now - p.lastChange >= 4 * quiet
+                            ? vault.repository().store().pngComplete(s) || now - p.lastChange >= 4 * quiet
                             : now - p.lastChange >= quiet);
             if (done) {
                 ready.add(f);
@@ -294,44 +373,73 @@ public final class VaultWatcher implements AutoCloseable {
     }
 
     private void store(List<Path> files) {
+        Vault.Stored done;
         try {
-            List<FileEntry> done = vault.storeFiles(files, hashPool);
-            long at = System.currentTimeMillis();
-            for (FileEntry e : done) {
-                stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
-                events.onEvent(Event.of(
-                        "backup",
-                        "stored",
-                        Event.Level.INFO,
-                        "stored " + e.path(),
-                        Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
-            }
+            done = vault.storeFiles(files, hashPool);
         } catch (RuntimeException e) {
-            // put them back: the next tick or the reconciling scan tries again
-            long now = System.nanoTime();
-            for (Path f : files) {
-                pending.putIfAbsent(f, new Pending(now));
-            }
-            error("storing new files failed: " + e.getMessage());
+            done = new Vault.Stored(List.of(), files, e.getMessage());
         }
+        long at = System.currentTimeMillis();
+        for (FileEntry e : done.entries()) {
+            stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+            events.onEvent(Event.of(
+                    "backup",
+                    "stored",
+                    Event.Level.INFO,
+                    "stored " + e.path(),
+                    Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
+        }
+        if (done.failed().isEmpty()) {
+            if (failure != null) {
+                failure = null;
+                backoff = RETRY_FIRST;
+                reportUnprotected();
+            }
+            return;
+        }
+        // put them back: tried again after the backoff, not at the next reconciling scan
+        long now = System.nanoTime();
+        for (Path f : done.failed()) {
+            pending.putIfAbsent(f, new Pending(now));
+        }
+        Duration wait = backoff;
+        retryAtNanos = now + wait.toNanos();
+        backoff = wait.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : wait.multipliedBy(2);
+        boolean first = failure == null;
+        failure = done.reason();
+        if (first) {
+            error("storing new files failed: " + done.reason() + "; retrying in " + wait.toMillis() + " ms");
+        }
+        reportUnprotected();
+        worker.schedule(this::evaluate, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Files seen but not stored yet, and why (a store that failed), for status, doctor and the dashboard. */
+    public Unprotected unprotected() {
+        return new Unprotected(pending.size(), failure);
+    }
+
+    /**
+     * Emits {@code backup-pending} ({@code files}, {@code reason}) when the count of files that
+     * storing failed for changes, and once with 0 when they are all stored.
+     */
+    private void reportUnprotected() {
+        String why = failure;
+        int n = why == null ? 0 : pending.size();
+        if (n == unprotectedReported) {
+            return;
+        }
+        unprotectedReported = n;
+        events.onEvent(Event.of(
+                "backup",
+                "backup-pending",
+                n == 0 ? Event.Level.INFO : Event.Level.WARN,
+                n == 0 ? "every file seen is stored again" : n + " file(s) not yet protected: " + why + "; retrying",
+                n == 0 ? Map.of("files", 0) : Map.of("files", n, "reason", why)));
     }
 
     static boolean isPng(Path f) {
         return f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
-    }
-
-    static boolean pngComplete(Path f, long size) {
-        if (size < 12 + 8) {
-            return false;
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
-            byte[] tail = new byte[12];
-            raf.seek(size - 12);
-            raf.readFully(tail);
-            return Arrays.equals(tail, IEND);
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private void reconcile() {
@@ -347,7 +455,7 @@ public final class VaultWatcher implements AutoCloseable {
                 if (s.link() != null) {
                     return true; // a link is complete once it exists
                 }
-                return isPng(s.file()) ? pngComplete(s.file(), s.size()) || age >= 4 * quiet : age >= quiet;
+                return isPng(s.file()) ? vault.repository().store().pngComplete(s) || age >= 4 * quiet : age >= quiet;
             });
             long seen = System.nanoTime();
             for (Path f : r.unsettled()) {

@@ -1,0 +1,134 @@
+package dev.lifeline.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Names are bytes; one name the vault cannot keep costs that file, not the snapshot. */
+class VaultNamesTest {
+    @TempDir
+    Path tmp;
+
+    Path src() {
+        return tmp.resolve("outputs");
+    }
+
+    Path repo() {
+        return tmp.resolve("repo");
+    }
+
+    static void sh(Path dir, String script) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", script)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    @Test
+    void namesThatAreNotUtf8AreKeptByteForByte() throws Exception {
+        Files.createDirectories(src().resolve("d"));
+        // three names the JDK shows alike ("img?.png"), and a folder with such a name
+        sh(
+                src(),
+                "printf one > \"$(printf 'img\\377.png')\"; printf two > \"$(printf 'img\\376.png')\";"
+                        + " printf three > \"$(printf 'img\\375.png')\"; mkdir \"$(printf 'd\\351j\\340')\";"
+                        + " printf four > \"$(printf 'd\\351j\\340/x.png')\"; printf five > 'd/caf\u00e9.png'");
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        BackupResult first = v.backup();
+        assertThat(first.files()).isEqualTo(5);
+
+        Vault fresh = Fixtures.vault(Fixtures.spec(repo(), src())); // reads the manifest from disk
+        List<FileEntry> files = fresh.ls("latest", "");
+        assertThat(files).extracting(FileEntry::path).doesNotHaveDuplicates().hasSize(5);
+        assertThat(files.stream().map(FileEntry::sha256).distinct()).hasSize(5);
+        for (FileEntry e : files) {
+            // the accessor a restore uses gives the very file each entry came from
+            Path original = Names.resolve(tmp, e.path());
+            assertThat(Files.readAllBytes(original))
+                    .as(e.path())
+                    .isEqualTo(Files.readAllBytes(
+                            repo().resolve("objects/" + e.sha256().substring(0, 2) + "/" + e.sha256())));
+        }
+        assertThat(files)
+                .extracting(e -> new String(Names.encode(e.path()), StandardCharsets.ISO_8859_1))
+                .contains(
+                        "outputs/img\u00ff.png",
+                        "outputs/img\u00fe.png",
+                        "outputs/img\u00fd.png",
+                        "outputs/d\u00e9j\u00e0/x.png",
+                        new String("outputs/d/café.png".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+        assertThat(fresh.backup().unchanged()).as("a rescan finds nothing new").isTrue();
+        assertThat(fresh.snapshots()).hasSize(1);
+    }
+
+    @Test
+    void aPathLongerThanPathMaxIsSkippedWithAWarningAndTheRestIsBackedUp() throws Exception {
+        Fixtures.outputs(src(), 4, 1);
+        String seg = "n".repeat(200);
+        // 22 folders of 200 characters: past PATH_MAX (4096); the shell gets there by relative cd
+        sh(
+                src(),
+                "for i in $(seq 22); do mkdir " + seg + " && cd -P " + seg
+                        + " || exit 1; done; printf deep > deep.txt");
+        try {
+            Fixtures.Recorder rec = new Fixtures.Recorder();
+            Vault v = Fixtures.vault(Fixtures.spec(repo(), src()), rec);
+            BackupResult r = v.backup();
+            assertThat(r.snapshot()).isNotNull();
+            assertThat(v.ls("latest", ""))
+                    .extracting(FileEntry::path)
+                    .hasSize(4)
+                    .allMatch(p -> p.endsWith(".png"));
+            assertThat(rec.events)
+                    .filteredOn(e -> e.type().equals("skipped"))
+                    .isNotEmpty()
+                    .allSatisfy(
+                            e -> assertThat(e.message()).contains("PATH_MAX").contains(seg));
+        } finally {
+            sh(src(), "rm -rf " + seg); // (JUnit's clean-up cannot delete past PATH_MAX)
+        }
+    }
+
+    @Test
+    void theWatchersJournalKeepsNamesThatAreNotUtf8() throws Exception {
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.repository().create();
+        String odd = "outputs/" + Names.decode(new byte[] {'i', (byte) 0xff, '.', 'p', 'n', 'g'});
+        String sha = "ab".repeat(32);
+        v.repository().journal().append(List.of(new FileEntry(odd, 1, 2, 0644, sha)));
+        assertThat(v.repository().journal().read()).extracting(FileEntry::path).containsExactly(odd);
+    }
+
+    @Test
+    void namesRoundTripThroughTheirString() {
+        byte[][] names = {
+            "plain.png".getBytes(StandardCharsets.UTF_8),
+            "日本.png".getBytes(StandardCharsets.UTF_8),
+            {'a', (byte) 0xff, 'b'},
+            {(byte) 0xed, (byte) 0xb3, (byte) 0xbf}, // UTF-8 of a lone surrogate: not valid UTF-8
+            {(byte) 0xc3}, // a cut sequence
+        };
+        for (byte[] n : names) {
+            assertThat(Names.encode(Names.decode(n))).isEqualTo(n);
+        }
+        assertThat(Names.decode(new byte[] {'a', (byte) 0xff}))
+                .isNotEqualTo(Names.decode(new byte[] {'a', (byte) 0xfe}));
+        assertThat(Names.resolve(Path.of("/x"), "plain/a.png")).isEqualTo(Path.of("/x/plain/a.png"));
+        assertThat(Names.resolve(Path.of("/x"), Names.decode(new byte[] {'a', (byte) 0xff}))
+                        .toUri())
+                .isEqualTo(URI.create("file:///x/a%FF"));
+        Path element = Names.element(Names.decode(new byte[] {'a', (byte) 0xff}));
+        assertThat(element.isAbsolute()).isFalse();
+        assertThat(Path.of("/x").resolve(element).toUri()).isEqualTo(URI.create("file:///x/a%FF"));
+    }
+}
