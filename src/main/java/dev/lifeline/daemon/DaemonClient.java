@@ -9,21 +9,25 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.Procfs;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /** Talks to the daemon over its control socket, starting the daemon first when asked to. */
@@ -59,20 +63,64 @@ public final class DaemonClient {
         return new DaemonClient(home);
     }
 
+    /**
+     * How long a command waits for the daemon's next line (it sends one at least every second
+     * while it works, so only a daemon that does not run — stopped, stuck — takes this long).
+     * {@code LIFELINE_DAEMON_TIMEOUT} (seconds) overrides it.
+     */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private Duration timeout() {
+        String env = System.getenv("LIFELINE_DAEMON_TIMEOUT");
+        if (env != null && !env.isBlank()) {
+            try {
+                return Duration.ofMillis((long) (Double.parseDouble(env.trim()) * 1000));
+            } catch (NumberFormatException e) {
+                // the default then
+            }
+        }
+        return DEFAULT_TIMEOUT;
+    }
+
+    /** Whether a daemon accepts connections on the socket (it may still not answer: see {@link #call}). */
     public boolean isRunning() {
-        try (SocketChannel ch = open()) {
-            return ch.isConnected();
+        ScheduledExecutorService timer = timer();
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            IdleTimeout connecting = new IdleTimeout(ch, timeout(), timer); // a full backlog blocks connect
+            try {
+                ch.connect(UnixDomainSocketAddress.of(home.socket()));
+                return true;
+            } finally {
+                connecting.close();
+            }
         } catch (IOException e) {
             return false;
+        } finally {
+            timer.shutdownNow();
         }
     }
 
     /**
-     * Whether an earlier daemon left work behind (an applied config, or tunnels it hosted), so that
-     * a new one should start and take it over.
+     * Whether an earlier daemon left work behind (an applied project, or tunnels it hosted), so
+     * that a new one should start and take it over.
      */
     public boolean hasState() {
-        return Files.exists(home.appliedConfig()) || Files.exists(home.root().resolve("tunnels.json"));
+        return nonEmpty(home.appliedConfig(), "projects")
+                || nonEmpty(home.root().resolve("tunnels.json"), null);
+    }
+
+    /** A JSON file whose array (top level, or under {@code field}) has an element; an old applied.json counts. */
+    private static boolean nonEmpty(Path file, String field) {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try {
+            JsonNode n = Json.parse(Files.readString(file));
+            JsonNode a = field != null && n.has(field) ? n.get(field) : n;
+            return a.isArray() ? a.size() > 0 : a.has("text");
+        } catch (IOException | RuntimeException e) {
+            return true; // unreadable: let a daemon look at it and say what is wrong in its log
+        }
     }
 
     /**
@@ -85,7 +133,9 @@ public final class DaemonClient {
     }
 
     /**
-     * Starts the daemon unless one answers.
+     * Starts the daemon unless one answers. Commands racing to start one (two {@code lifeline up}
+     * on a fresh home) take turns on {@code daemon-start.lock}: the first starts it, the others
+     * find it running.
      *
      * @param withVault whether the config it will run has a {@code backup:} section (picks the JIT)
      * @return true when this call started it
@@ -94,6 +144,46 @@ public final class DaemonClient {
         if (isRunning()) {
             return false;
         }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (FileChannel ch = FileChannel.open(
+                home.root().resolve("daemon-start.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock turn = waitForTurn(ch, deadline);
+            try {
+                if (isRunning()) {
+                    return false; // the command before us started it
+                }
+                return start(withVault, deadline);
+            } finally {
+                turn.release();
+            }
+        } catch (IOException e) {
+            throw new LifelineException(
+                    "cannot start the daemon: " + e.getMessage(), "check the permissions of " + home.root());
+        }
+    }
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private FileLock waitForTurn(FileChannel ch, long deadline) throws IOException {
+        while (true) {
+            try {
+                FileLock l = ch.tryLock();
+                if (l != null) {
+                    return l;
+                }
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                // another thread of this JVM has its turn
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LifelineException(
+                        "another command has been starting the daemon for " + START_TIMEOUT.toSeconds() + "s",
+                        "see its log: " + home.daemonLog());
+            }
+            pause();
+        }
+    }
+
+    private boolean start(boolean withVault, long deadline) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> argv = new ArrayList<>();
         argv.add(java);
@@ -114,68 +204,154 @@ public final class DaemonClient {
                 home.daemonLog(),
                 Map.of(),
                 Optional.empty()));
-        long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (isRunning()) {
                 return true;
             }
-            if (!s.process().isAlive()) {
+            if (!s.process().isAlive() && daemonPid().isEmpty()) {
+                // (A daemon started another way — systemd — may hold the lock and be about to listen.)
                 throw new LifelineException(
                         "the daemon exited at start (code " + s.process().exitValue() + ")",
                         "see its log: " + home.daemonLog());
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LifelineException("interrupted while starting the daemon");
-            }
+            pause();
         }
         throw new LifelineException(
-                "the daemon did not open its control socket within 30s", "see its log: " + home.daemonLog());
+                "the daemon did not open its control socket within " + START_TIMEOUT.toSeconds() + "s",
+                "see its log: " + home.daemonLog());
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException("interrupted while starting the daemon");
+        }
     }
 
     private boolean appliedConfigHasVault() {
         try {
             JsonNode n = Json.parse(Files.readString(home.appliedConfig()));
-            return LifelineConfig.parse(
-                            n.path("text").asText(), Path.of(n.path("path").asText()))
-                    .backup()
-                    .isPresent();
+            List<JsonNode> projects = new ArrayList<>();
+            if (n.has("projects")) {
+                n.get("projects").forEach(projects::add);
+            } else {
+                projects.add(n);
+            }
+            for (JsonNode p : projects) {
+                if (LifelineConfig.parse(
+                                p.path("text").asText(), Path.of(p.path("path").asText()))
+                        .backup()
+                        .isPresent()) {
+                    return true;
+                }
+            }
+            return false;
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
+    /** Receives the lines the daemon sends before its result. */
+    @FunctionalInterface
+    public interface Messages {
+        /** {@code kind} is {@code progress} or {@code applied} (see {@link Protocol}). */
+        void accept(String kind, JsonNode body);
+    }
+
     /** Sends one request and returns its result, passing progress lines to {@code progress}. */
     public JsonNode call(ObjectNode request, Consumer<JsonNode> progress) {
-        try (SocketChannel ch = open();
-                OutputStream out = Channels.newOutputStream(ch);
-                BufferedReader in = new BufferedReader(
-                        new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8))) {
+        return call(request, (kind, body) -> {
+            if (kind.equals("progress")) {
+                progress.accept(body);
+            }
+        });
+    }
+
+    /**
+     * Sends one request and returns its result, passing the lines before it to {@code messages}.
+     * Fails, rather than waiting for ever, when the daemon sends nothing for {@link #timeout()}.
+     */
+    public JsonNode call(ObjectNode request, Messages messages) {
+        ScheduledExecutorService timer = timer();
+        Duration limit = timeout();
+        SocketChannel ch = null;
+        IdleTimeout idle = null;
+        try {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            idle = new IdleTimeout(ch, limit, timer);
+            ch.connect(UnixDomainSocketAddress.of(home.socket()));
+            OutputStream out = Channels.newOutputStream(ch);
+            LineReader in = new LineReader(Channels.newInputStream(ch), MAX_REPLY);
             out.write((Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
+            idle.touch();
             String line;
             while ((line = in.readLine()) != null) {
+                idle.touch();
                 JsonNode msg = Json.parse(line);
-                if (msg.has("progress")) {
-                    progress.accept(msg.get("progress"));
+                if (msg.has("ok")) {
+                    if (msg.path("ok").asBoolean()) {
+                        return msg.get("result");
+                    }
+                    throw new LifelineException(
+                            msg.path("error").asText("the daemon refused"),
+                            msg.hasNonNull("hint") ? msg.get("hint").asText() : null);
+                }
+                if (msg.has("heartbeat")) {
                     continue;
                 }
-                if (msg.path("ok").asBoolean()) {
-                    return msg.get("result");
-                }
-                throw new LifelineException(
-                        msg.path("error").asText("the daemon refused"),
-                        msg.hasNonNull("hint") ? msg.get("hint").asText() : null);
+                Map.Entry<String, JsonNode> e = msg.properties().iterator().next();
+                messages.accept(e.getKey(), e.getValue());
             }
             throw new LifelineException(
                     "the daemon closed the connection without an answer", "see its log: " + home.daemonLog());
         } catch (IOException e) {
+            if (idle != null && idle.expired()) {
+                throw notAnswering(limit);
+            }
             throw new LifelineException(
                     "cannot reach the daemon at " + home.socket() + ": " + e.getMessage(),
                     "start it with 'lifeline up' (or see " + home.daemonLog() + ")");
+        } finally {
+            if (idle != null) {
+                idle.close();
+            }
+            timer.shutdownNow();
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // done with it
+                }
+            }
         }
+    }
+
+    /** The longest line the daemon may send (a status of very many services fits easily). */
+    private static final int MAX_REPLY = 64 << 20;
+
+    private LifelineException notAnswering(Duration limit) {
+        Optional<Long> pid = daemonPid();
+        String who = pid.map(p -> "the daemon (pid " + p + ")").orElse("the daemon");
+        String state = pid.flatMap(Procfs::read)
+                .map(p -> p.state() == 'T' || p.state() == 't' ? " — it is stopped (state " + p.state() + ")" : "")
+                .orElse("");
+        String p = pid.map(String::valueOf).orElse("PID");
+        return new LifelineException(
+                who + " does not answer: nothing from it for " + limit.toSeconds() + "s" + state,
+                (state.isEmpty() ? "" : "'kill -CONT " + p + "' resumes it; ")
+                        + "if it stays stuck, 'kill " + p + "' ends it (the services keep running; the next"
+                        + " lifeline command starts a new daemon, which adopts them); its log: " + home.daemonLog());
+    }
+
+    private static ScheduledExecutorService timer() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lifeline-client-timeout");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public JsonNode call(String op, Map<String, ?> args) {
@@ -196,17 +372,5 @@ public final class DaemonClient {
             // no daemon
         }
         return Optional.empty();
-    }
-
-    private SocketChannel open() throws IOException {
-        Path sock = home.socket();
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.connect(UnixDomainSocketAddress.of(sock));
-            return ch;
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
     }
 }
