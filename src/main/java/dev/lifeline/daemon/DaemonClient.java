@@ -274,6 +274,14 @@ public final class DaemonClient {
      * Fails, rather than waiting for ever, when the daemon sends nothing for {@link #timeout()}.
      */
     public JsonNode call(ObjectNode request, Messages messages) {
+        byte[] bytes = (Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > ControlServer.MAX_REQUEST) {
+            // The daemon would stop reading it, and this side would block writing the rest.
+            throw new LifelineException(
+                    "the request to the daemon is " + (bytes.length >> 20) + " MiB, over its limit of "
+                            + (ControlServer.MAX_REQUEST >> 20) + " MiB",
+                    "keep lifeline.yaml under 1 MiB");
+        }
         ScheduledExecutorService timer = timer();
         Duration limit = timeout();
         SocketChannel ch = null;
@@ -284,7 +292,7 @@ public final class DaemonClient {
             ch.connect(UnixDomainSocketAddress.of(home.socket()));
             OutputStream out = Channels.newOutputStream(ch);
             LineReader in = new LineReader(Channels.newInputStream(ch), MAX_REPLY);
-            out.write((Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write(bytes);
             out.flush();
             idle.touch();
             String line;
