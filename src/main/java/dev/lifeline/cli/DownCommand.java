@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeline.core.Home;
 import dev.lifeline.daemon.DaemonClient;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Spec;
         name = "down",
         description = {
             "Stop the services of this config file (whole process trees); other projects keep running.",
+            "Where there is no config file, or with --all: every project's services, the tunnels and the daemon.",
             "The daemon stops with the last project."
         })
 final class DownCommand implements Callable<Integer> {
@@ -42,7 +44,9 @@ final class DownCommand implements Callable<Integer> {
         }
         Optional<Long> daemon = client.daemonPid();
         Path project = Context.configPath(spec);
-        JsonNode r = client.call("down", Map.of("project", project.toString(), "all", all));
+        // No config file here (and none applied from here): everything, as 'status' shows everything.
+        JsonNode r =
+                client.call("down", Map.of("project", project.toString(), "all", all, "orAll", !Files.exists(project)));
         List<String> stopped = new ArrayList<>();
         r.path("stopped").forEach(n -> stopped.add(n.asText()));
         List<String> remaining = new ArrayList<>();

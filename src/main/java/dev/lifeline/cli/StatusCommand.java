@@ -68,8 +68,14 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         JsonNode list = client.call("status", Map.of());
-        // This file's services; every project's with --all or where there is no config file.
-        boolean everything = all || !Files.exists(project);
+        // This file's services; every project's with --all, or where there is no config file (and none was).
+        boolean everything = all;
+        if (!all && !Files.exists(project)) {
+            everything = true;
+            for (JsonNode s : list) {
+                everything &= !s.path("project").asText().equals(project.toString());
+            }
+        }
         List<JsonNode> shown = new ArrayList<>();
         Set<String> others = new LinkedHashSet<>();
         for (JsonNode s : list) {

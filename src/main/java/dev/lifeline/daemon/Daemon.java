@@ -193,8 +193,13 @@ public final class Daemon implements AutoCloseable {
                         .put("stopped", tunnels.down(req.path("name").asText())));
         control.register("tunnel.status", (req, p) -> tunnels.status());
         control.register("down", (req, p) -> {
-            if (req.hasNonNull("project") && !req.path("all").asBoolean()) {
-                ProjectHost.Down d = projects.down(Path.of(req.path("project").asText()));
+            Path project = Path.of(req.path("project").asText("."));
+            boolean only = req.hasNonNull("project")
+                    && !req.path("all").asBoolean()
+                    && (!req.path("orAll").asBoolean()
+                            || projects.projects().get(project).isPresent());
+            if (only) {
+                ProjectHost.Down d = projects.down(project);
                 boolean exits = d.applied() && d.remaining().isEmpty();
                 if (exits) {
                     tunnels.close(true);

@@ -166,6 +166,29 @@ class ProjectsTest {
     }
 
     @Test
+    void outsideAProjectFolderStatusAndDownCoverEveryProject() throws Exception {
+        Path a = cli.project("a", "services:\n" + service("alpha", "exec sleep 1000"));
+        Path b = cli.project("b", "services:\n" + service("beta", "exec sleep 1000"));
+        Path elsewhere = java.nio.file.Files.createDirectories(tmp.resolve("elsewhere"));
+        assertThat(cli.run(a, "up").exit()).isZero();
+        assertThat(cli.run(b, "up").exit()).isZero();
+        long alpha = cli.pid(a, "alpha");
+        long beta = cli.pid(b, "beta");
+
+        DaemonCli.Result status = cli.run(elsewhere, "status");
+        assertThat(status.out())
+                .contains("project " + a.resolve("lifeline.yaml"))
+                .contains("project " + b.resolve("lifeline.yaml"))
+                .contains("alpha")
+                .contains("beta");
+
+        DaemonCli.Result down = cli.run(elsewhere, "down");
+        assertThat(down.out()).contains("stopped 2 services and the daemon");
+        assertThat(Procfs.session(alpha)).isEmpty();
+        assertThat(Procfs.session(beta)).isEmpty();
+    }
+
+    @Test
     void aRestartedDaemonAdoptsEveryProject() throws Exception {
         Path a = cli.project("a", "services:\n" + service("alpha", "exec sleep 1000"));
         Path b = cli.project("b", "services:\n" + service("beta", "exec sleep 1000"));
