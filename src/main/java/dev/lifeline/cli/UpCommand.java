@@ -48,6 +48,7 @@ final class UpCommand implements Callable<Integer> {
         if (client.ensureRunning(config.backup().isPresent())) {
             out.println("daemon started (pid "
                     + client.daemonPid().map(String::valueOf).orElse("?") + ", log " + home.daemonLog() + ")");
+            out.flush();
         }
         ObjectNode req = Json.object();
         req.put("op", "up");

@@ -44,7 +44,7 @@ final class ControlServer implements AutoCloseable {
     static final int MAX_REQUEST = 4 << 20;
 
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    static final Duration HEARTBEAT = Duration.ofMillis(500);
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     /** What an operation can send before its result. */
@@ -144,7 +144,12 @@ final class ControlServer implements AutoCloseable {
         }
         BlockingQueue<JsonNode> out = new LinkedBlockingQueue<>();
         Connection conn = new Connection(out);
-        workers.execute(() -> out.add(answer(req, conn)));
+        try {
+            workers.execute(() -> out.add(answer(req, conn)));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            reject(ch, "the daemon is shutting down", "run the command again");
+            return;
+        }
         try (ch;
                 OutputStream os = Channels.newOutputStream(ch);
                 IdleTimeout writing = new IdleTimeout(ch, WRITE_TIMEOUT, timer)) {

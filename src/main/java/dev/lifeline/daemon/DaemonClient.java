@@ -64,7 +64,7 @@ public final class DaemonClient {
     }
 
     /**
-     * How long a command waits for the daemon's next line (it sends one at least every second
+     * How long a command waits for the daemon's next line (it sends one at least every half second
      * while it works, so only a daemon that does not run — stopped, stuck — takes this long).
      * {@code LIFELINE_DAEMON_TIMEOUT} (seconds) overrides it.
      */

@@ -14,7 +14,7 @@ import java.util.List;
  * The control protocol, and the one codec for each record it carries (the CLI, the daemon and the
  * HTTP API use these and nothing else). A connection carries one JSON request line ({@code {"op":
  * "status", …}}), then any number of {@code {"progress": ProgressLine}}, {@code {"applied":
- * Applied}} and {@code {"heartbeat": true}} lines (one at least every second while the request
+ * Applied}} and {@code {"heartbeat": true}} lines (one at least every half second while the request
  * runs), then one final line {@code {"ok": true, "result": …}} or {@code {"ok": false, "error":
  * "…", "hint": "…"}}.
  *

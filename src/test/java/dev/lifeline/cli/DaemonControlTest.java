@@ -108,11 +108,11 @@ class DaemonControlTest {
     void operationsLongerThanTheReadTimeoutStillWorkWhileTheDaemonWorks() throws Exception {
         Path a = cli.project(
                 "a",
-                "services:\n" + service("slow", "sleep 3; echo loaded; exec sleep 1000")
+                "services:\n" + service("slow", "sleep 5; echo loaded; exec sleep 1000")
                         + "    ready: { log: loaded }\n"
                         + service("stubborn", "trap '' TERM; echo up; while true; do sleep 0.2; done")
-                        + "    ready: { log: up }\n    stop: { timeout: 3s }\n");
-        cli.env("LIFELINE_DAEMON_TIMEOUT", "1");
+                        + "    ready: { log: up }\n    stop: { timeout: 5s }\n");
+        cli.env("LIFELINE_DAEMON_TIMEOUT", "2"); // less than either operation takes
 
         DaemonCli.Result up = cli.run(a, "up");
         assertThat(up.exit()).as(up.toString()).isZero();
@@ -122,8 +122,34 @@ class DaemonControlTest {
 
         DaemonCli.Result stop = cli.run(a, "stop", "stubborn");
         assertThat(stop.exit()).as(stop.toString()).isZero();
-        assertThat(stop.took()).isGreaterThan(Duration.ofSeconds(3));
+        assertThat(stop.took()).isGreaterThan(Duration.ofSeconds(5));
         assertThat(Procfs.session(stubborn)).isEmpty();
+    }
+
+    @Test
+    void aServiceStillLoadingHoldsUpNeitherStatusNorAnotherProjectsUp() throws Exception {
+        Path a = cli.project(
+                "a",
+                "services:\n" + service("loading", "sleep 12; echo loaded; exec sleep 1000")
+                        + "    ready: { log: loaded }\n");
+        Path b = cli.project("b", "services:\n" + service("beta", "exec sleep 1000"));
+        assertThat(cli.run(b, "up").exit()).isZero(); // the daemon runs
+
+        DaemonCli.Running slow = cli.start(a, "up");
+        await().atMost(TestTimes.SHORT).until(() -> cli.services(b).containsKey("loading"));
+
+        DaemonCli.Result status = cli.run(b, "status");
+        assertThat(status.exit()).isZero();
+        assertThat(slow.process().isAlive())
+                .as("still loading: 'up' in a waits")
+                .isTrue();
+        DaemonCli.Result upB = cli.run(b, "up");
+        assertThat(upB.exit()).as(upB.toString()).isZero();
+        assertThat(upB.out()).contains("unchanged, kept running");
+        assertThat(slow.process().isAlive())
+                .as("b's up did not wait for a's model")
+                .isTrue();
+        assertThat(slow.await(TestTimes.APP).exit()).isZero();
     }
 
     @Test

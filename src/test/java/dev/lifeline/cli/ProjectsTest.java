@@ -73,6 +73,7 @@ class ProjectsTest {
             // status in each folder shows that folder's services, and says others run
             DaemonCli.Result inA = cli.run(a, "status");
             assertThat(inA.out()).contains("alpha").doesNotContain("beta").contains("1 service of 1 other project");
+            assertThat(cli.run(a, "status", "--all").out()).contains("alpha").contains("beta");
             DaemonCli.Result inB = cli.run(b, "status", "--json");
             JsonNode rows = new ObjectMapper().readTree(inB.out());
             assertThat(rows).hasSize(1);
@@ -226,6 +227,25 @@ class ProjectsTest {
                         .toString());
 
         assertThat(cli.pid(a, "alpha")).isEqualTo(alpha);
+    }
+
+    @Test
+    void statusShowsTheLoadingProgressLineWhileAServiceStarts() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.util.Arrays.stream(dev.lifeline.supervisor.ServiceStatus.class.getRecordComponents())
+                        .anyMatch(c -> c.getName().equals("progress")),
+                "ServiceStatus has no progress component yet (contract C3, from the supervisor)");
+        Path a = cli.project(
+                "a",
+                "services:\n" + service("model", "echo loading weights 42%; exec sleep 1000")
+                        + "    ready: { log: never-printed, timeout: 5m }\n");
+        assertThat(cli.run(a, "up", "--no-wait").exit()).isZero();
+        cli.pid(a, "model");
+
+        await().atMost(TestTimes.SHORT)
+                .untilAsserted(() -> assertThat(cli.run(a, "status").out())
+                        .containsPattern("model\\s+starting")
+                        .contains("└ loading weights 42%"));
     }
 
     @Test
