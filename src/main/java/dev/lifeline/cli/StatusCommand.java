@@ -87,7 +87,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (json) {
             ArrayNode a = Json.array();
-            shown.forEach(a::add);
+            for (JsonNode s : shown) {
+                a.add(s);
+            }
             out.println(Json.write(a, true));
             out.flush();
             return 0;
@@ -110,7 +112,9 @@ final class StatusCommand implements Callable<Integer> {
 
     private static void table(List<JsonNode> rows, PrintWriter out) {
         Set<String> projects = new LinkedHashSet<>();
-        rows.forEach(r -> projects.add(r.path("project").asText()));
+        for (JsonNode r : rows) {
+            projects.add(r.path("project").asText());
+        }
         String header = String.format(
                 Locale.ROOT,
                 "%-12s %-10s %-8s %-8s %-8s %-9s %-7s %-9s %s",

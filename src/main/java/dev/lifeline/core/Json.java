@@ -63,7 +63,9 @@ public final class Json {
     /** An object from simple values (String, Number, Boolean, null, JsonNode, Collection of String). */
     public static ObjectNode object(Map<String, ?> values) {
         ObjectNode n = object();
-        values.forEach((k, v) -> {
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            String k = e.getKey();
+            Object v = e.getValue();
             if (v == null) {
                 n.putNull(k);
             } else if (v instanceof JsonNode j) {
@@ -78,11 +80,13 @@ public final class Json {
                 n.put(k, num.doubleValue());
             } else if (v instanceof Collection<?> c) {
                 ArrayNode a = n.putArray(k);
-                c.forEach(x -> a.add(String.valueOf(x)));
+                for (Object x : c) {
+                    a.add(String.valueOf(x));
+                }
             } else {
                 n.put(k, v.toString());
             }
-        });
+        }
         return n;
     }
 
@@ -123,11 +127,15 @@ public final class Json {
             return toNode(rec);
         } else if (v instanceof Collection<?> c) {
             ArrayNode a = array();
-            c.forEach(x -> a.add(value(x)));
+            for (Object x : c) {
+                a.add(value(x));
+            }
             return a;
         } else if (v instanceof Map<?, ?> m) {
             ObjectNode o = object();
-            m.forEach((k, x) -> o.set(String.valueOf(k), value(x)));
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                o.set(String.valueOf(e.getKey()), value(e.getValue()));
+            }
             return o;
         }
         return NODES.textNode(v.toString()); // Instant, Duration, Path, …
@@ -174,14 +182,18 @@ public final class Json {
             if (List.class.isAssignableFrom(raw) || Collection.class.isAssignableFrom(raw)) {
                 List<Object> out = new ArrayList<>();
                 if (!absent) {
-                    n.forEach(x -> out.add(read(x, arg)));
+                    for (JsonNode x : n) {
+                        out.add(read(x, arg));
+                    }
                 }
                 return List.copyOf(out);
             }
             if (Map.class.isAssignableFrom(raw)) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 if (!absent) {
-                    n.properties().forEach(e -> out.put(e.getKey(), read(e.getValue(), arg)));
+                    for (Map.Entry<String, JsonNode> e : n.properties()) {
+                        out.put(e.getKey(), read(e.getValue(), arg));
+                    }
                 }
                 return out;
             }
@@ -235,14 +247,18 @@ public final class Json {
 
     /** An enum constant as its {@code label()} where it has one (ServiceState: "ready"), else its name. */
     private static String label(Enum<?> e) {
-        java.lang.reflect.Method m = LABELS.computeIfAbsent(e.getDeclaringClass(), k -> {
+        // (plain loops and look-ups, no lambdas, on this path: 'status' starts a fresh JVM each time)
+        Class<?> k = e.getDeclaringClass();
+        java.lang.reflect.Method m = LABELS.get(k);
+        if (m == null) {
             try {
                 java.lang.reflect.Method l = k.getMethod("label");
-                return l.getReturnType() == String.class ? l : NO_LABEL;
+                m = l.getReturnType() == String.class ? l : NO_LABEL;
             } catch (NoSuchMethodException x) {
-                return NO_LABEL;
+                m = NO_LABEL;
             }
-        });
+            LABELS.put(k, m);
+        }
         if (m == NO_LABEL) {
             return e.name();
         }
@@ -277,13 +293,15 @@ public final class Json {
     private static final Map<Class<?>, RecordComponent[]> COMPONENTS = new ConcurrentHashMap<>();
 
     private static RecordComponent[] components(Class<?> type) {
-        return COMPONENTS.computeIfAbsent(type, k -> {
-            RecordComponent[] cs = k.getRecordComponents();
+        RecordComponent[] cs = COMPONENTS.get(type);
+        if (cs == null) {
+            cs = type.getRecordComponents();
             for (RecordComponent c : cs) {
                 c.getAccessor().setAccessible(true);
             }
-            return cs;
-        });
+            COMPONENTS.put(type, cs);
+        }
+        return cs;
     }
 
     public static JsonNode parse(String text) {

@@ -9,13 +9,15 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.Procfs;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /** Talks to the daemon over its control socket, starting the daemon first when asked to. */
@@ -84,19 +84,28 @@ public final class DaemonClient {
 
     /** Whether a daemon accepts connections on the socket (it may still not answer: see {@link #call}). */
     public boolean isRunning() {
-        ScheduledExecutorService timer = timer();
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            IdleTimeout connecting = new IdleTimeout(ch, timeout(), timer); // a full backlog blocks connect
-            try {
-                ch.connect(UnixDomainSocketAddress.of(home.socket()));
-                return true;
-            } finally {
-                connecting.close();
-            }
+        try (SocketChannel ch = connect()) {
+            return ch.isConnected();
         } catch (IOException e) {
             return false;
-        } finally {
-            timer.shutdownNow();
+        }
+    }
+
+    /**
+     * Connects without ever blocking: a daemon accepts at once, so a connection that cannot be made
+     * at once (a stopped daemon's full queue) is one that would not be answered.
+     */
+    private SocketChannel connect() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.configureBlocking(false);
+            if (!ch.connect(UnixDomainSocketAddress.of(home.socket())) && !ch.finishConnect()) {
+                throw new IOException("the daemon accepts no connection (its queue is full)");
+            }
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
     }
 
@@ -253,6 +262,11 @@ public final class DaemonClient {
         }
     }
 
+    private static final Messages IGNORE = new Messages() {
+        @Override
+        public void accept(String kind, JsonNode body) {}
+    };
+
     /** Receives the lines the daemon sends before its result. */
     @FunctionalInterface
     public interface Messages {
@@ -262,79 +276,95 @@ public final class DaemonClient {
 
     /** Sends one request and returns its result, passing progress lines to {@code progress}. */
     public JsonNode call(ObjectNode request, Consumer<JsonNode> progress) {
-        return call(request, (kind, body) -> {
-            if (kind.equals("progress")) {
-                progress.accept(body);
+        return call(request, new Messages() {
+            @Override
+            public void accept(String kind, JsonNode body) {
+                if (kind.equals("progress")) {
+                    progress.accept(body);
+                }
             }
         });
     }
 
     /**
      * Sends one request and returns its result, passing the lines before it to {@code messages}.
-     * Fails, rather than waiting for ever, when the daemon sends nothing for {@link #timeout()}.
+     * Fails, rather than waiting for ever, when the daemon sends nothing for {@link #timeout()}
+     * (a non-blocking channel and a selector: no thread, nothing to interrupt).
      */
     public JsonNode call(ObjectNode request, Messages messages) {
         byte[] bytes = (Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8);
         if (bytes.length > ControlServer.MAX_REQUEST) {
-            // The daemon would stop reading it, and this side would block writing the rest.
+            // The daemon would stop reading it, and this side would wait writing the rest.
             throw new LifelineException(
                     "the request to the daemon is " + (bytes.length >> 20) + " MiB, over its limit of "
                             + (ControlServer.MAX_REQUEST >> 20) + " MiB",
                     "keep lifeline.yaml under 1 MiB");
         }
-        ScheduledExecutorService timer = timer();
         Duration limit = timeout();
-        SocketChannel ch = null;
-        IdleTimeout idle = null;
-        try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            idle = new IdleTimeout(ch, limit, timer);
-            ch.connect(UnixDomainSocketAddress.of(home.socket()));
-            OutputStream out = Channels.newOutputStream(ch);
-            LineReader in = new LineReader(Channels.newInputStream(ch), MAX_REPLY);
-            out.write(bytes);
-            out.flush();
-            idle.touch();
-            String line;
-            while ((line = in.readLine()) != null) {
-                idle.touch();
-                JsonNode msg = Json.parse(line);
-                if (msg.has("ok")) {
-                    if (msg.path("ok").asBoolean()) {
-                        return msg.get("result");
-                    }
-                    throw new LifelineException(
-                            msg.path("error").asText("the daemon refused"),
-                            msg.hasNonNull("hint") ? msg.get("hint").asText() : null);
+        try (SocketChannel ch = connect();
+                Selector selector = Selector.open()) {
+            SelectionKey key = ch.register(selector, SelectionKey.OP_WRITE);
+            ByteBuffer out = ByteBuffer.wrap(bytes);
+            while (out.hasRemaining()) {
+                if (ch.write(out) == 0) {
+                    await(selector, limit);
                 }
-                if (msg.has("heartbeat")) {
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            ByteBuffer in = ByteBuffer.allocate(16 << 10);
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                int n = ch.read(in);
+                if (n < 0) {
+                    throw new LifelineException(
+                            "the daemon closed the connection without an answer", "see its log: " + home.daemonLog());
+                }
+                if (n == 0) {
+                    await(selector, limit);
                     continue;
                 }
-                Map.Entry<String, JsonNode> e = msg.properties().iterator().next();
-                messages.accept(e.getKey(), e.getValue());
+                in.flip();
+                while (in.hasRemaining()) {
+                    byte b = in.get();
+                    if (b != '\n') {
+                        line.write(b);
+                        if (line.size() > MAX_REPLY) {
+                            throw new LifelineException(
+                                    "the daemon sent a line over " + (MAX_REPLY >> 20) + " MiB", "see its log");
+                        }
+                        continue;
+                    }
+                    JsonNode msg = Json.parse(line.toString(StandardCharsets.UTF_8));
+                    line.reset();
+                    if (msg.has("ok")) {
+                        if (msg.path("ok").asBoolean()) {
+                            return msg.get("result");
+                        }
+                        throw new LifelineException(
+                                msg.path("error").asText("the daemon refused"),
+                                msg.hasNonNull("hint") ? msg.get("hint").asText() : null);
+                    }
+                    if (!msg.has("heartbeat") && msg.size() > 0) {
+                        Map.Entry<String, JsonNode> e =
+                                msg.properties().iterator().next();
+                        messages.accept(e.getKey(), e.getValue());
+                    }
+                }
+                in.clear();
             }
-            throw new LifelineException(
-                    "the daemon closed the connection without an answer", "see its log: " + home.daemonLog());
         } catch (IOException e) {
-            if (idle != null && idle.expired()) {
-                throw notAnswering(limit);
-            }
             throw new LifelineException(
                     "cannot reach the daemon at " + home.socket() + ": " + e.getMessage(),
                     "start it with 'lifeline up' (or see " + home.daemonLog() + ")");
-        } finally {
-            if (idle != null) {
-                idle.close();
-            }
-            timer.shutdownNow();
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException e) {
-                    // done with it
-                }
-            }
         }
+    }
+
+    /** Waits until the channel can go on; the daemon does not answer when that takes {@code limit}. */
+    private void await(Selector selector, Duration limit) throws IOException {
+        if (selector.select(Math.max(1, limit.toMillis())) == 0) {
+            throw notAnswering(limit);
+        }
+        selector.selectedKeys().clear();
     }
 
     /** The longest line the daemon may send (a status of very many services fits easily). */
@@ -354,19 +384,11 @@ public final class DaemonClient {
                         + " lifeline command starts a new daemon, which adopts them); its log: " + home.daemonLog());
     }
 
-    private static ScheduledExecutorService timer() {
-        return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lifeline-client-timeout");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
     public JsonNode call(String op, Map<String, ?> args) {
         ObjectNode req = Json.object();
         req.put("op", op);
         req.setAll(Json.object(args));
-        return call(req, p -> {});
+        return call(req, IGNORE);
     }
 
     /** The daemon's pid from its pid file, if that process is alive and is a Lifeline daemon. */

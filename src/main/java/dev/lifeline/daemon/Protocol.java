@@ -85,7 +85,9 @@ public final class Protocol {
 
     public static List<ServiceView> services(JsonNode array) {
         List<ServiceView> out = new ArrayList<>();
-        array.forEach(n -> out.add(service(n)));
+        for (JsonNode n : array) {
+            out.add(service(n));
+        }
         return out;
     }
 
