@@ -224,7 +224,7 @@ class DaemonControlTest {
     void upAndStartOfAServiceThatExitsBeforeReadyFailWithItsLastLines() throws Exception {
         Path a = cli.project(
                 "a",
-                "services:\n" + service("doomed", "echo boom-line-$$; exit 7")
+                "services:\n" + service("doomed", "echo boom-line-$$; sleep 1; exit 7")
                         + "    ready: { log: never-printed, timeout: 1m }\n    restart: { policy: never }\n");
 
         DaemonCli.Result up = cli.run(a, "up");
