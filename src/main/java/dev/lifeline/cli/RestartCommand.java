@@ -12,7 +12,7 @@ final class RestartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SERVICE")
+    @Parameters(paramLabel = "SERVICE", description = "The service to restart.")
     String service;
 
     @Override

@@ -18,7 +18,7 @@ final class StartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SERVICE")
+    @Parameters(paramLabel = "SERVICE", description = "The service to start (a name under services: in the config).")
     String service;
 
     @Override

@@ -14,7 +14,7 @@ final class StopCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SERVICE")
+    @Parameters(paramLabel = "SERVICE", description = "The service to stop.")
     String service;
 
     @Override

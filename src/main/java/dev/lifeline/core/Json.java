@@ -38,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * as themselves; enums as their lower-case name; {@code Optional} and {@code null} as the value or
  * JSON null; lists as arrays; string-keyed maps and records as objects; {@code Instant}, {@code
  * Duration} and {@code Path} as their ISO/text form. Reading ignores unknown fields (a newer
- * daemon) and gives a missing one its empty value (0, false, null, empty) (an older daemon).
+ * daemon) and gives a missing one its empty value (0, false, "", empty, else null) (an older daemon).
  */
 public final class Json {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -217,7 +217,9 @@ public final class Json {
             return absent ? (byte) 0 : (byte) n.asInt();
         }
         if (absent) {
-            return null;
+            // A string field an older peer does not send reads as "" (records use "" for "nothing");
+            // one sent as null stays null.
+            return n == null && c == String.class ? "" : null;
         }
         if (c == String.class) {
             return n.asText();
