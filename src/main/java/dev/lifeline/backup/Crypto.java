@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.BackupSpec.EncryptionSpec;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.process.Exec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,10 +13,10 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
@@ -366,23 +367,20 @@ final class Crypto {
         }
         String cmd = spec.passphraseCommand().orElseThrow();
         try {
-            Process p = new ProcessBuilder("sh", "-c", cmd)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readNBytes(4096);
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            Exec.Result r = Exec.of("sh", "-c", cmd)
+                    .discardStderr()
+                    .keep(8192)
+                    .timeout(Duration.ofSeconds(30))
+                    .run();
+            if (r.timedOut()) {
                 throw new LifelineException(
                         "the passphrase command did not finish within 30s",
                         "check backup.encryption.passphrase-command");
             }
-            String line =
-                    new String(out, StandardCharsets.UTF_8).lines().findFirst().orElse("");
-            if (p.exitValue() != 0 || line.isEmpty()) {
+            String line = r.head().lines().findFirst().orElse("");
+            if (r.exitCode() != 0 || line.isEmpty()) {
                 throw new LifelineException(
-                        "the passphrase command exited with status " + p.exitValue()
+                        "the passphrase command exited with status " + r.exitCode()
                                 + (line.isEmpty() ? " and printed nothing" : ""),
                         "check backup.encryption.passphrase-command (its output is never shown)");
             }

@@ -1,5 +1,6 @@
 package dev.lifeline.backup;
 
+import dev.lifeline.process.Exec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Atomic, durable file writes: temp file, fsync, rename, directory fsync. */
@@ -42,11 +44,11 @@ final class Durable {
             return false;
         }
         try {
-            Process p = new ProcessBuilder("sync", "-f", anyPath.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            return p.waitFor() == 0;
+            return Exec.of("sync", "-f", anyPath.toString())
+                    .discardOutput()
+                    .timeout(Duration.ofSeconds(60)) // a hung disk: fsync file by file instead
+                    .run()
+                    .ok();
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

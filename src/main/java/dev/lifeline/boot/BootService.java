@@ -1,11 +1,13 @@
 package dev.lifeline.boot;
 
+import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +44,7 @@ public final class BootService {
         /** This machine's defaults. */
         public static Settings detect(boolean user, List<String> execStart, Path home) {
             String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-            Path userHome = Path.of(System.getProperty("user.home"));
+            Path userHome = Home.userHome(System.getenv());
             if (os.contains("mac")) {
                 Path dir = user ? userHome.resolve("Library/LaunchAgents") : Path.of("/Library/LaunchDaemons");
                 return new Settings(Platform.LAUNCHD, user, execStart, home, dir, List.of("launchctl"));
@@ -318,9 +320,9 @@ public final class BootService {
     private static void write(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // a unit or plist is read by the service manager: 0644, never written through a link
+            PrivateFiles.write(
+                    file, content.getBytes(StandardCharsets.UTF_8), PosixFilePermissions.fromString("rw-r--r--"));
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot write " + file + ": " + e.getMessage(),

@@ -1,12 +1,9 @@
 package dev.lifeline.boot;
 
-import java.io.File;
+import dev.lifeline.process.Exec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Runs systemctl / launchctl with a timeout and keeps what they said. */
 final class Commands {
@@ -20,32 +17,17 @@ final class Commands {
     private Commands() {}
 
     static Ran run(List<String> argv) {
-        Path out = null;
         try {
-            out = Files.createTempFile("lifeline-boot", ".out");
-            Process p = new ProcessBuilder(argv)
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            Exec.Result r = Exec.of(argv).timeout(Duration.ofSeconds(30)).run();
+            if (r.timedOut()) {
                 return new Ran(argv, -1, "no answer within 30s");
             }
-            return new Ran(argv, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+            return new Ran(argv, r.exitCode(), r.output());
         } catch (IOException e) {
             return new Ran(argv, -1, "cannot run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Ran(argv, -1, "interrupted");
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException e) {
-                    // harmless leftover
-                }
-            }
         }
     }
 }

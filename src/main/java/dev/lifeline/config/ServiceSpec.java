@@ -305,7 +305,7 @@ public record ServiceSpec(
 
     static String expandHome(String p) {
         if (p.equals("~") || p.startsWith("~/")) {
-            return System.getProperty("user.home") + p.substring(1);
+            return dev.lifeline.core.Home.userHome(System.getenv()) + p.substring(1); // as the shell does
         }
         return p;
     }

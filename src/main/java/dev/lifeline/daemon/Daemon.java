@@ -100,7 +100,11 @@ public final class Daemon implements AutoCloseable {
     private void start() {
         Path lockFile = home.root().resolve("daemon.lock");
         try {
-            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockChannel = FileChannel.open(
+                    lockFile,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             lock = lockChannel.tryLock();
         } catch (IOException e) {
             throw new LifelineException(

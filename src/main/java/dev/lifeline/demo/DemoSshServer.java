@@ -1,13 +1,15 @@
 package dev.lifeline.demo;
 
+import dev.lifeline.core.PrivateFiles;
+import dev.lifeline.process.Exec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -47,9 +49,9 @@ public final class DemoSshServer {
             String[] hostPub =
                     Files.readString(dir.resolve("host_ed25519.pub")).trim().split("\\s+");
             Path knownHosts = dir.resolve("known_hosts");
-            Files.writeString(knownHosts, "[127.0.0.1]:" + port + " " + hostPub[0] + " " + hostPub[1] + "\n");
+            PrivateFiles.writePrivate(knownHosts, "[127.0.0.1]:" + port + " " + hostPub[0] + " " + hostPub[1] + "\n");
             Path config = dir.resolve("sshd_config");
-            Files.writeString(
+            PrivateFiles.writePrivate(
                     config,
                     String.join(
                             "\n",
@@ -89,13 +91,12 @@ public final class DemoSshServer {
             return;
         }
         try {
-            Process p = new ProcessBuilder(
+            Exec.Result r = Exec.of(
                             "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lifeline-demo", "-f", key.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("ssh-keygen failed for " + key);
+                    .timeout(Duration.ofSeconds(30))
+                    .run();
+            if (!r.ok()) {
+                throw new IOException("ssh-keygen failed for " + key + ": " + r.describe());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,8 +1,8 @@
 package dev.lifeline.gpu;
 
+import dev.lifeline.process.Exec;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * NVIDIA GPU memory through {@code nvidia-smi}, the one place that runs it. Where it is not
@@ -127,22 +126,15 @@ public final class Gpu {
         List<String> argv = new ArrayList<>();
         argv.add(exe.toString());
         argv.addAll(args);
-        Path out = null;
         try {
-            out = Files.createTempFile("lifeline-nvidia-smi", ".out");
-            Process p = new ProcessBuilder(argv)
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
+            Exec.Result r = Exec.of(argv).timeout(timeout).run();
+            if (r.timedOut()) {
                 throw new Failure(exe + " did not answer within " + timeout.toMillis() + " ms (GPU driver hung?)");
             }
-            List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
+            List<String> lines = r.lines();
+            if (r.exitCode() != 0) {
                 String first = lines.isEmpty() ? "" : ": " + lines.get(0).strip();
-                throw new Failure(exe + " " + args.get(0) + " exited with " + p.exitValue() + first);
+                throw new Failure(exe + " " + args.get(0) + " exited with " + r.exitCode() + first);
             }
             return lines.stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
         } catch (IOException e) {
@@ -150,14 +142,6 @@ public final class Gpu {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Failure("interrupted while waiting for " + exe);
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException e) {
-                    // a temp file left behind is harmless
-                }
-            }
         }
     }
 }

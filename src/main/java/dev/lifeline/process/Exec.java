@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * the time is up — with its children, since each program gets its own session where the system
  * has {@code setsid} (the whole session is killed), and its descendants otherwise. A program that
  * exits while a child it left behind keeps the output open does not hold the caller either: after
- * the exit, the output is read for at most {@link #DRAIN} more.
+ * the exit, the output is read for at most {@link #DRAIN} more. If Lifeline exits (Ctrl-C, TERM)
+ * while it waits, the program and its children are killed.
  *
  * <p>Defaults: timeout 30 s; stdin {@code /dev/null}; stderr merged into the output; at most
  * {@link #DEFAULT_KEEP} bytes of output kept (half from its start, half from its end).
@@ -127,6 +128,7 @@ public final class Exec {
         }
         long started = System.nanoTime();
         Process p = pb.start();
+        Running.add(p);
         Capture out = new Capture(keep);
         Thread reader = null;
         if (!discardOutput) {
@@ -148,6 +150,7 @@ public final class Exec {
             killTree(p);
             throw e;
         } finally {
+            Running.remove(p);
             if (reader != null && reader.isAlive()) {
                 // a child still holds the output open: stop waiting for it (the reader ends with it)
                 try {
@@ -210,6 +213,34 @@ public final class Exec {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The programs running now, killed (with their children) if Lifeline itself is stopped while
+     * it waits for one: each has a session of its own, so the terminal's Ctrl-C does not reach it.
+     * The hook is installed on first use and only then.
+     */
+    private static final class Running {
+        private static final java.util.Set<Process> NOW = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(Running::killAll, "lifeline-exec-cleanup"));
+        }
+
+        static void add(Process p) {
+            NOW.add(p);
+        }
+
+        static void remove(Process p) {
+            NOW.remove(p);
+        }
+
+        private static void killAll() {
+            for (Process p : NOW) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
     }
 
     /**

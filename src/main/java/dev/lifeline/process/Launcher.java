@@ -1,6 +1,7 @@
 package dev.lifeline.process;
 
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.core.PrivateFiles;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +46,13 @@ public final class Launcher {
                     "cannot start '" + String.join(" ", spec.argv()) + "': working directory " + spec.cwd()
                             + " does not exist",
                     "create it, or fix 'cwd' in the config");
+        }
+        try {
+            PrivateFiles.createLog(spec.log()); // appended to below, so it must not be a planted link
+        } catch (IOException e) {
+            throw new LifelineException(
+                    "cannot start '" + String.join(" ", spec.argv()) + "': its log " + e.getMessage(),
+                    "remove " + spec.log() + " (Lifeline creates it again)");
         }
         Process p;
         try {

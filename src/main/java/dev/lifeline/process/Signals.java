@@ -1,8 +1,8 @@
 package dev.lifeline.process;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Sends signals. The JDK can only send TERM and KILL to single processes, so group signals and
@@ -28,15 +28,11 @@ public final class Signals {
 
     private static boolean kill(List<String> argv) {
         try {
-            Process p = new ProcessBuilder(argv)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return false;
-            }
-            return p.exitValue() == 0;
+            return Exec.of(argv)
+                    .discardOutput()
+                    .timeout(Duration.ofSeconds(5))
+                    .run()
+                    .ok();
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

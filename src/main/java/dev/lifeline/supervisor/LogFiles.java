@@ -1,12 +1,14 @@
 package dev.lifeline.supervisor;
 
+import dev.lifeline.core.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -17,7 +19,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Service log files: the tail for messages, and rotation by size with copy-truncate, so the app
  * keeps writing to the file descriptor it has (it opened the log with O_APPEND, so after the
- * truncate its next write lands at the new end, not at a hole).
+ * truncate its next write lands at the new end, not at a hole). No step follows a link: a link
+ * planted in place of the log or of a rotated file is refused or replaced, never written through.
  */
 public final class LogFiles {
     private LogFiles() {}
@@ -28,12 +31,14 @@ public final class LogFiles {
         if (n <= 0) {
             return out;
         }
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long len = f.length();
+        try (FileChannel f = FileChannel.open(log, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long len = f.size();
             int size = (int) Math.min(len, 256 * 1024);
-            byte[] buf = new byte[size];
-            f.seek(len - size);
-            f.readFully(buf);
+            ByteBuffer bb = ByteBuffer.allocate(size);
+            while (bb.hasRemaining() && f.read(bb, len - size + bb.position()) > 0) {
+                // positional reads until the buffer is full
+            }
+            byte[] buf = bb.array();
             String[] lines = new String(buf, StandardCharsets.UTF_8).split("\r?\n|\r");
             int from = Math.max(0, lines.length - n);
             for (int i = from; i < lines.length; i++) {
@@ -67,22 +72,32 @@ public final class LogFiles {
      * @return true when it rotated
      */
     public static boolean rotateIfLarger(Path log, long maxBytes, int keep) throws IOException {
-        if (maxBytes <= 0 || !Files.exists(log) || Files.size(log) <= maxBytes) {
+        if (maxBytes <= 0 || !Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        if (PrivateFiles.requireRegular(log).size() <= maxBytes) {
             return false;
         }
         Path dir = log.getParent();
         String name = log.getFileName().toString();
         if (keep > 0) {
-            Files.deleteIfExists(dir.resolve(name + "." + keep + ".gz"));
+            Files.deleteIfExists(dir.resolve(name + "." + keep + ".gz")); // a link is deleted, not followed
             for (int i = keep - 1; i >= 1; i--) {
                 Path from = dir.resolve(name + "." + i + ".gz");
-                if (Files.exists(from)) {
+                if (Files.exists(from, LinkOption.NOFOLLOW_LINKS)) { // a rename moves a link as a link
                     Files.move(from, dir.resolve(name + "." + (i + 1) + ".gz"), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             Path tmp = dir.resolve(name + ".1.gz.tmp");
-            try (InputStream in = Files.newInputStream(log);
-                    OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+            Files.deleteIfExists(tmp); // left by a crash, or planted: never written through
+            try (InputStream in = Files.newInputStream(log, LinkOption.NOFOLLOW_LINKS);
+                    OutputStream out = new GZIPOutputStream(
+                            Files.newOutputStream(
+                                    tmp,
+                                    StandardOpenOption.CREATE_NEW,
+                                    StandardOpenOption.WRITE,
+                                    LinkOption.NOFOLLOW_LINKS),
+                            64 * 1024)) {
                 in.transferTo(out);
             }
             Files.move(
@@ -91,7 +106,7 @@ public final class LogFiles {
                     StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         }
-        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             ch.truncate(0);
         }
         return true;

@@ -2,6 +2,7 @@ package dev.lifeline.tunnel;
 
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.process.Exec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Host keys for {@code lifeline tunnel trust}: fetch the server's keys with {@code ssh-keyscan},
@@ -87,15 +87,11 @@ public final class HostKeys {
                 t.hostname());
         String out;
         try {
-            Process p = new ProcessBuilder(argv)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            p.getOutputStream().close();
-            byte[] b = p.getInputStream().readAllBytes();
-            if (!p.waitFor(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-            }
-            out = new String(b, StandardCharsets.UTF_8);
+            out = Exec.of(argv)
+                    .discardStderr()
+                    .timeout(timeout.plusSeconds(5))
+                    .run()
+                    .output();
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot run ssh-keyscan: " + e.getMessage(), "install the OpenSSH client tools");
@@ -136,17 +132,11 @@ public final class HostKeys {
         }
         String out;
         try {
-            Process p = new ProcessBuilder(
-                            "ssh-keygen",
-                            "-F",
-                            s.hostName(),
-                            "-f",
-                            s.knownHosts().toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            p.getOutputStream().close();
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(10, TimeUnit.SECONDS);
+            out = Exec.of("ssh-keygen", "-F", s.hostName(), "-f", s.knownHosts().toString())
+                    .discardStderr()
+                    .timeout(Duration.ofSeconds(10))
+                    .run()
+                    .output();
         } catch (IOException e) {
             return Known.NOTHING;
         } catch (InterruptedException e) {

@@ -2,15 +2,15 @@ package dev.lifeline.tunnel;
 
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.process.Exec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where ssh will really connect, as {@code ssh -G} resolves it from the arguments and
@@ -40,14 +40,14 @@ record SshTarget(
         List<String> argv = SshCommandLine.resolveArgv(program, spec);
         String out;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            byte[] bytes = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            Exec.Result r = Exec.of(argv).timeout(Duration.ofSeconds(10)).run();
+            out = r.output();
+            if (r.timedOut()) {
+                throw new LifelineException(
+                        "'" + SshCommandLine.display(argv) + "' did not answer within 10s",
+                        "check the ssh config for tunnel '" + spec.name() + "' (a Match exec or a hung ProxyCommand?)");
             }
-            out = new String(bytes, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
+            if (r.exitCode() != 0) {
                 throw new LifelineException(
                         "ssh rejects the arguments of tunnel '" + spec.name() + "': " + out.strip(),
                         "check the 'ssh' arguments (" + SshCommandLine.display(argv) + ")");

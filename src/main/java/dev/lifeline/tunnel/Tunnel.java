@@ -261,7 +261,8 @@ final class Tunnel {
                     "--- " + clock.instant() + " " + SshCommandLine.display(argv) + "\n",
                     StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
+                    java.nio.file.StandardOpenOption.APPEND,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot write " + log + ": " + e.getMessage(), "check that " + options.logDir() + " is writable");
@@ -727,7 +728,12 @@ final class Tunnel {
         long n = size(p);
         if (n > (1 << 20)) {
             try {
-                Files.writeString(p, "");
+                Files.writeString(
+                        p,
+                        "",
+                        java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS); // never truncate a link's target
             } catch (IOException e) {
                 return n;
             }

@@ -32,9 +32,9 @@ class ArchitectureTest {
             Map.entry("notify", Set.of("core", "config")),
             Map.entry("insight", Set.of("core", "config")),
             Map.entry("gpu", Set.of("core", "process")),
-            Map.entry("boot", Set.of("core", "config")),
+            Map.entry("boot", Set.of("core", "config", "process")),
             Map.entry("doctor", Set.of("core", "config", "process", "insight", "gpu")),
-            Map.entry("demo", Set.of()),
+            Map.entry("demo", Set.of("core", "process")),
             Map.entry(
                     "daemon",
                     Set.of(
@@ -119,6 +119,40 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAPackage("software.amazon..")
                 .check(CLASSES);
+    }
+
+    @Test
+    void externalProgramsRunOnlyThroughTheProcessPackage() {
+        // process.Exec (short programs, real timeout) and process.Launcher (services, ssh);
+        // the demo app's own worker child is part of what the demo shows
+        ArchitectureTest.noClassesOutsideProcess()
+                .should()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName(ProcessBuilder.class.getName())
+                .because("a ProcessBuilder elsewhere has no real timeout: use dev.lifeline.process.Exec")
+                .check(CLASSES);
+        ArchitectureTest.noClassesOutsideProcess()
+                .should()
+                .callMethodWhere(
+                        new com.tngtech.archunit.base.DescribedPredicate<
+                                com.tngtech.archunit.core.domain.JavaMethodCall>("Runtime.exec") {
+                            @Override
+                            public boolean test(com.tngtech.archunit.core.domain.JavaMethodCall call) {
+                                return call.getTargetOwner().isEquivalentTo(Runtime.class)
+                                        && call.getName().equals("exec");
+                            }
+                        })
+                .because("Runtime.exec has no timeout either: use dev.lifeline.process.Exec")
+                .allowEmptyShould(true)
+                .check(CLASSES);
+    }
+
+    private static com.tngtech.archunit.lang.syntax.elements.GivenClassesConjunction noClassesOutsideProcess() {
+        return ArchRuleDefinition.noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.lifeline.process..")
+                .and()
+                .doNotHaveFullyQualifiedName("dev.lifeline.demo.DemoApp");
     }
 
     @Test

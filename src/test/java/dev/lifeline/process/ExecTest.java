@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,5 +149,37 @@ class ExecTest {
         assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
         await().atMost(TestTimes.SHORT)
                 .until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+    }
+
+    @Test
+    void lifelineStoppedWhileItWaitsTakesTheProgramAndItsChildrenWithIt() throws Exception {
+        Path pids = tmp.resolve("pids");
+        Process jvm = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ExecWaiter.class.getName(),
+                        pids.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            await().atMost(TestTimes.APP)
+                    .until(() -> Files.exists(pids) && Files.readAllLines(pids).size() == 2);
+            List<Long> started =
+                    Files.readAllLines(pids).stream().map(Long::parseLong).toList();
+
+            jvm.destroy(); // TERM, as a Ctrl-C or 'kill' of the CLI would
+
+            assertThat(jvm.waitFor(TestTimes.SHORT.toMillis(), TimeUnit.MILLISECONDS))
+                    .isTrue();
+            await().atMost(TestTimes.SHORT)
+                    .until(() -> started.stream()
+                            .noneMatch(pid -> ProcessHandle.of(pid)
+                                    .map(ProcessHandle::isAlive)
+                                    .orElse(false)));
+        } finally {
+            jvm.destroyForcibly();
+        }
     }
 }
