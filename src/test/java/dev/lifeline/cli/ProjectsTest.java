@@ -150,6 +150,23 @@ class ProjectsTest {
     }
 
     @Test
+    void aServiceDroppedFromTheFileIsReportedAtOnceEvenWhenTheRestFailsToStart() throws Exception {
+        Path a = cli.project("a", "services:\n" + service("old", "exec sleep 1000"));
+        assertThat(cli.run(a, "up").exit()).isZero();
+        long old = cli.pid(a, "old");
+        java.nio.file.Files.writeString(
+                a.resolve("lifeline.yaml"),
+                "services:\n" + service("broken", "sleep 1; exit 3")
+                        + "    ready: { log: never-printed, timeout: 1m }\n    restart: { policy: never }\n");
+
+        DaemonCli.Result up = cli.run(a, "up");
+
+        assertThat(up.exit()).as(up.toString()).isEqualTo(1);
+        assertThat(up.out()).contains("old   stopped: no longer in " + a.resolve("lifeline.yaml"));
+        assertThat(Procfs.session(old)).isEmpty();
+    }
+
+    @Test
     void downAllStopsEveryProject() throws Exception {
         Path a = cli.project("a", "services:\n" + service("alpha", "exec sleep 1000"));
         Path b = cli.project("b", "services:\n" + service("beta", "exec sleep 1000"));
