@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -80,11 +81,15 @@ final class ControlServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lifeline-control-timeouts");
-            t.setDaemon(true);
-            return t;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "lifeline-control-timeouts");
+            th.setDaemon(true);
+            return th;
         });
+        t.setRemoveOnCancelPolicy(true);
+        t.setKeepAliveTime(30, TimeUnit.SECONDS);
+        t.allowCoreThreadTimeOut(true); // no thread while no connection is open
+        this.timer = t;
     }
 
     void register(String name, Op op) {

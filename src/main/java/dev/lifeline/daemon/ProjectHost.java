@@ -22,8 +22,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +57,8 @@ final class ProjectHost implements AutoCloseable {
         this.home = home;
         this.supervisor = supervisor;
         this.events = events;
-        this.applier = Executors.newSingleThreadExecutor(r -> {
+        // One thread at most (so changes run one after the other), and none while idle.
+        this.applier = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "lifeline-apply");
             t.setDaemon(true);
             return t;
@@ -300,7 +303,7 @@ final class ProjectHost implements AutoCloseable {
     public void close() {
         applier.shutdownNow();
         try {
-            applier.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            applier.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
