@@ -3,6 +3,7 @@
 #
 # Usage: bash bench/backup.sh                (from the project folder; build target/lifeline.jar first)
 # Env knobs [defaults]:
+#   SHARED_BENCH [../shared/bench next to the project]  the shared anchors and data generator
 #   BENCH_DIR [$TMPDIR/lifeline-backup-bench]  scratch: datasets, repos, results (never the repo)
 #   N_PNG [1500] N_NEW [50] N_TINY [100000] N_WATCH [200] SEED [1]
 #   RUNS_HEAVY [3] RUNS_LIGHT [5]   hyperfine runs for full backups/restores/verify, and for rescans
@@ -16,8 +17,9 @@
 set -uo pipefail
 
 PROJECT=$(cd "$(dirname "$0")/.." && pwd)
-GEN=${GEN:-$PROJECT/../shared/bench/gen_outputs.py}
-[ -f "$GEN" ] || GEN=/work/shared/bench/gen_outputs.py
+shared=${SHARED_BENCH:-$PROJECT/../shared/bench}
+[ -d "$shared" ] || { echo "bench: $shared not found: it is ../shared/bench next to the project; set SHARED_BENCH to that folder" >&2; exit 2; }
+GEN=${GEN:-$shared/gen_outputs.py}
 N_PNG=${N_PNG:-1500}; N_NEW=${N_NEW:-50}; N_TINY=${N_TINY:-100000}; N_WATCH=${N_WATCH:-200}; SEED=${SEED:-1}
 RUNS_HEAVY=${RUNS_HEAVY:-3}; RUNS_LIGHT=${RUNS_LIGHT:-5}
 CASES=${CASES:-"initial rescan incr restore verify tiny watch"}

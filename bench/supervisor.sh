@@ -3,6 +3,7 @@
 # ../shared/bench/supervisor_anchors.sh), on the same stand-in model app (fake_webui.py).
 #
 #   bench/supervisor.sh [--install] [--no-anchors]    env: LOAD_SECONDS=5 REPS=5 CRASH_WINDOW=30
+#   SHARED_BENCH (default: ../shared/bench next to the project)
 #
 # Measures: relaunch after kill -9 (exit -> new process), port answering again minus the load time,
 # orphaned workers, daemon idle RSS, `status` wall time (hyperfine), stop leaving nothing, crash loop.
@@ -10,7 +11,7 @@
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SHARED_BENCH:-$here/../shared/bench}
-[ -d "$shared" ] || shared=$here/../../shared/bench
+[ -d "$shared" ] || { echo "bench: $shared not found: it is ../shared/bench next to the project; set SHARED_BENCH to that folder" >&2; exit 2; }
 PY=/usr/bin/python3
 PROBE="$PY $shared/lib/probe.py"
 LOAD=${LOAD_SECONDS:-5}

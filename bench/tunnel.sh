@@ -4,10 +4,13 @@
 # Debian's OpenSSH sshd on 127.0.0.1 with its own config, port and keys (never the system sshd).
 #
 #   bench/tunnel.sh            # needs: openssh-server openssh-client autossh python3 curl; java 17; target/lifeline.jar
-#   env: OUTAGE=20 MB=200 RUNS=3 LAT_N=300
+#   env: OUTAGE=20 MB=200 RUNS=3 LAT_N=300 SMALL_N=60 SHARED_BENCH=../shared/bench (next to the project)
 #
 # Measures (e) bulk throughput (a MB MiB HTTP download through the forward, median of RUNS),
-# (l) small-request latency (LAT_N GETs, a new TCP connection each), and two faults made by a relay
+# (l) small-request latency (LAT_N GETs, a new TCP connection each), (s) small requests as a web UI
+# page makes them: SMALL_N sequential GETs, new connection each, median/p90/p99 in 3 interleaved turns
+# (issue 14: Nagle and delayed ACKs add ~40 ms to one in three through plain `ssh -N -L`), and two
+# faults made by a relay
 # (bench/natrelay.py) that stops moving bytes without closing anything, for OUTAGE s:
 #   (c1) short outage: afterwards the old connections move again (as with relay.py / iptables DROP);
 #   (c2) NAT loss: afterwards new connections pass but the old ones stay dead for good (a NAT entry
@@ -17,12 +20,14 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-LIB=${BENCH_LIB:-/work/shared/bench/lib}
-FAKE=${FAKE_WEBUI:-/work/shared/bench/fake_webui.py}
+shared=${SHARED_BENCH:-$ROOT/../shared/bench}
+[ -d "$shared" ] || { echo "bench: $shared not found: it is ../shared/bench next to the project; set SHARED_BENCH to that folder" >&2; exit 2; }
+LIB=${BENCH_LIB:-$shared/lib}
+FAKE=${FAKE_WEBUI:-$shared/fake_webui.py}
 JAR=${LIFELINE_JAR:-$ROOT/target/lifeline.jar}
 PY=/usr/bin/python3
 W=${TMPDIR:-/tmp}/lifeline-bench-tunnel
-OUTAGE=${OUTAGE:-20}; MB=${MB:-200}; RUNS=${RUNS:-3}; LAT_N=${LAT_N:-300}
+OUTAGE=${OUTAGE:-20}; MB=${MB:-200}; RUNS=${RUNS:-3}; LAT_N=${LAT_N:-300}; SMALL_N=${SMALL_N:-60}
 SPORT=22522; RPORT=22523; WPORT=17871
 declare -A LPORT=([ssh]=17881 [autossh]=17882 [lifeline]=17883)
 PIDS=()
@@ -137,6 +142,21 @@ for i in 1 2 3; do
   done
 done
 for tool in ssh autossh lifeline; do say "$tool: latency, 3 turns of $((LAT_N / 3)): ${LAT[$tool]}"; done
+# (s) small requests: p90/p99 per tool, the three turns interleaved with direct so load hits all alike
+declare -A SMALL
+declare -A SPORTS=([direct]=$WPORT [ssh]=${LPORT[ssh]} [autossh]=${LPORT[autossh]} [lifeline]=${LPORT[lifeline]})
+for i in 1 2 3; do
+  for tool in direct ssh autossh lifeline; do
+    SMALL[$tool]+="$($PY "$HERE/smallreq.py" "${SPORTS[$tool]}" /healthz "$SMALL_N") | "
+  done
+done
+say "small requests ($SMALL_N sequential GETs, new connection each; 3 turns):"
+say "$(printf '  %-9s %s' tool 'p90 ms (3 turns)        p99 ms (3 turns)')"
+for tool in direct ssh autossh lifeline; do
+  p90s=$(echo "${SMALL[$tool]}" | grep -o 'p90_ms=[0-9.]*' | cut -d= -f2 | xargs)
+  p99s=$(echo "${SMALL[$tool]}" | grep -o 'p99_ms=[0-9.]*' | cut -d= -f2 | xargs)
+  say "$(printf '  %-9s %-24s %s' "$tool" "$p90s" "$p99s")"
+done
 for p in "${TP[@]}"; do TOOL_PID=$p; stop_tool; done
 
 for fault in short nat; do
@@ -153,7 +173,7 @@ for fault in short nat; do
 done
 say "--- lifeline's own account (its event lines):"
 for fault in short nat; do
-  grep -hE "  (down|reconnected|retrying)  " "$W/lifeline-$fault.out" | tail -5 | sed "s/^/    [$fault] /" | tee -a "$OUT"
+  grep -hE "  (down|tunnel-up|retrying)  " "$W/lifeline-$fault.out" | tail -5 | sed "s/^/    [$fault] /" | tee -a "$OUT"
 done
 say "done; raw results in $OUT"
 mkdir -p "$ROOT/bench/results" && cp "$OUT" "$ROOT/bench/results/tunnel-$(date -u +%Y%m%dT%H%M%SZ).txt"

@@ -92,9 +92,9 @@ final class BackupCommand {
     /** The push report, shared by {@code backup now} and {@code backup push}; failures listed one a line. */
     static void printPush(java.io.PrintWriter out, dev.lifeline.backup.PushResult p) {
         out.printf(
-                "mirrored %d snapshot(s), %d object(s) (%s), %d already there, in %s%n",
-                p.snapshotsUploaded(),
-                p.objectsUploaded(),
+                "mirrored %s, %s (%s), %d already there, in %s%n",
+                Plural.of(p.snapshotsUploaded(), "snapshot"),
+                Plural.of(p.objectsUploaded(), "object"),
                 size(p.bytesUploaded()),
                 p.objectsPresent(),
                 secs(p.took()));

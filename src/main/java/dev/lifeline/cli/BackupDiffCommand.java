@@ -13,10 +13,10 @@ final class BackupDiffCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "A")
+    @Parameters(index = "0", paramLabel = "A", description = "The older snapshot: id, unique prefix, or 'latest'.")
     String a;
 
-    @Parameters(index = "1", paramLabel = "B")
+    @Parameters(index = "1", paramLabel = "B", description = "The newer snapshot: id, unique prefix, or 'latest'.")
     String b;
 
     @Override

@@ -29,17 +29,17 @@ final class BackupDrillCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         r.problems().forEach(p -> out.println("problem: " + p));
         out.printf(
-                "drill of %s: %s — %d files (%s) restored and hash-checked, %d images decoded, in %s%n",
+                "drill of %s: %s — %s (%s) restored and hash-checked, %s decoded, in %s%n",
                 r.snapshot(),
                 r.ok() ? "PASSED" : "FAILED",
-                r.files(),
+                Plural.of(r.files(), "file"),
                 BackupCommand.size(r.bytes()),
-                r.images(),
+                Plural.of(r.images(), "image"),
                 BackupCommand.secs(r.took()));
         out.flush();
         if (!r.ok()) {
             throw new LifelineException(
-                    "the restore drill found " + r.problems().size() + " problem(s)",
+                    "the restore drill found " + Plural.of(r.problems().size(), "problem"),
                     "run 'lifeline backup verify --read-data' for details");
         }
         return 0;

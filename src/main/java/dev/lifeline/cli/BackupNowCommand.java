@@ -3,7 +3,9 @@ package dev.lifeline.cli;
 import dev.lifeline.backup.BackupResult;
 import dev.lifeline.backup.PushResult;
 import dev.lifeline.backup.Vault;
+import dev.lifeline.core.EventListener;
 import java.io.PrintWriter;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,24 +38,39 @@ final class BackupNowCommand implements Callable<Integer> {
                 spec.commandLine().getErr());
     }
 
+    /** The events whose news the result lines below print (once, on stdout). */
+    static final Set<String> RESULT_EVENTS = Set.of("snapshot", "pushed");
+
+    /** Progress without the events that repeat the result: it is printed once, on stdout. */
+    static EventListener withoutResults(EventListener progress) {
+        return e -> {
+            if (!RESULT_EVENTS.contains(e.type())) {
+                progress.onEvent(e);
+            }
+        };
+    }
+
     /** The command itself; also called without picocli by {@link Main} for the plain form. */
     static int run(java.nio.file.Path config, boolean quiet, boolean noPush, PrintWriter out, PrintWriter err) {
         Vault v = Vault.open(
                 BackupCommand.spec(dev.lifeline.config.LifelineConfig.load(config)),
-                quiet ? dev.lifeline.core.EventListener.NONE : BackupCommand.progress(err));
+                quiet ? EventListener.NONE : withoutResults(BackupCommand.progress(err)));
         BackupResult r = v.backup();
         if (r.unchanged()) {
             out.printf(
-                    "no changes since snapshot %s (%d files, %s) in %s%n",
-                    r.parent(), r.files(), BackupCommand.size(r.bytes()), BackupCommand.secs(r.took()));
+                    "no changes since snapshot %s (%s, %s) in %s%n",
+                    r.parent(),
+                    Plural.of(r.files(), "file"),
+                    BackupCommand.size(r.bytes()),
+                    BackupCommand.secs(r.took()));
         } else {
             out.printf(
-                    "snapshot %s: %d files, %s; %d read, %d new objects (%s) in %s%n",
+                    "snapshot %s: %s, %s; %d read, %s (%s) in %s%n",
                     r.snapshot(),
-                    r.files(),
+                    Plural.of(r.files(), "file"),
                     BackupCommand.size(r.bytes()),
                     r.hashed(),
-                    r.storedObjects(),
+                    Plural.of(r.storedObjects(), "new object"),
                     BackupCommand.size(r.storedBytes()),
                     BackupCommand.secs(r.took()));
         }
@@ -64,7 +81,7 @@ final class BackupNowCommand implements Callable<Integer> {
             if (!p.ok()) {
                 throw new dev.lifeline.core.LifelineException(
                         "the upload to the remote was incomplete ("
-                                + p.failures().size() + " failure(s))",
+                                + Plural.of(p.failures().size(), "failure") + ")",
                         "run 'lifeline backup push' to resume; local snapshots are safe");
             }
         }

@@ -57,19 +57,19 @@ final class BackupPruneCommand implements Callable<Integer> {
     private void print(PrintWriter out, String where, PruneResult r) {
         r.removed().forEach(id -> out.println(where + (dryRun ? "would remove " : "removed ") + id));
         out.printf(
-                "%s%s %d snapshot(s), kept %d; %s %d object(s), %s%n",
+                "%s%s %s, kept %d; %s %s, %s%n",
                 where,
                 dryRun ? "would remove" : "removed",
-                r.removed().size(),
+                Plural.of(r.removed().size(), "snapshot"),
                 r.kept().size(),
                 dryRun ? "would delete" : "deleted",
-                r.objectsDeleted(),
+                Plural.of(r.objectsDeleted(), "object"),
                 BackupCommand.size(r.bytesFreed()));
         if (r.recentKept() > 0) {
             out.printf(
-                    "%skept %d recent unreferenced object(s): a push elsewhere may still be uploading; a later prune"
+                    "%skept %s: a push elsewhere may still be uploading; a later prune"
                             + " removes them if they stay unreferenced%n",
-                    where, r.recentKept());
+                    where, Plural.of(r.recentKept(), "recent unreferenced object"));
         }
     }
 }

@@ -51,8 +51,8 @@ final class BackupRestoreCommand implements Callable<Integer> {
         spec.commandLine()
                 .getOut()
                 .printf(
-                        "restored %d files (%s) of snapshot %s into %s in %s; every SHA-256 checked%n",
-                        r.files(),
+                        "restored %s (%s) of snapshot %s into %s in %s; every SHA-256 checked%n",
+                        Plural.of(r.files(), "file"),
                         BackupCommand.size(r.bytes()),
                         r.snapshot(),
                         r.target(),

@@ -48,7 +48,11 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
             for (Snapshot s : all) {
                 out.printf(
                         "%-22s  %-24s  %9d  %10s%n",
-                        s.id(), s.time().toString(), s.files(), BackupCommand.size(s.bytes()));
+                        s.id(),
+                        // to the second: nanoseconds overflow the column and say nothing to a person
+                        s.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                        s.files(),
+                        BackupCommand.size(s.bytes()));
             }
         }
         out.flush();

@@ -61,11 +61,11 @@ final class BackupVerifyCommand implements Callable<Integer> {
             }
             r.unreadableSnapshots().forEach(u -> out.println("unreadable snapshot " + u));
             out.printf(
-                    "%s%s: %d snapshots, %d objects, %d hashed (%s) in %s%n",
+                    "%s%s: %s, %s, %d hashed (%s) in %s%n",
                     remote ? "remote " : "",
                     r.ok() ? "ok" : "PROBLEMS",
-                    r.snapshots(),
-                    r.objects(),
+                    Plural.of(r.snapshots(), "snapshot"),
+                    Plural.of(r.objects(), "object"),
                     r.objectsRead(),
                     BackupCommand.size(r.bytesRead()),
                     BackupCommand.secs(r.took()));
@@ -73,8 +73,8 @@ final class BackupVerifyCommand implements Callable<Integer> {
         out.flush();
         if (!r.ok()) {
             throw new LifelineException(
-                    "verify found " + r.problems().size() + " bad " + (remote ? "remote " : "") + "object(s) and "
-                            + r.unreadableSnapshots().size() + " unreadable snapshot(s)",
+                    "verify found " + Plural.of(r.problems().size(), "bad " + (remote ? "remote " : "") + "object")
+                            + " and " + Plural.of(r.unreadableSnapshots().size(), "unreadable snapshot"),
                     remote
                             ? "restore the named files from the local repository or another snapshot; a push uploads a"
                                     + " missing object again with the next new snapshot that holds it"

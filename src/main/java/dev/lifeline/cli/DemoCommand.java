@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo",
         description = {
-            "Run the built-in demo: a stand-in model app (loads for a few seconds, then serves HTTP and makes images),",
-            "supervised by the daemon and left running. 'lifeline down' ends it all."
+            "Run the built-in demo: a stand-in model app, supervised by the daemon and left running.",
+            "The app loads for a few seconds, then serves HTTP and makes images. 'lifeline down' ends it all."
         })
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -35,11 +35,16 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--port",
+            paramLabel = "PORT",
             defaultValue = "7860",
             description = "Port for the demo app (default: ${DEFAULT-VALUE}; another free one if taken).")
     int port;
 
-    @Option(names = "--load-seconds", defaultValue = "6", description = "How long the demo 'model' takes to load.")
+    @Option(
+            names = "--load-seconds",
+            paramLabel = "SECONDS",
+            defaultValue = "6",
+            description = "How long the demo 'model' takes to load.")
     double loadSeconds;
 
     @Option(

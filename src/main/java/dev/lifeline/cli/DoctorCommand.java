@@ -72,7 +72,7 @@ final class DoctorCommand implements Callable<Integer> {
                     checks.stream().filter(c -> c.status() == Check.Status.FAIL).count();
             long warns =
                     checks.stream().filter(c -> c.status() == Check.Status.WARN).count();
-            out.printf("%d check(s): %d failed, %d warning(s)%n", checks.size(), fails, warns);
+            out.printf("%s: %d failed, %s%n", Plural.of(checks.size(), "check"), fails, Plural.of(warns, "warning"));
         }
         out.flush();
         return Doctor.anyFailed(checks) ? 1 : 0;

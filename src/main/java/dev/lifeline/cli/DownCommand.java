@@ -54,17 +54,17 @@ final class DownCommand implements Callable<Integer> {
         if (!r.path("applied").asBoolean()) {
             out.println("nothing to do: " + project + " is not applied");
             if (!remaining.isEmpty()) {
-                out.println("running: " + Render.plural(remaining.size(), "project") + ", "
-                        + String.join(", ", remaining) + " ('lifeline down --all' stops them all)");
+                out.println("running: " + Plural.of(remaining.size(), "project") + ", " + String.join(", ", remaining)
+                        + " ('lifeline down --all' stops them all)");
             }
             return 0;
         }
         if (r.path("daemonExits").asBoolean()) {
             awaitExit(daemon);
-            out.println("stopped " + Render.plural(stopped.size(), "service") + " and the daemon");
+            out.println("stopped " + Plural.of(stopped.size(), "service") + " and the daemon");
         } else {
-            out.println("stopped " + Render.plural(stopped.size(), "service") + " of " + project
-                    + "; the daemon keeps running for " + Render.plural(remaining.size(), "other project") + ": "
+            out.println("stopped " + Plural.of(stopped.size(), "service") + " of " + project
+                    + "; the daemon keeps running for " + Plural.of(remaining.size(), "other project") + ": "
                     + String.join(", ", remaining));
         }
         return 0;

@@ -37,7 +37,7 @@ final class ErrorsCommand implements Callable<Integer> {
     @Option(
             names = "--since",
             paramLabel = "WHEN",
-            description = "Only errors since then: 30m, 1h, 2d, or '2026-11-21 10:00'.")
+            description = "Only errors since then: 30m, 1h, 2d, or a time such as 2026-11-21T10:00.")
     String since;
 
     @Option(
@@ -93,7 +93,7 @@ final class ErrorsCommand implements Callable<Integer> {
                     "  %-16s  %5d   (the app prints no timestamps before them; add %%(asctime)s to its log format)%n",
                     "no time", r.withoutTime());
         }
-        out.println("total: " + r.total() + " error(s)");
+        out.println("total: " + Plural.of(r.total(), "error"));
         if (!r.top().isEmpty()) {
             out.println();
             out.println("most frequent:");

@@ -152,6 +152,7 @@ final class ForegroundTunnels implements TunnelCommand.Tunnels {
                 fs,
                 s.path("command").asText(""),
                 s.path("pid").asLong(-1),
-                Instant.parse(s.path("since").asText(Instant.EPOCH.toString())));
+                Instant.parse(s.path("since").asText(Instant.EPOCH.toString())),
+                s.path("session").asText("pty"));
     }
 }

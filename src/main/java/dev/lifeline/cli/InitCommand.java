@@ -4,12 +4,10 @@ import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.LifelineException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,13 +15,16 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "init",
+        mixinStandardHelpOptions = true,
         description = {
-            "Write lifeline.yaml for the model app in this folder: finds app.py / webui.py / launch.py / main.py,",
-            "recognises Gradio, Stable Diffusion WebUI and ComfyUI, and reads the port from the code."
+            "Write lifeline.yaml for the model app in this folder: finds app.py, webui.py, launch.py or main.py,"
+                    + " recognises Gradio, Stable Diffusion WebUI and ComfyUI, and reads the port from the code"
+                    + " (server_port=, an argparse --port default, an environment default such as"
+                    + " GRADIO_SERVER_PORT or PORT)."
         })
 final class InitCommand implements Callable<Integer> {
-    private static final Pattern PORT =
-            Pattern.compile("(?:server_port\\s*=\\s*|--(?:server-)?port[ =]+|port\\s*=\\s*)(\\d{2,5})");
+    /** The open-files limit written for model apps (they open many shards and sockets), if the machine allows. */
+    static final long OPEN_FILES = 65536;
 
     @Spec
     CommandSpec spec;
@@ -39,57 +40,43 @@ final class InitCommand implements Callable<Integer> {
             throw new LifelineException(
                     file + " already exists; nothing written", "edit it, or run 'lifeline init --force' to replace it");
         }
-        Detected d = detect(dir);
+        AppDetection.Detected d = AppDetection.detect(dir);
         String outputs = Files.isDirectory(dir.resolve("outputs")) ? "./outputs" : d.outputs();
+        long hard = openFilesHardLimit();
+        long openFiles = hard > 0 ? Math.min(OPEN_FILES, hard) : OPEN_FILES;
         String yaml = "# Written by 'lifeline init' (" + d.kind() + "). Edit freely; 'lifeline up' applies it.\n"
                 + "services:\n"
                 + "  " + d.name() + ":\n"
                 + "    command: " + d.command() + "\n"
-                + (d.env() == null ? "" : "    env: " + d.env() + "\n")
-                + "    port: " + d.port() + "\n"
+                + d.envVar()
+                        .map(v -> "    env: { " + v + ": \"" + d.port() + "\" }\n")
+                        .orElse("")
+                + "    port: " + d.port() + "          # " + d.portSource() + "\n"
                 + "    ready: { http: /, timeout: 10m }          # model loading can take minutes\n"
                 + "    health: { http: /, every: 30s, failures: 3 }\n"
                 + "    restart: { policy: always, backoff: 1s..60s, give-up: 10 in 10m }\n"
                 + "    stop: { signal: TERM, timeout: 10s }\n"
-                + "    limits: { open-files: 65536 }\n"
+                + "    limits: { open-files: " + openFiles + " }"
+                + (openFiles < OPEN_FILES ? "          # this machine's hard limit (ulimit -Hn)" : "") + "\n"
                 + (outputs == null ? "" : "    outputs: " + outputs + "\n");
         LifelineConfig.parse(yaml, file); // what we write must load
         Files.writeString(file, yaml);
         PrintWriter out = spec.commandLine().getOut();
-        out.println("wrote " + file + " for a " + d.kind() + " on port " + d.port() + ":");
+        out.println("wrote " + file + " for a " + d.kind() + " on port " + d.port() + " (" + d.portSource() + "):");
         out.print(yaml);
         out.println("next: 'lifeline up' starts it and waits until it is ready");
         return 0;
     }
 
-    record Detected(String kind, String name, String command, int port, String outputs, String env) {}
-
-    static Detected detect(Path dir) throws IOException {
-        if (Files.exists(dir.resolve("main.py")) && Files.isDirectory(dir.resolve("comfy"))) {
-            return new Detected(
-                    "ComfyUI app", "comfyui", "python main.py --listen 127.0.0.1 --port 8188", 8188, "./output", null);
+    /**
+     * The hard limit on open files of this process, which the daemon it starts inherits; 0 if
+     * unknown. The JVM raises its soft limit to the hard one at start-up, so its maximum is the
+     * hard limit ({@code ulimit -Hn}).
+     */
+    static long openFilesHardLimit() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+            return Math.max(0, u.getMaxFileDescriptorCount());
         }
-        if (Files.exists(dir.resolve("launch.py")) && Files.exists(dir.resolve("webui.py"))) {
-            return new Detected(
-                    "Stable Diffusion WebUI", "webui", "python launch.py --port 7860", 7860, "./outputs", null);
-        }
-        for (String name : List.of("app.py", "webui.py", "web_app.py", "demo.py", "main.py", "server.py")) {
-            Path f = dir.resolve(name);
-            if (!Files.isRegularFile(f)) {
-                continue;
-            }
-            String code = Files.readString(f);
-            boolean gradio = code.contains("import gradio") || code.contains("from gradio");
-            Matcher m = PORT.matcher(code);
-            int port = m.find() ? Integer.parseInt(m.group(1)) : 7860;
-            String service = gradio ? "webui" : name.replace(".py", "").replace('_', '-');
-            // Gradio reads GRADIO_SERVER_PORT when the code does not pass a port itself.
-            String env = gradio ? "{ GRADIO_SERVER_PORT: \"" + port + "\" }" : null;
-            return new Detected(gradio ? "Gradio app" : "Python app", service, "python " + name, port, null, env);
-        }
-        throw new LifelineException(
-                "found no app in " + dir
-                        + " (looked for app.py, webui.py, web_app.py, demo.py, main.py, server.py, launch.py)",
-                "run 'lifeline init' in the app's folder, or write lifeline.yaml by hand (see README.md)");
+        return 0;
     }
 }

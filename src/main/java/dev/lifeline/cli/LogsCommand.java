@@ -28,11 +28,12 @@ final class LogsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "SERVICE")
+    @Parameters(paramLabel = "SERVICE", description = "The service whose log to print.")
     String service;
 
     @Option(
             names = {"-n", "--lines"},
+            paramLabel = "N",
             defaultValue = "50",
             description = "How many of the last lines (default: ${DEFAULT-VALUE}).")
     int lines;

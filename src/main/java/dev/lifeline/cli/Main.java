@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -94,6 +96,7 @@ public final class Main {
             ServiceCommand.class,
             BackupCommand.class,
             TunnelCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class);
 
     public static int run(String... args) {
@@ -116,7 +119,26 @@ public final class Main {
                 cl.addSubcommand(c);
             }
         }
+        addHelpOptions(cl);
         return cl;
+    }
+
+    /**
+     * {@code -h}/{@code --help} on every command and subcommand, here rather than on each class so
+     * that a new command cannot miss it. (Not picocli's standard mixin: its {@code -V} would print
+     * nothing on a subcommand.)
+     */
+    static void addHelpOptions(CommandLine cl) {
+        CommandSpec spec = cl.getCommandSpec();
+        if (spec.options().stream().noneMatch(OptionSpec::usageHelp)) {
+            spec.addOption(OptionSpec.builder("-h", "--help")
+                    .usageHelp(true)
+                    .description("Show this help message and exit.")
+                    .build());
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            addHelpOptions(sub);
+        }
     }
 
     /** The command class the first word names, or null. */

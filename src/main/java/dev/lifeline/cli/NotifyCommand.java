@@ -63,7 +63,9 @@ final class NotifyCommand implements Runnable {
                     failed++;
                 }
             }
-            out.printf("%d of %d webhook(s) accepted the test event%n", results.size() - failed, results.size());
+            out.printf(
+                    "%d of %s accepted the test event%n",
+                    results.size() - failed, Plural.of(results.size(), "webhook"));
             out.flush();
             if (failed > 0) {
                 spec.commandLine()

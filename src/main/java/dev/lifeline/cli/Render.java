@@ -6,7 +6,7 @@ import dev.lifeline.supervisor.ServiceState;
 import dev.lifeline.supervisor.ServiceStatus;
 import java.util.Locale;
 
-/** Text for people: durations, sizes, counts, one-line service summaries. */
+/** Text for people: durations, sizes, one-line service summaries. */
 final class Render {
     private Render() {}
 
@@ -34,11 +34,6 @@ final class Render {
             return String.format(Locale.ROOT, "%.0fM", b / 1048576.0);
         }
         return String.format(Locale.ROOT, "%.1fG", b / 1073741824.0);
-    }
-
-    /** "1 service", "2 services". */
-    static String plural(long n, String noun) {
-        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /**

@@ -103,8 +103,8 @@ final class StatusCommand implements Callable<Integer> {
             table(shown, out);
         }
         if (!others.isEmpty()) {
-            out.println("(" + Render.plural(list.size() - shown.size(), "service") + " of "
-                    + Render.plural(others.size(), "other project") + " not shown: lifeline status --all)");
+            out.println("(" + Plural.of(list.size() - shown.size(), "service") + " of "
+                    + Plural.of(others.size(), "other project") + " not shown: lifeline status --all)");
         }
         out.flush();
         return 0;

@@ -139,7 +139,9 @@ public final class TunnelCommand implements Callable<Integer> {
         TunnelSpec t = pasted(name, sshCommand);
         ObjectNode source = Json.object().put("name", t.name());
         source.set("args", Json.strings(sshCommand));
-        return runHere(spec, t, foreground, source);
+        // a pasted tunnel is in no lifeline.yaml: 'tunnel up NAME' would not find it
+        String again = "lifeline tunnel " + (name == null ? "" : "--name " + name + " ") + "-- " + t.pasted();
+        return runHere(spec, t, foreground, source, again);
     }
 
     static TunnelSpec pasted(String name, List<String> args) {
@@ -155,7 +157,8 @@ public final class TunnelCommand implements Callable<Integer> {
     }
 
     /** Hands the tunnel to the daemon when one runs, else keeps it up in this terminal until Ctrl-C. */
-    static int runHere(CommandSpec cmd, TunnelSpec t, boolean foreground, ObjectNode source) {
+    /** @param again the command that starts this tunnel again, for hints */
+    static int runHere(CommandSpec cmd, TunnelSpec t, boolean foreground, ObjectNode source, String again) {
         PrintWriter out = cmd.commandLine().getOut();
         Optional<Tunnels> d = foreground ? Optional.empty() : daemon(true);
         if (d.isPresent()) {
@@ -166,11 +169,18 @@ public final class TunnelCommand implements Callable<Integer> {
             if (st.state() == TunnelState.FAILED) {
                 throw new LifelineException(
                         "tunnel " + t.name() + " failed: " + st.lastError().orElse("see its log"),
-                        "fix the cause, then 'lifeline tunnel up " + t.name() + "' again");
+                        "fix the cause, then run '" + again + "' again");
             }
             return 0;
         }
         Home home = Context.home();
+        inDaemon(home, t.name()).ifPresent(s -> {
+            throw new LifelineException(
+                    "tunnel '" + t.name() + "' already runs in Lifeline's daemon ("
+                            + s.state().label() + "), which holds its ports",
+                    "use it as it is (lifeline tunnel status), or stop it first to run it here: lifeline tunnel down "
+                            + t.name());
+        });
         new ForegroundTunnels(home)
                 .status().stream()
                         .filter(s -> s.name().equals(t.name()))
@@ -229,6 +239,21 @@ public final class TunnelCommand implements Callable<Integer> {
                 f == null ? null : hintOf(f.message()));
     }
 
+    /** The daemon's tunnel {@code name}, if a daemon runs (never starts one). */
+    private static Optional<TunnelStatus> inDaemon(Home home, String name) {
+        DaemonClient client = DaemonClient.of(home);
+        if (!client.isRunning()) {
+            return Optional.empty();
+        }
+        try {
+            List<TunnelStatus> all = new ArrayList<>();
+            client.call("tunnel.status", Map.of()).forEach(n -> all.add(TunnelCodec.fromJson(n)));
+            return all.stream().filter(s -> s.name().equals(name)).findFirst();
+        } catch (LifelineException e) {
+            return Optional.empty(); // a daemon that does not answer holds no port we can name
+        }
+    }
+
     private static String hintOf(String message) {
         int arrow = message.indexOf(" → ");
         return arrow < 0 ? null : message.substring(arrow + 3);
@@ -247,6 +272,9 @@ public final class TunnelCommand implements Callable<Integer> {
         }
         if (s.state() != TunnelState.UP) {
             s.lastError().ifPresent(e -> b.append("  — ").append(e));
+        }
+        if (!s.interactive()) {
+            b.append("\n").append(" ".repeat(13)).append(s.session());
         }
         return b.toString();
     }
@@ -270,6 +298,7 @@ public final class TunnelCommand implements Callable<Integer> {
         m.put("command", s.command());
         m.put("pid", s.pid() < 0 ? null : s.pid());
         m.put("since", s.since().toString());
+        m.put("session", s.session());
         return m;
     }
 
@@ -290,7 +319,7 @@ public final class TunnelCommand implements Callable<Integer> {
             ObjectNode source = Json.object().put("name", name);
             source.put("path", config.file().toString());
             source.put("text", config.text());
-            return runHere(spec, TunnelSpec.named(config, name), foreground, source);
+            return runHere(spec, TunnelSpec.named(config, name), foreground, source, "lifeline tunnel up " + name);
         }
     }
 
@@ -299,7 +328,7 @@ public final class TunnelCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The tunnel's name (see 'lifeline tunnel status').")
         String name;
 
         @Override
@@ -408,7 +437,8 @@ public final class TunnelCommand implements Callable<Integer> {
                 }
             }
             HostKeys.record(s);
-            out.println("recorded " + s.keys().size() + " key(s) for " + s.hostName() + " in " + s.knownHosts());
+            out.println(
+                    "recorded " + Plural.of(s.keys().size(), "key") + " for " + s.hostName() + " in " + s.knownHosts());
             return 0;
         }
     }

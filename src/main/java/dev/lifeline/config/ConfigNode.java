@@ -32,6 +32,15 @@ public final class ConfigNode {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(?i)(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)");
 
+    /**
+     * The longest duration a setting may hold: ten years. Anything longer is a typo or a wish for
+     * "never", and would overflow the nanosecond arithmetic of deadlines.
+     */
+    static final Duration MAX_DURATION = Duration.ofDays(3650);
+
+    /** The largest size a setting may hold: 1 PiB; larger values are typos and overflow byte counts. */
+    static final long MAX_SIZE = 1L << 50;
+
     private final Kind kind;
     private final String path;
     private final Path file;
@@ -129,8 +138,14 @@ public final class ConfigNode {
      * @return this node, for chaining
      */
     public ConfigNode allowOnly(Set<String> allowed) {
+        return allowOnly(allowed, null);
+    }
+
+    /** As {@link #allowOnly(Set)}, also letting through any key that starts with {@code freePrefix}. */
+    ConfigNode allowOnly(Set<String> allowed, String freePrefix) {
         for (Map.Entry<String, ConfigNode> e : asMap().entrySet()) {
-            if (!allowed.contains(e.getKey())) {
+            if (!allowed.contains(e.getKey())
+                    && (freePrefix == null || !e.getKey().startsWith(freePrefix))) {
                 String near = Suggest.nearest(e.getKey(), allowed);
                 String valid = "valid keys here: " + String.join(", ", new java.util.TreeSet<>(allowed));
                 throw e.getValue()
@@ -202,6 +217,9 @@ public final class ConfigNode {
             }
             return v;
         } catch (NumberFormatException e) {
+            if (s.matches("[-+]?\\d+")) {
+                throw error(s + " is out of range", "use a whole number from " + min + " to " + max);
+            }
             throw error("'" + s + "' is not a whole number", "use a whole number from " + min + " to " + max);
         }
     }
@@ -254,34 +272,28 @@ public final class ConfigNode {
             throw error("'" + text + "' has no unit", "write a duration with a unit, such as 500ms, 10s, 5m or 1h");
         }
         Matcher m = DURATION.matcher(s);
-        Duration total = Duration.ZERO;
+        double millis = 0;
         int at = 0;
         while (m.find() && m.start() == at) {
             double n = Double.parseDouble(m.group(1));
-            long millis;
-            switch (m.group(2)) {
-                case "ms":
-                    millis = (long) n;
-                    break;
-                case "s":
-                    millis = (long) (n * 1000);
-                    break;
-                case "m":
-                    millis = (long) (n * 60_000);
-                    break;
-                case "h":
-                    millis = (long) (n * 3_600_000);
-                    break;
-                default:
-                    millis = (long) (n * 86_400_000);
-            }
-            total = total.plusMillis(millis);
+            millis += n
+                    * switch (m.group(2)) {
+                        case "ms" -> 1;
+                        case "s" -> 1_000;
+                        case "m" -> 60_000;
+                        case "h" -> 3_600_000;
+                        default -> 86_400_000;
+                    };
             at = m.end();
         }
         if (at != s.length() || s.isEmpty()) {
             throw error("'" + text + "' is not a duration", "write a duration such as 500ms, 10s, 5m, 1h30m or 2d");
         }
-        return total;
+        // compared as a double first: a long cast would saturate, and a sum of parts could wrap
+        if (millis > MAX_DURATION.toMillis()) {
+            throw error("'" + text.trim() + "' is too long", "use at most 3650d (ten years)");
+        }
+        return Duration.ofMillis((long) millis);
     }
 
     /** A byte size such as {@code 6G}, {@code 512M}, {@code 10MiB}, {@code 1024}. */
@@ -302,7 +314,11 @@ public final class ConfigNode {
             case "T" -> 40;
             default -> 0;
         };
-        return (long) (n * (1L << shift));
+        double bytes = n * (1L << shift);
+        if (bytes > MAX_SIZE) {
+            throw error("'" + s + "' is too large", "use at most 1024T (1 PiB)");
+        }
+        return (long) bytes;
     }
 
     /** A Java regular expression, checked now so a bad one fails at load time. */
@@ -312,6 +328,35 @@ public final class ConfigNode {
             return Pattern.compile(s);
         } catch (PatternSyntaxException e) {
             throw error("'" + s + "' is not a valid regular expression: " + e.getDescription());
+        }
+    }
+
+    /**
+     * A deep copy that stands at {@code newPath} (an alias's use or a merged key) and keeps the
+     * line and column of the text it came from; {@code onNode} runs once per copied value.
+     */
+    @SuppressWarnings("unchecked")
+    ConfigNode withPath(String newPath, Runnable onNode) {
+        onNode.run();
+        switch (kind) {
+            case MAP: {
+                LinkedHashMap<String, ConfigNode> copy = new LinkedHashMap<>();
+                for (Map.Entry<String, ConfigNode> e : entries().entrySet()) {
+                    String p = newPath.isEmpty() ? e.getKey() : newPath + "." + e.getKey();
+                    copy.put(e.getKey(), e.getValue().withPath(p, onNode));
+                }
+                return map(newPath, file, line, column, copy);
+            }
+            case LIST: {
+                List<ConfigNode> items = (List<ConfigNode>) value;
+                List<ConfigNode> copy = new ArrayList<>(items.size());
+                for (int i = 0; i < items.size(); i++) {
+                    copy.add(items.get(i).withPath(newPath + "[" + i + "]", onNode));
+                }
+                return list(newPath, file, line, column, copy);
+            }
+            default:
+                return new ConfigNode(kind, newPath, file, line, column, value);
         }
     }
 

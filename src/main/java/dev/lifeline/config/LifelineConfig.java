@@ -1,6 +1,7 @@
 package dev.lifeline.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +30,9 @@ public record LifelineConfig(
         List<NotifySpec> notifications,
         Optional<DashboardSpec> dashboard) {
 
+    /** Top-level keys starting with this are ignored, as in docker compose: a place for anchors. */
+    static final String EXTENSION_PREFIX = "x-";
+
     static final Set<String> TOP_KEYS = Set.of("services", "backup", "tunnels", "notify", "dashboard", "version");
 
     public LifelineConfig {
@@ -37,18 +41,46 @@ public record LifelineConfig(
         notifications = List.copyOf(notifications);
     }
 
+    /** The largest config file Lifeline reads (1 MiB); a real one is a few KiB. */
+    public static final int MAX_BYTES = 1 << 20;
+
+    /**
+     * Reads and parses {@code file}. A file over {@link #MAX_BYTES} is refused after reading at
+     * most one byte more than that, and anything but a regular file (a FIFO, a device) is refused
+     * without opening it.
+     */
     public static LifelineConfig load(Path file) {
         Path abs = file.toAbsolutePath().normalize();
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(abs, StandardCharsets.UTF_8);
+            if (!Files.exists(abs)) {
+                throw new NoSuchFileException(abs.toString());
+            }
+            if (!Files.isRegularFile(abs)) {
+                throw new ConfigException(abs + " is not a regular file", "point -c at the lifeline.yaml file itself");
+            }
+            if (Files.size(abs) > MAX_BYTES) {
+                throw tooLarge(abs);
+            }
+            try (InputStream in = Files.newInputStream(abs)) {
+                bytes = in.readNBytes(MAX_BYTES + 1); // it may have grown since size()
+            }
         } catch (NoSuchFileException e) {
             throw new ConfigException(
                     "no config file at " + abs, "create one (see README.md), or name another with -c FILE");
         } catch (IOException e) {
             throw new ConfigException("cannot read " + abs + ": " + e.getMessage(), null);
         }
-        return parse(text, abs);
+        if (bytes.length > MAX_BYTES) {
+            throw tooLarge(abs);
+        }
+        return parse(new String(bytes, StandardCharsets.UTF_8), abs);
+    }
+
+    static ConfigException tooLarge(Path file) {
+        return new ConfigException(
+                (file == null ? "<config>" : file.toString()) + " is larger than 1 MiB, too large for a config file",
+                "a lifeline.yaml is a few KiB; check that -c names the right file");
     }
 
     /** Parses {@code text} as if it were the file {@code file} (relative paths resolve against its folder). */
@@ -60,7 +92,7 @@ public record LifelineConfig(
                     "the file must be a mapping with 'services:' and friends at the top",
                     "see README.md for an example");
         }
-        root.allowOnly(TOP_KEYS);
+        root.allowOnly(TOP_KEYS, EXTENSION_PREFIX);
         Path base = abs.getParent();
 
         Map<String, ServiceSpec> services = new LinkedHashMap<>();

@@ -94,6 +94,15 @@ public record ServiceSpec(
             "exec", "exit", "cd", "export", "ulimit", "umask", "source", ".", "set", "unset", "trap", "eval", "if",
             "for", "while", "until", "case", "read", "wait", "shift", "return", "{", "!");
 
+    /** The smallest rotation size: below it a log rotates on almost every line. */
+    static final long MIN_LOG_SIZE = 1024;
+
+    /**
+     * Names a service cannot take: {@code daemon} would share {@code logs/daemon.log} with the
+     * daemon's own log (each would rotate and truncate the other's lines).
+     */
+    static final Set<String> RESERVED_NAMES = Set.of("daemon");
+
     static final Set<String> SIGNALS = Set.of("term", "int", "hup", "quit", "kill", "usr1", "usr2");
 
     static ServiceSpec parse(String name, ConfigNode n, Path baseDir) {
@@ -101,6 +110,12 @@ public record ServiceSpec(
             throw n.error(
                     "service name '" + name + "' is not usable",
                     "use letters, digits, '-', '_' or '.', starting with a letter or digit (it names files)");
+        }
+        if (RESERVED_NAMES.contains(name)) {
+            throw n.error(
+                    "the service name '" + name + "' is reserved: logs/" + name
+                            + ".log is the daemon's own log, and the two would write over each other",
+                    "rename the service, e.g. '" + name + "-app'");
         }
         if (!n.isMap()) {
             throw n.error("expected the service's settings (command, port, ready…)", "see README.md for an example");
@@ -166,7 +181,15 @@ public record ServiceSpec(
                         cwd.resolve(expandHome(n.get("outputs").asString())).normalize())
                 : Optional.empty();
         ConfigNode l = n.get("logs").allowOnly(Set.of("max-size", "keep"));
-        Logs logs = new Logs(l.get("max-size").asSize(50L << 20), l.get("keep").asInt(0, 100, 5));
+        long maxLog = l.get("max-size").asSize(50L << 20);
+        if (maxLog < MIN_LOG_SIZE) {
+            throw l.get("max-size")
+                    .error(
+                            "'" + l.get("max-size").asString().trim() + "' is too small: the log would rotate on"
+                                    + " almost every line",
+                            "use at least 1K; the default is 50M");
+        }
+        Logs logs = new Logs(maxLog, l.get("keep").asInt(0, 100, 5));
 
         return new ServiceSpec(
                 name, argv, text, cwd, env, port, ready, health, restart, stop, limits, user, outputs, logs);

@@ -41,6 +41,7 @@ final class TunnelHost implements AutoCloseable {
     private final EventListener events;
     private final Map<String, JsonNode> sources = new LinkedHashMap<>();
     private TunnelManager manager;
+    private boolean closed;
 
     TunnelHost(Home home, EventListener events) {
         this.home = home;
@@ -52,7 +53,7 @@ final class TunnelHost implements AutoCloseable {
     }
 
     /** At daemon start: end the ssh processes an earlier daemon left, and bring its tunnels back. */
-    synchronized void restore() {
+    void restore() {
         if (!Files.exists(file())) {
             return;
         }
@@ -81,23 +82,34 @@ final class TunnelHost implements AutoCloseable {
         TunnelSpec spec = spec(source);
         TunnelManager m;
         synchronized (this) {
+            if (closed) {
+                throw new LifelineException("the daemon is stopping; no tunnel started", "try again in a moment");
+            }
             m = manager();
-            m.up(spec);
             sources.put(spec.name(), source);
             save();
         }
-        // Not under the lock: the tunnel's own events (which save) must flow while we wait.
+        // Not under the lock: restarting a changed tunnel waits for the old one, whose own events
+        // (which save) must flow meanwhile; and so must those of the new one while we wait.
+        m.up(spec);
+        synchronized (this) {
+            save(); // with the new ssh's pid
+        }
         TunnelStatus st = wait
                 ? m.awaitSettled(spec.name(), SETTLE)
                 : m.status(spec.name()).orElseThrow();
         return TunnelCodec.toJson(st);
     }
 
-    synchronized boolean down(String name) {
-        boolean was = manager != null && manager.down(name);
-        sources.remove(name);
-        save();
-        return was;
+    /** Stops one tunnel: forgotten (and saved) first, then stopped without holding the lock. */
+    boolean down(String name) {
+        TunnelManager m;
+        synchronized (this) {
+            m = manager;
+            sources.remove(name);
+            save();
+        }
+        return m != null && m.down(name);
     }
 
     synchronized ArrayNode status() {
@@ -145,6 +157,17 @@ final class TunnelHost implements AutoCloseable {
     }
 
     private void save() {
+        if (closed) {
+            return;
+        }
+        if (sources.isEmpty()) {
+            try {
+                Files.deleteIfExists(file()); // no tunnels: nothing for a later daemon to restore
+            } catch (IOException e) {
+                LOG.warn("cannot remove {}: {}", file(), e.toString());
+            }
+            return;
+        }
         ArrayNode a = Json.array();
         for (Map.Entry<String, JsonNode> e : sources.entrySet()) {
             ObjectNode t = a.addObject();
@@ -166,19 +189,28 @@ final class TunnelHost implements AutoCloseable {
         }
     }
 
-    /** Ends every tunnel (the daemon is going away); {@code forget} also drops tunnels.json. */
-    synchronized void close(boolean forget) {
-        if (manager != null) {
-            manager.close();
+    /**
+     * Ends every tunnel (the daemon is going away); {@code forget} also drops tunnels.json. Saves
+     * stop here: a tunnel's last events, arriving while it stops, must not write the file again
+     * (a tunnels.json left behind makes the next command start a daemon to restore it).
+     */
+    void close(boolean forget) {
+        TunnelManager m;
+        synchronized (this) {
+            closed = true;
+            m = manager;
             manager = null;
-        }
-        if (forget) {
-            sources.clear();
-            try {
-                Files.deleteIfExists(file());
-            } catch (IOException e) {
-                // nothing to restore then anyway
+            if (forget) {
+                sources.clear();
+                try {
+                    Files.deleteIfExists(file());
+                } catch (IOException e) {
+                    LOG.warn("cannot remove {}: {}", file(), e.toString());
+                }
             }
+        }
+        if (m != null) {
+            m.close(); // waits for the tunnels: not under the lock
         }
     }
 

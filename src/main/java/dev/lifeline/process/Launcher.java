@@ -33,13 +33,28 @@ public final class Launcher {
     public record Started(Process process, ProcessIdentity identity) {}
 
     public static Started start(LaunchSpec spec) {
+        return start(spec, false);
+    }
+
+    /**
+     * Like {@link #start}, but stdin and stdout are pipes to the caller, for a client Lifeline
+     * talks to (the tunnel's {@code ssh} session); stderr still goes to the log. The caller closes
+     * both streams when the process is gone.
+     */
+    public static Started startPiped(LaunchSpec spec) {
+        return start(spec, true);
+    }
+
+    private static Started start(LaunchSpec spec, boolean piped) {
         List<String> argv = wrap(spec);
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.directory(spec.cwd().toFile());
         Map<String, String> env = pb.environment();
         env.putAll(spec.env());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File(WINDOWS ? "NUL" : "/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
+        if (!piped) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File(WINDOWS ? "NUL" : "/dev/null")));
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
+        }
         pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.log().toFile()));
         if (!Files.isDirectory(spec.cwd())) {
             throw new LifelineException(

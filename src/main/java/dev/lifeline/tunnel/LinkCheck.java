@@ -9,23 +9,26 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Lifeline's probes through the running ssh.
  *
- * <p>The link check asks the server, through a forward of its own, to connect to
- * {@value #TARGET} on its loopback, a port where nothing listens. The server answers "open
- * failed" and ssh closes the local socket: that end-of-stream is a full round trip through the
- * SSH connection, whatever the app behind the user's forwards is doing. A link check that gets
- * nothing back within the timeout means the channel never opened: the link is dead (or so slow
- * that it is useless).
+ * <p>The link check writes {@code ^R} (the terminal's "reprint line" key) into Lifeline's own
+ * session ({@link Session#PTY}): the server's pty echoes it at once ({@code ^R} and a new line),
+ * nothing is buffered on the server however many checks are made, and no server logs it. The echo
+ * is a full round trip through the SSH connection to the server, whatever the app behind the
+ * forwards is doing. Nothing back within the timeout: the link is dead (or so slow that it is
+ * useless).
  *
  * <p>Forward probes then say whether each remote end answers: the server closing the connection
  * at once means nothing listens there.
  */
 final class LinkCheck {
-    /** Port 1 (tcpmux) on the server's loopback: refused on any machine we know of. */
-    static final String TARGET = "127.0.0.1:1";
+    /** VREPRINT: echoed by a pty in canonical mode (the default), never stored in its input. */
+    static final int PROBE_BYTE = 0x12;
+
+    private static final int DRAIN_MAX = 1 << 20;
 
     enum Result {
         /** Link check: the round trip came back. Forward probe: the remote end accepted or replied. */
@@ -40,22 +43,59 @@ final class LinkCheck {
 
     private LinkCheck() {}
 
-    /** One round trip through the link via the closed-port forward on {@code port}. */
-    static Outcome link(int port, Duration timeout) {
-        long t0 = System.nanoTime();
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
-            s.setSoTimeout((int) Math.max(1, timeout.toMillis() - elapsed(t0)));
-            // EOF is the expected answer; a byte would mean something listens on the target: still a round trip
-            s.getInputStream().read();
-            return new Outcome(Result.ANSWERS, elapsed(t0));
-        } catch (SocketTimeoutException e) {
+    /**
+     * One round trip through the link: {@code ^R} to ssh's stdin, then its echo on ssh's stdout
+     * ({@code ^R} as the pty shows it, or the byte itself where no pty turns it into two). Other
+     * output (a late echo of an earlier check, or what a command of the server's own prints) is
+     * discarded and does not count. No thread of its own: stdout is polled, first every 0.2 ms, so
+     * a fast link measures true.
+     */
+    static Outcome echo(Process ssh, Duration timeout) {
+        InputStream in = ssh.getInputStream();
+        OutputStream out = ssh.getOutputStream();
+        byte[] buf = new byte[4096];
+        try {
+            drain(in, buf);
+            long t0 = System.nanoTime();
+            long deadline = t0 + timeout.toNanos();
+            out.write(PROBE_BYTE);
+            out.flush();
+            long pause = 200_000;
+            int last = -1; // the byte before this read: "^" and "R" may come in two reads
+            while (System.nanoTime() < deadline) {
+                for (int n, seen = 0; seen < DRAIN_MAX && (n = in.available()) > 0; ) {
+                    int got = in.read(buf, 0, Math.min(n, buf.length));
+                    seen += Math.max(0, got);
+                    for (int i = 0; i < got; i++) {
+                        int b = buf[i] & 0xff;
+                        if (b == PROBE_BYTE || (b == 'R' && last == '^')) {
+                            drain(in, buf);
+                            return new Outcome(Result.ANSWERS, elapsed(t0));
+                        }
+                        last = b;
+                    }
+                }
+                if (!ssh.isAlive()) {
+                    break; // its exit says why
+                }
+                LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 5_000_000);
+            }
             return new Outcome(Result.SILENT, elapsed(t0));
         } catch (IOException e) {
-            // reset (also a round trip) or the local listener is gone (ssh is exiting: its exit says why)
-            return new Outcome(
-                    e.getMessage() != null && e.getMessage().contains("reset") ? Result.ANSWERS : Result.SILENT,
-                    elapsed(t0));
+            return new Outcome(Result.SILENT, 0); // ssh is exiting: its exit says why
+        }
+    }
+
+    /** Discards what is waiting, at most {@value #DRAIN_MAX} bytes: a session that floods stdout cannot hold us. */
+    private static void drain(InputStream in, byte[] buf) throws IOException {
+        int total = 0;
+        for (int n; total < DRAIN_MAX && (n = in.available()) > 0; ) {
+            int got = in.read(buf, 0, Math.min(n, buf.length));
+            if (got < 0) {
+                return;
+            }
+            total += got;
         }
     }
 

@@ -17,6 +17,8 @@ record Problem(Kind kind, boolean permanent, String message, String hint) {
         /** The server became reachable again while an attempt waited: start afresh at once. */
         NETWORK_RETURNED,
         BAD_ARGUMENTS,
+        /** The server refused or ended Lifeline's interactive session: go on without one, at once. */
+        SESSION_REFUSED,
         CLOSED
     }
 

@@ -15,22 +15,38 @@ final class SshCommandLine {
 
     private SshCommandLine() {}
 
-    /**
-     * @param linkPort the local port of Lifeline's link-check forward (to a closed port on the
-     *     server's loopback), or 0 for none
-     */
-    static List<String> argv(String program, TunnelSpec spec, int linkPort) {
+    /** ssh's keepalive in {@link Session#PLAIN}, where it is the link check: dead after about 4 s. */
+    static final int PLAIN_ALIVE_INTERVAL = 1;
+
+    static final int PLAIN_ALIVE_COUNT = 3;
+
+    /** @param session with Lifeline's interactive session (see {@link Session}) or plain {@code -N} */
+    static List<String> argv(String program, TunnelSpec spec, Session session) {
         List<String> a = new ArrayList<>();
         a.add(program);
-        a.add("-N");
+        if (session == Session.PTY) {
+            a.add("-tt"); // stdin is a pipe: force the pty
+            a.add("-e");
+            a.add("none"); // the session carries probe bytes, never escapes
+        } else {
+            a.add("-N");
+        }
+        boolean keepaliveProbes = session == Session.PLAIN && spec.probe().kind() != TunnelSpec.Probe.Kind.OFF;
         opt(a, "BatchMode", "yes");
         opt(a, "StrictHostKeyChecking", "yes");
         opt(a, "ExitOnForwardFailure", "yes");
         opt(
                 a,
                 "ServerAliveInterval",
-                Long.toString(Math.max(1, spec.keepalive().interval().toSeconds())));
-        opt(a, "ServerAliveCountMax", Integer.toString(spec.keepalive().count()));
+                Long.toString(
+                        keepaliveProbes
+                                ? PLAIN_ALIVE_INTERVAL
+                                : Math.max(1, spec.keepalive().interval().toSeconds())));
+        opt(
+                a,
+                "ServerAliveCountMax",
+                Integer.toString(
+                        keepaliveProbes ? PLAIN_ALIVE_COUNT : spec.keepalive().count()));
         // A shared master connection would carry the forwards in another process, out of Lifeline's sight.
         opt(a, "ControlMaster", "no");
         opt(a, "ControlPath", "none");
@@ -42,11 +58,10 @@ final class SshCommandLine {
             a.add("-L");
             a.add(f.toString());
         }
-        if (linkPort > 0) {
-            a.add("-L");
-            a.add("127.0.0.1:" + linkPort + ":" + LinkCheck.TARGET);
-        }
         a.add(spec.ssh().destination());
+        if (session == Session.PTY) {
+            a.add(Session.REMOTE_COMMAND);
+        }
         return List.copyOf(a);
     }
 

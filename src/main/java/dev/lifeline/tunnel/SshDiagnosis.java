@@ -20,6 +20,9 @@ final class SshDiagnosis {
     private static final Pattern LISTEN = Pattern.compile("cannot listen to port: (\\d+)");
     private static final Pattern CONNECT = Pattern.compile("connect to host (\\S+) port (\\d+): (.+)");
 
+    private static final Pattern NOT_A_REASON =
+            Pattern.compile("channel \\d+: open failed: .*|Connection to \\S+ closed\\.");
+
     private SshDiagnosis() {}
 
     /**
@@ -134,9 +137,17 @@ final class SshDiagnosis {
         return false;
     }
 
+    /**
+     * The last line that can explain an exit. Not the notes ssh writes about single channels
+     * (a probe, or a user's request, to a remote port where nothing listens: "channel 3: open
+     * failed: connect failed: Connection refused") nor the "Connection to … closed." of a session.
+     */
     static String lastLine(String s) {
-        List<String> lines =
-                s.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        List<String> lines = s.lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty())
+                .filter(l -> !NOT_A_REASON.matcher(l).matches())
+                .toList();
         return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     }
 

@@ -43,6 +43,11 @@ final class Tunnel {
     private static final int FORWARD_EVERY = 5;
     /** ssh reading more than this during a silent link check means data is flowing: busy, not dead. */
     private static final long BUSY_BYTES = 64 * 1024;
+    /**
+     * A session whose echo stops this soon after its first one is taken for a command of the
+     * server's own that turned the echo off (a link rarely dies in the first seconds).
+     */
+    private static final long SESSION_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final TunnelSpec spec;
     private final TunnelManager.Options options;
@@ -67,10 +72,13 @@ final class Tunnel {
     private final Boolean[] answers;
     private String command = "";
     private long pid = -1;
+    private String sessionText = "pty";
 
-    private Thread thread;
-    private Launcher.Started ssh; // loop thread only
+    private Thread thread; // guarded by lock
+    private volatile Launcher.Started ssh; // started and stopped by the loop thread only
     private SshTarget target; // loop thread only
+    private Session session = Session.PTY; // loop thread only; PLAIN for good once the server refuses a session
+    private int youngSilences; // loop thread only: sessions in a row that went silent in their first seconds
     private long lastWall;
     private long lastMono;
 
@@ -91,24 +99,56 @@ final class Tunnel {
         this.log = options.logDir().resolve("tunnel-" + spec.name() + ".log");
         this.answers = new Boolean[spec.forwards().size()];
         this.since = clock.instant();
-        this.command = SshCommandLine.display(SshCommandLine.argv(options.sshProgram(), spec, 0));
+        this.command = SshCommandLine.display(SshCommandLine.argv(options.sshProgram(), spec, Session.PTY));
     }
 
     TunnelSpec spec() {
         return spec;
     }
 
+    /** Starts the tunnel's thread, unless it was asked to stop before it ever started. */
     void start() {
-        thread = new Thread(this::run, "lifeline-tunnel-" + spec.name());
-        thread.setDaemon(true);
-        thread.start();
+        lock.lock();
+        try {
+            if (stopping || thread != null) {
+                return;
+            }
+            thread = new Thread(this::run, "lifeline-tunnel-" + spec.name());
+            thread.setDaemon(true);
+            thread.start();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Stops ssh and the thread; waits for both. Safe to call twice. */
-    void stop() {
+    /**
+     * Asks the thread to stop and returns at once: ends ssh now (TERM), so a probe waiting on it
+     * returns, and wakes the thread. Safe to call twice, and before {@link #start}.
+     */
+    void requestStop() {
         stopping = true;
+        Launcher.Started s = ssh;
+        if (s != null) {
+            s.process().destroy();
+        }
         wake();
-        Thread t = thread;
+    }
+
+    /** Stops ssh and the thread; waits for both (holding no lock). Safe to call twice. */
+    void stop() {
+        requestStop();
+        awaitStopped();
+    }
+
+    /** Waits for the thread to end (it stops ssh on its way out). Call without holding any lock. */
+    void awaitStopped() {
+        Thread t;
+        lock.lock();
+        try {
+            t = thread;
+        } finally {
+            lock.unlock();
+        }
         if (t != null && t != Thread.currentThread()) {
             try {
                 t.join(STOP_TIMEOUT.toMillis() * 3);
@@ -135,7 +175,8 @@ final class Tunnel {
                     fs,
                     command,
                     pid,
-                    since);
+                    since,
+                    sessionText);
         } finally {
             lock.unlock();
         }
@@ -178,6 +219,11 @@ final class Tunnel {
                     break;
                 }
                 Problem p = end.problem();
+                if (p.kind() == Problem.Kind.SESSION_REFUSED) {
+                    // not an outage (the link was fine): the same tunnel again, at once, without a session
+                    setState(state(), p.message());
+                    continue;
+                }
                 if (end.wasUp()) {
                     attempt = 0;
                     downSince = end.endedAtNanos();
@@ -251,8 +297,7 @@ final class Tunnel {
                 return new Ended(portTaken(f.localPort()), false, nanos.getAsLong());
             }
         }
-        int linkPort = spec.probe().kind() == TunnelSpec.Probe.Kind.OFF ? 0 : freePort();
-        List<String> argv = SshCommandLine.argv(options.sshProgram(), spec, linkPort);
+        List<String> argv = SshCommandLine.argv(options.sshProgram(), spec, session);
         long offset = trimAndSize(log);
         try {
             Files.createDirectories(options.logDir());
@@ -268,7 +313,8 @@ final class Tunnel {
                     "cannot write " + log + ": " + e.getMessage(), "check that " + options.logDir() + " is writable");
         }
         offset = size(log);
-        ssh = Launcher.start(new LaunchSpec(argv, options.logDir(), Map.of(), log, Map.of(), Optional.empty()));
+        LaunchSpec launch = new LaunchSpec(argv, options.logDir(), Map.of(), log, Map.of(), Optional.empty());
+        ssh = session == Session.PTY ? Launcher.startPiped(launch) : Launcher.start(launch);
         ssh.process().onExit().thenRun(this::wake);
         lock.lock();
         try {
@@ -295,7 +341,7 @@ final class Tunnel {
             if (!ssh.process().isAlive()) {
                 return new Ended(explain(offset), false, nanos.getAsLong());
             }
-            if (listening(linkPort)) {
+            if (listening()) {
                 break;
             }
             if (clockJumped()) {
@@ -336,10 +382,13 @@ final class Tunnel {
         boolean announced = false;
         int failures = 0;
         long firstSilent = -1;
+        long lastAnswer = nanos.getAsLong(); // the forwards just opened: the link worked then
         long srtt = -1;
         TunnelSpec.Probe probe = spec.probe();
         long nextProbe = nanos.getAsLong();
         long round = 0;
+        long echoedAt = -1; // when this ssh's session first answered a link check
+        boolean youngSilence = false; // this session went silent in its first seconds
         while (true) {
             if (stopping) {
                 return new Ended(Problem.transient_(Problem.Kind.CLOSED, "stopped"), announced, nanos.getAsLong());
@@ -370,16 +419,48 @@ final class Tunnel {
             Duration timeout = srtt < 0
                     ? probe.timeout()
                     : Duration.ofMillis(Math.max(probe.timeout().toMillis(), srtt * 4));
+            if (failures > 0) {
+                // a confirming check waits only for what is left of failures × timeout since the last
+                // answer (a link silent that long is dead): a black hole is found within 4 s, not 5
+                long left = timeout.toMillis() * probe.failures()
+                        - TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - lastAnswer);
+                long floor = Math.max(500, srtt * 4);
+                timeout = Duration.ofMillis(Math.max(floor, Math.min(timeout.toMillis(), left)));
+            }
             long readBefore = Procfs.bytesRead(ssh.identity().pid());
-            LinkCheck.Outcome link = LinkCheck.link(linkPort, timeout);
+            LinkCheck.Outcome link = session == Session.PTY
+                    ? LinkCheck.echo(ssh.process(), timeout)
+                    // ssh's keepalives (1 s × 3) watch the link: it exits when they go unanswered
+                    : new LinkCheck.Outcome(LinkCheck.Result.ANSWERS, -1);
             if (!ssh.process().isAlive() || stopping) {
                 continue; // the exit explains itself on the next turn
             }
             long readAfter = Procfs.bytesRead(ssh.identity().pid());
             if (link.result() == LinkCheck.Result.SILENT && readBefore >= 0 && readAfter - readBefore > BUSY_BYTES) {
                 // the answer is queued behind a bulk transfer: the link is slow, not dead
+                lastAnswer = nanos.getAsLong(); // the server's bytes are a sign of life too
                 nextProbe = nanos.getAsLong();
                 continue;
+            }
+            boolean young = echoedAt < 0 || nanos.getAsLong() - echoedAt < SESSION_SETTLE_NANOS;
+            if (session == Session.PTY && link.result() == LinkCheck.Result.SILENT && young && !youngSilence) {
+                youngSilence = true;
+                if (++youngSilences >= 2) {
+                    // twice running, a session that never echoed or stopped at once, while ssh stays
+                    // connected: a command of the server's own runs there (ForceCommand, a command= key)
+                    return new Ended(
+                            plain("the server runs a command of its own in Lifeline's session (ForceCommand or"
+                                    + " a command= key), which does not echo"),
+                            announced,
+                            nanos.getAsLong());
+                }
+            }
+            if (link.result() == LinkCheck.Result.ANSWERS) {
+                if (echoedAt < 0) {
+                    echoedAt = nanos.getAsLong();
+                } else if (!young) {
+                    youngSilences = 0; // this session echoes for good
+                }
             }
             if (link.result() == LinkCheck.Result.SILENT) {
                 if (firstSilent < 0) {
@@ -401,15 +482,19 @@ final class Tunnel {
             }
             failures = 0;
             firstSilent = -1;
-            srtt = srtt < 0 ? link.millis() : (srtt * 7 + link.millis()) / 8;
+            lastAnswer = nanos.getAsLong();
+            if (link.millis() >= 0) {
+                srtt = srtt < 0 ? link.millis() : (srtt * 7 + link.millis()) / 8;
+            }
             round++;
-            boolean allAnswer = java.util.Arrays.stream(answers).allMatch(Boolean.TRUE::equals);
-            if (announced && allAnswer && round % FORWARD_EVERY != 0) {
+            // The remote ends every fifth check, answering or not: while an app is down, each probe
+            // is a "connect failed" line in the server's log, so not one a second.
+            if (announced && round % FORWARD_EVERY != 0) {
                 setRtt(link.millis());
                 nextProbe = nanos.getAsLong() + probe.interval().toNanos();
                 continue;
             }
-            long window = Math.max(200, link.millis() * 3);
+            long window = link.millis() < 0 ? 500 : Math.max(200, link.millis() * 3);
             List<String> down = new ArrayList<>();
             Boolean[] now = new Boolean[answers.length];
             for (int i = 0; i < now.length; i++) {
@@ -423,7 +508,7 @@ final class Tunnel {
                                     : f.remote() + " on the server accepts but does not answer " + probe.httpPath());
                 }
             }
-            long rtt = link.millis();
+            Long rtt = link.millis() < 0 ? null : link.millis();
             if (!announced) {
                 announced = true;
                 setProbe(now, rtt);
@@ -464,11 +549,20 @@ final class Tunnel {
             }
             double after = (nanos.getAsLong() - downSince) / 1e9;
             setState(s, degraded);
+            // C2: the notifier tells people a tunnel is back, as it told them it went down
             emit(
-                    "reconnected",
+                    "tunnel-up",
                     Event.Level.INFO,
-                    String.format(Locale.ROOT, "tunnel %s reconnected after %.1f s%s", spec.name(), after, rtt),
-                    Map.of("afterSeconds", after, "pid", pid));
+                    String.format(Locale.ROOT, "tunnel %s up again after %.1f s down%s", spec.name(), after, rtt),
+                    Map.of(
+                            "downSeconds",
+                            after,
+                            "afterSeconds",
+                            after,
+                            "reconnects",
+                            status().reconnects(),
+                            "pid",
+                            pid));
         } else {
             setState(s, degraded);
             emit("up", Event.Level.INFO, "tunnel " + spec.name() + " up: " + forwardsText() + rtt, Map.of("pid", pid));
@@ -492,7 +586,21 @@ final class Tunnel {
 
     private Problem explain(long offset) {
         int code = ssh.process().exitValue();
-        Problem p = SshDiagnosis.diagnose(spec.name(), spec.trustCommand(), readFrom(log, offset), code);
+        String stderr = readFrom(log, offset);
+        Problem p = SshDiagnosis.diagnose(spec.name(), spec.trustCommand(), stderr, code);
+        if (session == Session.PTY) {
+            if (stderr.contains("PTY allocation request failed")) {
+                return plain("the server refuses a pty (a no-pty key, or PermitTTY no)");
+            }
+            if (stderr.contains("exec request failed")) {
+                return plain("the server refuses to run a command");
+            }
+            if (p.kind() == Problem.Kind.CLOSED && code >= 0 && code < 128) {
+                // ssh's own errors are 255, signals 128+n: this is the status of a command that ended
+                return plain("the server ended Lifeline's session with status " + code
+                        + " (ForceCommand or a command= key)");
+            }
+        }
         switch (p.kind()) {
             case HOST_KEY_UNKNOWN -> {
                 String fps;
@@ -540,6 +648,24 @@ final class Tunnel {
         }
     }
 
+    /** Goes on without a session, for good: the tunnel must work where the server refuses one. */
+    private Problem plain(String why) {
+        session = Session.PLAIN;
+        String text = "plain -N: " + why + "; small requests may wait ~40 ms (Nagle)";
+        lock.lock();
+        try {
+            sessionText = text;
+        } finally {
+            lock.unlock();
+        }
+        emit(
+                "session",
+                Event.Level.WARN,
+                "tunnel " + spec.name() + ": " + text + "; reconnecting without a session",
+                Map.of("session", "plain", "reason", why));
+        return Problem.transient_(Problem.Kind.SESSION_REFUSED, why + "; reconnecting without a session");
+    }
+
     private Problem portTaken(int port) {
         Optional<ProcessInfo> owner = Ports.owner(port);
         String who = owner.map(
@@ -557,13 +683,13 @@ final class Tunnel {
 
     // ------------------------------------------------------------------ helpers
 
-    private boolean listening(int linkPort) {
+    private boolean listening() {
         for (TunnelSpec.Forward f : spec.forwards()) {
             if (!Ports.isListening(f.localPort())) {
                 return false;
             }
         }
-        return linkPort == 0 || Ports.isListening(linkPort);
+        return true;
     }
 
     private static boolean canBind(TunnelSpec.Forward f) {
@@ -576,16 +702,6 @@ final class Tunnel {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new LifelineException("cannot find a free local port: " + e.getMessage());
-        }
-    }
-
     private void stopSsh() {
         Launcher.Started s = ssh;
         if (s != null) {
@@ -593,6 +709,8 @@ final class Tunnel {
             if (s.process().isAlive()) {
                 ProcessTree.stop(s, STOP_TIMEOUT);
             }
+            closeQuietly(s.process().getOutputStream()); // the session's pipes (empty streams without one)
+            closeQuietly(s.process().getInputStream());
             lock.lock();
             try {
                 pid = -1;
@@ -684,7 +802,27 @@ final class Tunnel {
         }
     }
 
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // the process is gone; nothing to flush
+        }
+    }
+
+    private TunnelState state() {
+        lock.lock();
+        try {
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void setRtt(long rtt) {
+        if (rtt < 0) {
+            return; // no measure (ssh's keepalives watch the link)
+        }
         lock.lock();
         try {
             rttMillis = rtt;
@@ -693,11 +831,13 @@ final class Tunnel {
         }
     }
 
-    private void setProbe(Boolean[] now, long rtt) {
+    private void setProbe(Boolean[] now, Long rtt) {
         lock.lock();
         try {
             System.arraycopy(now, 0, answers, 0, now.length);
-            rttMillis = rtt;
+            if (rtt != null) {
+                rttMillis = rtt;
+            }
         } finally {
             lock.unlock();
         }

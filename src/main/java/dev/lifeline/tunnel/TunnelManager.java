@@ -83,21 +83,27 @@ public final class TunnelManager implements AutoCloseable {
      * tunnel that already runs with the same settings is a no-op; with other settings it is
      * restarted with the new ones.
      */
-    public synchronized TunnelStatus up(TunnelSpec spec) {
-        if (closed) {
-            throw new LifelineException("the tunnel manager is closed");
-        }
-        Tunnel existing = tunnels.get(spec.name());
-        if (existing != null) {
-            if (existing.spec().equals(spec) && existing.status().state() != TunnelState.FAILED) {
+    public TunnelStatus up(TunnelSpec spec) {
+        Tunnel existing;
+        Tunnel t;
+        synchronized (this) {
+            if (closed) {
+                throw new LifelineException("the tunnel manager is closed");
+            }
+            existing = tunnels.get(spec.name());
+            if (existing != null
+                    && existing.spec().equals(spec)
+                    && existing.status().state() != TunnelState.FAILED) {
                 return existing.status();
             }
-            existing.stop();
-            tunnels.remove(spec.name());
+            t = new Tunnel(spec, options, events, clock, nanos, random);
+            tunnels.put(spec.name(), t);
         }
-        Tunnel t = new Tunnel(spec, options, events, clock, nanos, random);
-        tunnels.put(spec.name(), t);
-        t.start();
+        // Outside the lock: the old tunnel's last events (and callers of status) must not wait on us.
+        if (existing != null) {
+            existing.stop();
+        }
+        t.start(); // a no-op when a down() or close() came in between
         return t.status();
     }
 
@@ -151,8 +157,12 @@ public final class TunnelManager implements AutoCloseable {
             all = new ArrayList<>(tunnels.values());
             tunnels.clear();
         }
+        // every ssh is told at once, then each is awaited: stopping n tunnels takes as long as one
         for (Tunnel t : all) {
-            t.stop();
+            t.requestStop();
+        }
+        for (Tunnel t : all) {
+            t.awaitStopped();
         }
     }
 }

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param command the exact ssh command line, as a person could paste it
  * @param pid the current ssh process, or -1
  * @param since when the tunnel entered {@code state}
+ * @param session {@code pty} (Lifeline's interactive session: no Nagle stalls on small requests),
+ *     or {@code plain -N: …} with the reason the server gave none
  */
 public record TunnelStatus(
         String name,
@@ -23,10 +25,16 @@ public record TunnelStatus(
         List<ForwardStatus> forwards,
         String command,
         long pid,
-        Instant since) {
+        Instant since,
+        String session) {
 
     public TunnelStatus {
         forwards = List.copyOf(forwards);
+    }
+
+    /** Whether small requests go without Nagle stalls (Lifeline's session has a pty). */
+    public boolean interactive() {
+        return session.equals("pty");
     }
 
     /**

@@ -50,7 +50,7 @@ class BackupCommandTest {
         Run first = fast("-c", c, "backup", "now", "-q", "--no-push");
         assertThat(first).isNotNull();
         assertThat(first.status()).as(first.err()).isZero();
-        assertThat(first.out()).startsWith("snapshot ").contains("1 files");
+        assertThat(first.out()).startsWith("snapshot ").contains("1 file,");
         Run again = fast("--config", c, "backup", "now");
         assertThat(again.out()).startsWith("no changes since snapshot");
         Run viaPicocli = run("-c", c, "backup", "now");
@@ -81,7 +81,7 @@ class BackupCommandTest {
 
         Run now = run("-c", c, "backup", "now");
         assertThat(now.status()).as(now.err()).isZero();
-        assertThat(now.out()).startsWith("snapshot ").contains("1 files");
+        assertThat(now.out()).startsWith("snapshot ").contains("1 file,");
 
         Run again = run("-c", c, "backup", "now");
         assertThat(again.out()).startsWith("no changes since snapshot");

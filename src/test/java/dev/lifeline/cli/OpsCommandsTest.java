@@ -116,7 +116,7 @@ class OpsCommandsTest {
         Result r = lifeline("errors", "webui");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("2026-11-21 09:00\\s+1\n").containsPattern("2026-11-21 10:00\\s+2\n");
-        assertThat(r.out()).contains("total: 3 error(s)");
+        assertThat(r.out()).contains("total: 3 errors");
         assertThat(r.out()).containsPattern("2×\\s+boom 2");
         assertThat(r.out()).contains("too many open files").contains("limits.open-files: 65536");
 
@@ -156,7 +156,7 @@ class OpsCommandsTest {
                             .get("msg_type")
                             .asText())
                     .isEqualTo("text");
-            assertThat(r.out()).contains("2 of 2 webhook(s) accepted").doesNotContain("2b1d4c1e-8f6a-4e3b");
+            assertThat(r.out()).contains("2 of 2 webhooks accepted").doesNotContain("2b1d4c1e-8f6a-4e3b");
         }
     }
 

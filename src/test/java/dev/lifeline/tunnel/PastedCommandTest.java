@@ -26,10 +26,16 @@ class PastedCommandTest {
         assertThat(t.ssh().user()).contains("root");
         assertThat(t.ssh().port()).contains(31099);
         assertThat(t.forwards()).containsExactly(new TunnelSpec.Forward("127.0.0.1", 7860, "127.0.0.1", 7860));
-        assertThat(SshCommandLine.argv("ssh", t, 0))
-                .containsSubsequence("ssh", "-N", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes")
+        assertThat(SshCommandLine.argv("ssh", t, Session.PTY))
+                .containsSubsequence(
+                        "ssh", "-tt", "-e", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes")
                 .containsSubsequence(
                         "-p", "31099", "-L", "127.0.0.1:7860:127.0.0.1:7860", "root@gpu-xxxxx.ssh.gpu.csdn.net")
+                .endsWith("root@gpu-xxxxx.ssh.gpu.csdn.net", "exec cat");
+        // without a session (the server refused one): ssh's keepalives every second are the link check
+        assertThat(SshCommandLine.argv("ssh", t, Session.PLAIN))
+                .containsSubsequence("ssh", "-N", "-o", "BatchMode=yes")
+                .containsSubsequence("-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=3")
                 .endsWith("root@gpu-xxxxx.ssh.gpu.csdn.net");
     }
 
@@ -79,7 +85,7 @@ class PastedCommandTest {
         TunnelSpec t = pasted("ssh -o ServerAliveInterval=7 -o ServerAliveCountMax=4 -L 1:h:2 host");
 
         assertThat(t.keepalive()).isEqualTo(new TunnelSpec.Keepalive(java.time.Duration.ofSeconds(7), 4));
-        assertThat(SshCommandLine.argv("ssh", t, 0))
+        assertThat(SshCommandLine.argv("ssh", t, Session.PTY))
                 .containsSubsequence("-o", "ServerAliveInterval=7", "-o", "ServerAliveCountMax=4");
     }
 

@@ -117,4 +117,23 @@ class SshDiagnosisTest {
         assertThat(t.directPort()).isEqualTo(2200);
         assertThat(t.knownHostsFiles().get(0).toString()).endsWith(".ssh/known_hosts");
     }
+
+    @Test
+    void notesAboutSingleChannelsAreNotGivenAsTheReasonSshExited() {
+        // a probe (or a user's request) to a remote port where nothing listens leaves such notes,
+        // then the link breaks for another reason: that reason is the one to show
+        String stderr = """
+                channel 3: open failed: connect failed: Connection refused
+                client_loop: send disconnect: Broken pipe
+                channel 4: open failed: connect failed: Connection refused
+                channel 5: open failed: administratively prohibited: open failed
+                Connection to 10.0.0.9 closed.
+                """;
+        Problem p = SshDiagnosis.diagnose("gpu-box", stderr, 255);
+
+        assertThat(p.permanent()).isFalse();
+        assertThat(p.message())
+                .isEqualTo("ssh exited with status 255: client_loop: send disconnect: Broken pipe")
+                .doesNotContain("open failed");
+    }
 }

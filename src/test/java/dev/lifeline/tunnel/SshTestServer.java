@@ -17,7 +17,7 @@ import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
  * A real SSH server in-process (Apache MINA SSHD) on 127.0.0.1: key auth only, TCP forwarding on,
  * host key in a temp file. The client key is made by the real {@code ssh-keygen}.
  */
-final class SshTestServer implements AutoCloseable {
+public final class SshTestServer implements AutoCloseable {
     private final SshServer server;
     private final Path dir;
     private final Path clientKey;
@@ -28,7 +28,7 @@ final class SshTestServer implements AutoCloseable {
         this.clientKey = clientKey;
     }
 
-    static SshTestServer start(Path dir) throws IOException, InterruptedException {
+    public static SshTestServer start(Path dir) throws IOException, InterruptedException {
         Path key = dir.resolve("client_ed25519");
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lifeline-test", "-f", key.toString());
         Path authorized = dir.resolve("authorized_keys");
@@ -43,11 +43,15 @@ final class SshTestServer implements AutoCloseable {
         sshd.setPasswordAuthenticator(null);
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        // a command runs as a real process, through sh, as OpenSSH's sshd runs it (Lifeline's 'exec cat')
+        sshd.setCommandFactory((channel, command) -> new org.apache.sshd.server.shell.ProcessShellFactory(
+                        command, "/bin/sh", "-c", command)
+                .createShell(channel));
         sshd.start();
         return new SshTestServer(sshd, dir, key);
     }
 
-    int port() {
+    public int port() {
         return server.getPort();
     }
 
@@ -56,7 +60,7 @@ final class SshTestServer implements AutoCloseable {
     }
 
     /** A known_hosts file trusting this server's host key as reached on {@code port} (the relay's). */
-    Path knownHosts(String fileName, int port) throws IOException {
+    public Path knownHosts(String fileName, int port) throws IOException {
         StringBuilder b = new StringBuilder();
         try {
             for (KeyPair kp : server.getKeyPairProvider().loadKeys(null)) {
@@ -75,7 +79,7 @@ final class SshTestServer implements AutoCloseable {
     }
 
     /** ssh arguments (without forwards) reaching this server through {@code port}, isolated from ~/.ssh. */
-    List<String> sshArgs(int port, Path knownHosts) {
+    public List<String> sshArgs(int port, Path knownHosts) {
         return List.of(
                 "-F",
                 "/dev/null",

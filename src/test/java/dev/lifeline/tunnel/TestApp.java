@@ -14,15 +14,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** The "model web app" on the server side: an HTTP server on 127.0.0.1 answering "ok" on every path. */
-final class TestApp implements AutoCloseable {
+public final class TestApp implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
 
-    TestApp() throws IOException {
+    public TestApp() throws IOException {
         this(0);
     }
 
-    TestApp(int port) throws IOException {
+    public TestApp(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 100);
         pool = Executors.newFixedThreadPool(16, r -> {
             Thread t = new Thread(r, "test-app");
@@ -54,7 +54,7 @@ final class TestApp implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
@@ -70,7 +70,7 @@ final class TestApp implements AutoCloseable {
     }
 
     /** GET over a fresh connection; returns "STATUS BODY", or the exception's text. */
-    static String get(int port, String path, int timeoutMillis) {
+    public static String get(int port, String path, int timeoutMillis) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeoutMillis);
             s.setSoTimeout(timeoutMillis);
@@ -88,7 +88,7 @@ final class TestApp implements AutoCloseable {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -109,7 +109,7 @@ class TunnelCliTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).isEqualTo(1);
-        assertThat(out).contains("starting").contains("ssh -N -o BatchMode=yes");
+        assertThat(out).contains("starting").contains("ssh -tt -e none -o BatchMode=yes");
         assertThat(err)
                 .startsWith("lifeline: host key of [127.0.0.1]:" + sshd.port() + " is not known")
                 .contains("SHA256:");
@@ -245,5 +245,72 @@ class TunnelCliTest {
         assertThat(err)
                 .startsWith("lifeline: cannot use 'ssh -o StrictHostKeyChecking=no")
                 .contains("would skip host key verification");
+    }
+
+    @Test
+    void aFailedPastedTunnelInTheDaemonSuggestsRunningThePastedCommandAgain() throws Exception {
+        Path empty = Files.writeString(dir.resolve("known_hosts"), "");
+        Process p = lifeline(
+                cat(List.of("tunnel", "--"), pasted(empty, TestApp.freePort()).toArray(String[]::new)));
+
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(err).isEqualTo(1);
+        assertThat(err)
+                .contains("is not known")
+                .contains("then run 'lifeline tunnel -- ssh -F /dev/null -i ")
+                .doesNotContain("tunnel up");
+    }
+
+    @Test
+    void aForegroundRunOfATunnelTheDaemonRunsSaysSoInsteadOfBlamingSshForThePort() throws Exception {
+        Path known = Files.writeString(dir.resolve("known_hosts"), "");
+        int local = TestApp.freePort();
+        Process trust = lifeline(cat(
+                List.of("tunnel", "trust", "--yes", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(trust.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Process up = lifeline(cat(
+                List.of("tunnel", "--name", "box", "--"), pasted(known, local).toArray(String[]::new)));
+        assertThat(up.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue()).isZero();
+
+        Process fg = lifeline(cat(
+                List.of("tunnel", "--foreground", "--name", "box", "--"),
+                pasted(known, local).toArray(String[]::new)));
+
+        assertThat(fg.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String err = new String(fg.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(fg.exitValue()).as(err).isEqualTo(1);
+        assertThat(err)
+                .contains("tunnel 'box' already runs in Lifeline's daemon (up)")
+                .contains("lifeline tunnel down box")
+                .doesNotContain("taken by");
+        assertThat(TestApp.get(local, "/", 5000))
+                .as("the daemon's tunnel is untouched")
+                .isEqualTo("200 ok");
+    }
+
+    @Test
+    void statusSaysWhenTheServerGaveNoSessionAndSmallRequestsMayWait() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                DebianSshd.available(), "needs /usr/sbin/sshd (apt-get install openssh-server)");
+        try (DebianSshd real = DebianSshd.start(Files.createDirectories(dir.resolve("sshd")), "no-pty")) {
+            int local = TestApp.freePort();
+            List<String> args = new ArrayList<>(List.of("tunnel", "--foreground", "--name", "gpu", "--", "ssh"));
+            args.addAll(real.sshArgs(real.port()));
+            args.addAll(List.of("-L", local + ":127.0.0.1:" + app.port()));
+            lifeline(args.toArray(String[]::new));
+
+            await().atMost(TestTimes.UP).until(() -> {
+                Process st = lifeline("tunnel", "status");
+                st.waitFor(30, TimeUnit.SECONDS);
+                String out = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                return out.contains("gpu")
+                        && out.contains(" up ")
+                        && out.contains("plain -N: the server refuses a pty")
+                        && out.contains("small requests may wait ~40 ms");
+            });
+            assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
+        }
     }
 }

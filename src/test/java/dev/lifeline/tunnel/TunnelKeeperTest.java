@@ -101,9 +101,10 @@ class TunnelKeeperTest {
         assertThat(st.state()).as(st.toString()).isEqualTo(TunnelState.UP);
         assertThat(TestApp.get(local, "/", 5000)).isEqualTo("200 ok");
         assertThat(st.command())
-                .startsWith("ssh -N -o BatchMode=yes -o StrictHostKeyChecking=yes -o ExitOnForwardFailure=yes")
+                .startsWith("ssh -tt -e none -o BatchMode=yes -o StrictHostKeyChecking=yes -o ExitOnForwardFailure=yes")
                 .contains("-L 127.0.0.1:" + local + ":127.0.0.1:" + app.port())
-                .endsWith("root@127.0.0.1");
+                .endsWith("root@127.0.0.1 'exec cat'");
+        assertThat(st.session()).isEqualTo("pty");
         assertThat(st.rttMillis()).isPresent();
         assertThat(st.forwards())
                 .singleElement()
@@ -158,16 +159,17 @@ class TunnelKeeperTest {
         System.out.printf(
                 "black hole: declared dead after %d ms, HTTP back %d ms after restore%n",
                 detected.toMillis(), recovered.toMillis());
-        await().atMost(TestTimes.RECOVERY).until(() -> types().contains("reconnected"));
+        await().atMost(TestTimes.RECOVERY).until(() -> types().contains("tunnel-up"));
         TunnelStatus st = manager.status("box").orElseThrow();
         assertThat(st.state()).isEqualTo(TunnelState.UP);
         assertThat(st.reconnects()).isEqualTo(1);
         assertThat(events.stream()
-                        .filter(e -> e.type().equals("reconnected"))
+                        .filter(e -> e.type().equals("tunnel-up"))
                         .findFirst()
                         .orElseThrow()
                         .fields())
-                .containsKey("afterSeconds");
+                .containsKey("downSeconds")
+                .containsEntry("reconnects", 1);
     }
 
     @Test
@@ -417,7 +419,7 @@ class TunnelKeeperTest {
 
         clock.jump(Duration.ofMinutes(30)); // the laptop slept
 
-        await().atMost(TestTimes.scaled(Duration.ofSeconds(3))).until(() -> types().contains("reconnected"));
+        await().atMost(TestTimes.scaled(Duration.ofSeconds(3))).until(() -> types().contains("tunnel-up"));
         assertThat(events.stream()
                         .filter(e -> e.type().equals("down"))
                         .findFirst()
