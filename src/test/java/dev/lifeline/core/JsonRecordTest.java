@@ -94,6 +94,18 @@ class JsonRecordTest {
                 .isEqualTo("");
     }
 
+    record Small(float f, short s, byte b, Integer i, Long l, Double d, Boolean bo, JsonNode raw) {}
+
+    @Test
+    void everyPrimitiveAndBoxedNumberAndARawNodeCrossAndDefault() {
+        Small v = new Small(1.5f, (short) 7, (byte) -3, 4, 5L, 2.25, true, Json.parse("{\"x\":[1]}"));
+
+        assertThat(Json.fromNode(Json.parse(Json.write(Json.toNode(v))), Small.class))
+                .isEqualTo(v);
+        assertThat(Json.fromNode(Json.parse("{}"), Small.class))
+                .isEqualTo(new Small(0f, (short) 0, (byte) 0, null, null, null, null, null));
+    }
+
     @Test
     void aValueOfTheWrongShapeNamesTheRecordAndComponent() {
         assertThatThrownBy(() -> Json.fromNode(Json.parse("{\"mood\":\"sleepy\"}"), Everything.class))
