@@ -87,13 +87,19 @@ final class BackupRun {
             throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         repo.store().cleanTmp();
-        Manifest.Head parentHead = repo.latestHead().orElse(null);
+        Repository.Heads heads = repo.readHeads();
+        Manifest.Head parentHead =
+                heads.ok().isEmpty() ? null : heads.ok().get(heads.ok().size() - 1);
+        // a newest manifest that cannot be read is no parent: noticed, skipped, and a complete snapshot follows
+        Repository.Bad newestBad = heads.newestIfBad();
+        String corrupt = newestBad == null ? null : newestBad.id() + " (" + newestBad.problem() + ")";
         Snapshot parentSnap = parentHead == null ? null : parentHead.summary();
-        boolean printed = parentHead != null && parentHead.listPrint() != null;
+        boolean printed = parentHead != null && parentHead.listPrint() != null && corrupt == null;
         // an older parent without a list fingerprint is parsed while the sources are walked;
         // otherwise only when the walk shows a change
-        Future<Manifest> parentManifest =
-                parentSnap == null || printed ? null : pool.submit(() -> repo.manifest(parentSnap.id()));
+        Future<Manifest> parentManifest = parentSnap == null || printed
+                ? null
+                : pool.submit(() -> repo.manifest(parentHead.summary().id()));
         List<FileEntry> journal = repo.journal().read();
 
         // step 1: scan
@@ -101,7 +107,7 @@ final class BackupRun {
         List<Scanner.Scanned> scanned = walk.files();
         emit("scanned", "scanned " + scanned.size() + " files", Map.of("files", scanned.size()));
         if (printed && journal.isEmpty() && scanned.size() == parentSnap.files()) {
-            if (parentHead.listPrint().equals(walk.print().value())) {
+            if (parentHead.listPrint().equals(walk.print().value()) && whole(parentSnap.id())) {
                 long total = 0;
                 for (Scanner.Scanned s : scanned) {
                     total += s.size();
@@ -111,14 +117,39 @@ final class BackupRun {
             }
         }
         List<FileEntry> parentFiles = List.of();
-        if (parentManifest != null) {
+        if (parentSnap != null) {
+            Manifest pm;
             try {
-                parentFiles = parentManifest.get().files();
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                pm = parentManifest != null ? parentManifest.get() : repo.manifest(parentSnap.id());
+            } catch (ExecutionException | IOException e) {
+                Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+                if (!(c instanceof IOException) || c instanceof NoSuchFileException) {
+                    throw c instanceof IOException io ? io : new IOException(c);
+                }
+                if (corrupt == null) {
+                    corrupt = parentSnap.id() + " (" + c.getMessage() + ")";
+                }
+                pm = null;
             }
-        } else if (parentSnap != null) {
-            parentFiles = repo.manifest(parentSnap.id()).files();
+            // the newest one that reads whole is the parent (its hashes spare reading unchanged files)
+            for (int k = heads.ok().size() - 2; pm == null && k >= 0; k--) {
+                try {
+                    pm = repo.manifest(heads.ok().get(k).summary().id());
+                } catch (IOException e) {
+                    // older and unreadable too: verify names it
+                }
+            }
+            parentSnap = pm == null ? null : pm.summary();
+            parentFiles = pm == null ? List.of() : pm.files();
+        }
+        if (corrupt != null) {
+            events.onEvent(Event.of(
+                    "backup",
+                    "snapshot-corrupt",
+                    Event.Level.WARN,
+                    "snapshot " + corrupt + " cannot be read: it is not used as a parent, and this backup writes a"
+                            + " complete snapshot",
+                    Map.of("corrupt", corrupt)));
         }
         Map<String, FileEntry> known = new HashMap<>(parentFiles.size() * 2);
         for (FileEntry e : parentFiles) {
@@ -133,7 +164,7 @@ final class BackupRun {
         List<Scanner.Scanned> changed = new ArrayList<>();
         long totalBytes = 0;
         // the common no-change rescan: same paths, sizes, mtimes and modes as the parent
-        if (journal.isEmpty() && parentSnap != null && scanned.size() == parentFiles.size()) {
+        if (corrupt == null && journal.isEmpty() && parentSnap != null && scanned.size() == parentFiles.size()) {
             boolean identical = true;
             long total = 0;
             for (Scanner.Scanned s : scanned) {
@@ -220,7 +251,7 @@ final class BackupRun {
 
         // step 3: write the snapshot, unless nothing changed
         String id = null;
-        if (parentSnap == null || !sameFiles(parentFiles, files)) {
+        if (parentSnap == null || corrupt != null || !sameFiles(parentFiles, files)) {
             if (files.isEmpty() && parentSnap != null && parentSnap.files() > 0) {
                 events.onEvent(Event.of(
                         "backup",
@@ -256,6 +287,22 @@ final class BackupRun {
                 stored[0],
                 stored[1],
                 Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * Whether the parent's manifest is whole, for the no-change rescan that does not parse it: its
+     * last bytes are checked, and only when they look wrong is it parsed to be sure.
+     */
+    private boolean whole(String id) {
+        if (repo.looksWhole(id)) {
+            return true;
+        }
+        try {
+            repo.manifest(id);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Files a reconciling scan left alone because they were still being written. */

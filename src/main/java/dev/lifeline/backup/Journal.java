@@ -74,6 +74,15 @@ final class Journal {
         return out;
     }
 
+    /** When the last file was appended; null without a journal. */
+    java.time.Instant modified() {
+        try {
+            return Files.getLastModifiedTime(file).toInstant();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     void clear() throws IOException {
         if (Files.deleteIfExists(file)) {
             Durable.fsyncDir(file.getParent());

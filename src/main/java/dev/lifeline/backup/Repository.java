@@ -100,11 +100,56 @@ final class Repository implements SnapshotSource {
         return heads().stream().map(Manifest.Head::summary).toList();
     }
 
-    /** Every snapshot's head, oldest first. */
+    /** Every readable snapshot's head, oldest first (see {@link #readHeads} for the unreadable ones). */
     List<Manifest.Head> heads() throws IOException {
+        return readHeads().ok();
+    }
+
+    /** A manifest that cannot be read: its id (from its file name), why, and when its file was last written. */
+    record Bad(String id, String problem, Instant written) {}
+
+    /** The readable heads, oldest first, and the manifests whose head cannot be read, by id. */
+    record Heads(List<Manifest.Head> ok, List<Bad> bad) {
+        /**
+         * The unreadable manifest written last, when that was after the newest readable snapshot,
+         * else null. Only names that are snapshot ids count (a stray file is no snapshot), and the
+         * file's own time is compared, not its id's: the complete snapshot written to replace it
+         * is newer, whatever the id (or a clock set back) says.
+         */
+        Bad newestIfBad() {
+            Bad newest = null;
+            for (Bad b : bad) {
+                if (Layout.SNAPSHOT_ID.matcher(b.id()).matches()
+                        && (newest == null || b.written().isAfter(newest.written()))) {
+                    newest = b;
+                }
+            }
+            if (newest == null) {
+                return null;
+            }
+            return ok.isEmpty()
+                            || newest.written()
+                                    .isAfter(ok.get(ok.size() - 1).summary().time())
+                    ? newest
+                    : null;
+        }
+    }
+
+    /** The time in a snapshot id ({@code YYYYMMDD-HHMMSS-…}, UTC); the epoch when it has none. */
+    static Instant idTime(String id) {
+        try {
+            return java.time.LocalDateTime.parse(id.substring(0, 15), ID_TIME.withZone(null))
+                    .toInstant(ZoneOffset.UTC);
+        } catch (RuntimeException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    Heads readHeads() throws IOException {
         List<Manifest.Head> out = new ArrayList<>();
+        List<Bad> bad = new ArrayList<>();
         if (!Files.isDirectory(layout.snapshots())) {
-            return out;
+            return new Heads(out, bad);
         }
         try (var s = Files.list(layout.snapshots())) {
             for (Path p : (Iterable<Path>) s::iterator) {
@@ -112,16 +157,54 @@ final class Repository implements SnapshotSource {
                 if (!name.endsWith(".json") || name.startsWith(".")) {
                     continue;
                 }
+                String id = name.substring(0, name.length() - 5);
                 try (InputStream in = Files.newInputStream(p)) {
-                    out.add(Manifest.decodeHead(in, name));
+                    Manifest.Head h = Manifest.decodeHead(in, name);
+                    if (h.summary().id().equals(id)) {
+                        out.add(h);
+                    } else {
+                        bad.add(new Bad(
+                                id,
+                                "its id says " + h.summary().id(),
+                                Files.getLastModifiedTime(p).toInstant()));
+                    }
                 } catch (NoSuchFileException gone) {
                     // pruned meanwhile
+                } catch (IOException | RuntimeException e) {
+                    Instant written;
+                    try {
+                        written = Files.getLastModifiedTime(p).toInstant();
+                    } catch (IOException gone) {
+                        continue; // pruned meanwhile
+                    }
+                    bad.add(new Bad(id, String.valueOf(e.getMessage()), written));
                 }
             }
         }
         out.sort(Comparator.comparing((Manifest.Head h) -> h.summary().time())
                 .thenComparing(h -> h.summary().id()));
-        return out;
+        bad.sort(Comparator.comparing(Bad::id));
+        return new Heads(out, bad);
+    }
+
+    /**
+     * A cheap check that a manifest is whole, for the no-change rescan that does not parse it:
+     * every manifest this class writes ends with {@code ]}\n}, a truncated one does not.
+     */
+    boolean looksWhole(String id) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(layout.snapshot(id))) {
+            long size = ch.size();
+            if (size < 3) {
+                return false;
+            }
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(3);
+            while (tail.hasRemaining() && ch.read(tail, size - 3 + tail.position()) > 0) {
+                // a pread of the last three bytes
+            }
+            return new String(tail.array(), StandardCharsets.US_ASCII).equals("]}\n");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     Optional<Snapshot> latest() throws IOException {

@@ -234,6 +234,23 @@ public final class Vault {
         });
     }
 
+    /**
+     * Checks every object a snapshot or the journal needs (each hashed), and stores each missing
+     * or corrupt one again from a source file that still hashes to its name. What no source holds
+     * any more is listed in {@link RepairResult#remaining()}.
+     */
+    public RepairResult repair() {
+        repo.requireExists();
+        return locked("repair", () -> {
+            ExecutorService pool = pool("repair");
+            try {
+                return new Repairer(repo, scanner, events, pool).run();
+            } finally {
+                pool.shutdownNow();
+            }
+        });
+    }
+
     /** Applies {@code backup.retention} locally and, when configured, to the S3 mirror. */
     public PruneResult prune(boolean dryRun) {
         return prune(dryRun, false);
@@ -306,10 +323,67 @@ public final class Vault {
 
     // ------------------------------------------------------------------ reading
 
+    /**
+     * The id of the files stored since the last snapshot (the journal): {@code latest} is the
+     * latest snapshot with these files on top, so an image the watcher stored is restorable at
+     * once, not only after the next snapshot.
+     */
+    public static final String PENDING = "pending";
+
+    /** The readable snapshots, oldest first (see {@link #listing} for the corrupt ones and the pending files). */
     public List<Snapshot> snapshots() {
         repo.requireExists();
         try {
             return repo.snapshots();
+        } catch (IOException e) {
+            throw failure("listing snapshots", e);
+        }
+    }
+
+    /**
+     * Every snapshot as {@code backup snapshots} shows it, oldest first: manifests that cannot be
+     * read are marked {@link Snapshot.Status#CORRUPT} (every head is read and every end checked,
+     * and the newest readable one is read in full, since it is {@code latest}; {@code verify}
+     * reads all of them), and when files
+     * were stored since the last snapshot a last row {@link #PENDING} counts what {@code latest}
+     * holds with them.
+     */
+    public List<Snapshot> listing() {
+        repo.requireExists();
+        try {
+            Repository.Heads heads = repo.readHeads();
+            List<Snapshot> out = new ArrayList<>();
+            for (int i = 0; i < heads.ok().size(); i++) {
+                Snapshot s = heads.ok().get(i).summary();
+                // each is checked for a cut-short end (one small read); the newest, latest, is read whole
+                if (i == heads.ok().size() - 1 || !repo.looksWhole(s.id())) {
+                    try {
+                        repo.manifest(s.id());
+                    } catch (IOException e) {
+                        s = s.corrupt(e.getMessage());
+                    }
+                }
+                out.add(s);
+            }
+            for (Repository.Bad b : heads.bad()) {
+                out.add(new Snapshot(
+                        b.id(), Repository.idTime(b.id()), -1, -1, "", null, Snapshot.Status.CORRUPT, b.problem()));
+            }
+            out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+            List<FileEntry> journal = repo.journal().read();
+            if (!journal.isEmpty()) {
+                Snapshot live = live(journal).summary();
+                out.add(new Snapshot(
+                        live.id(),
+                        live.time(),
+                        live.files(),
+                        live.bytes(),
+                        live.host(),
+                        live.parent(),
+                        Snapshot.Status.PENDING,
+                        null));
+            }
+            return out;
         } catch (IOException e) {
             throw failure("listing snapshots", e);
         }
@@ -346,14 +420,146 @@ public final class Vault {
                 "list them with 'lifeline backup snapshots', or use 'latest'");
     }
 
+    /**
+     * A local snapshot: an id, a unique prefix, {@value #PENDING}, or "latest" — the newest
+     * readable snapshot with the files stored since it (the journal) on top. A newer manifest that
+     * cannot be read is skipped with a warning naming it.
+     */
     Manifest manifest(String ref) {
         repo.requireExists();
-        String id = resolve(ref);
         try {
-            return repo.manifest(id);
+            if (ref.equals("latest") || ref.equals(PENDING)) {
+                List<FileEntry> journal = repo.journal().read();
+                if (!journal.isEmpty()) {
+                    return live(journal);
+                }
+                if (ref.equals(PENDING)) {
+                    throw new LifelineException(
+                            "nothing is pending in " + repo.describe() + ": every stored file is in a snapshot",
+                            "list them with 'lifeline backup snapshots'");
+                }
+                Manifest m = newestReadable();
+                if (m == null) {
+                    throw new LifelineException(
+                            "there are no readable snapshots in " + repo.describe(),
+                            repo.readHeads().bad().isEmpty()
+                                    ? "run 'lifeline backup now' first"
+                                    : "'lifeline backup now' writes a complete new one; 'lifeline backup snapshots'"
+                                            + " lists the corrupt ones");
+                }
+                return m;
+            }
+            Repository.Heads heads = repo.readHeads();
+            for (Repository.Bad b : heads.bad()) {
+                if (b.id().equals(ref)) {
+                    throw corrupt(b.id(), b.problem());
+                }
+            }
+            String id = resolve(ref);
+            try {
+                return repo.manifest(id);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new LifelineException(
+                        "snapshot " + id + " is gone (pruned meanwhile?)",
+                        "list them with 'lifeline backup snapshots'");
+            } catch (IOException e) {
+                throw corrupt(id, e.getMessage());
+            }
         } catch (IOException e) {
-            throw failure("reading snapshot " + id, e);
+            throw failure("reading snapshots", e);
         }
+    }
+
+    private LifelineException corrupt(String id, String problem) {
+        return new LifelineException(
+                "snapshot " + id + " cannot be read: " + problem,
+                "restore an older snapshot ('lifeline backup snapshots' lists them) or this one with --from remote;"
+                        + " the next 'lifeline backup now' writes a complete new snapshot");
+    }
+
+    /** The newest snapshot whose manifest reads whole; warns about each newer one that does not. */
+    private Manifest newestReadable() throws IOException {
+        Repository.Heads heads = repo.readHeads();
+        Repository.Bad bad = heads.newestIfBad();
+        List<String> skipped = new ArrayList<>();
+        if (bad != null) {
+            skipped.add(bad.id() + " (" + bad.problem() + ")");
+        }
+        Manifest found = null;
+        for (int i = heads.ok().size() - 1; i >= 0 && found == null; i--) {
+            String id = heads.ok().get(i).summary().id();
+            try {
+                found = repo.manifest(id);
+            } catch (IOException e) {
+                skipped.add(id + " (" + e.getMessage() + ")");
+            }
+        }
+        if (!skipped.isEmpty()) {
+            events.onEvent(dev.lifeline.core.Event.of(
+                    "backup",
+                    "snapshot-corrupt",
+                    dev.lifeline.core.Event.Level.WARN,
+                    "snapshot(s) " + String.join(", ", skipped) + " cannot be read; latest is "
+                            + (found == null ? "none" : found.id())
+                            + ", the newest readable one; 'lifeline backup now' writes a complete new snapshot",
+                    Map.of("corrupt", skipped.size())));
+        }
+        return found;
+    }
+
+    /** The newest readable snapshot with the journal's files on top (a stored file replaces its older entry). */
+    private Manifest live(List<FileEntry> journal) throws IOException {
+        Manifest base = newestReadable();
+        Map<String, FileEntry> files = new java.util.TreeMap<>();
+        if (base != null) {
+            base.files().forEach(f -> files.put(f.path(), f));
+        }
+        journal.forEach(f -> files.put(f.path(), f));
+        java.time.Instant when = repo.journal().modified();
+        return new Manifest(
+                PENDING,
+                when == null ? clock.instant() : when,
+                Repository.hostName(),
+                base == null ? null : base.id(),
+                base == null ? repo.sourcePaths() : base.sources(),
+                new ArrayList<>(files.values()));
+    }
+
+    /**
+     * Every local snapshot (and "journal") that names one of these objects, by object: what a
+     * missing or corrupt object takes with it.
+     */
+    private Map<String, List<String>> neededBy(SnapshotSource src, java.util.Set<String> shas) {
+        Map<String, List<String>> out = new HashMap<>();
+        try {
+            for (Snapshot s : src.snapshots()) {
+                try {
+                    for (FileEntry f : src.manifest(s.id()).files()) {
+                        if (shas.contains(f.sha256())) {
+                            List<String> l = out.computeIfAbsent(f.sha256(), k -> new ArrayList<>());
+                            if (l.isEmpty() || !l.get(l.size() - 1).equals(s.id())) {
+                                l.add(s.id());
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    // an unreadable manifest: verify reports it
+                }
+            }
+            if (src == repo) {
+                for (FileEntry f : repo.journal().read()) {
+                    if (shas.contains(f.sha256())) {
+                        List<String> l = out.computeIfAbsent(f.sha256(), k -> new ArrayList<>());
+                        if (!l.contains("journal")) {
+                            l.add("journal");
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the list is a courtesy: the files themselves are already named
+        }
+        return out;
     }
 
     /** Files of a snapshot under {@code path} (a folder prefix or a glob; empty for all). */
@@ -416,23 +622,31 @@ public final class Vault {
     }
 
     /**
-     * Restores files of a snapshot under {@code target}.
+     * Restores files of a snapshot under {@code target}. A file whose object is missing, corrupt
+     * or unreadable is not written and is named in {@link RestoreResult#unrestored()} with every
+     * snapshot that needs its object; every other file is restored.
      *
+     * @param ref an id, a unique prefix, {@value #PENDING}, or "latest" (which includes the files
+     *     stored since the last snapshot)
      * @param patterns path prefixes or globs of manifest paths; empty for everything
      */
     public RestoreResult restore(String ref, List<String> patterns, Path target, boolean overwrite) {
-        repo.requireExists();
-        return restoreFrom(repo, ref, patterns, target, overwrite);
+        return restoreFrom(repo, manifest(ref), patterns, target, overwrite);
     }
 
-    RestoreResult restoreFrom(SnapshotSource src, String ref, List<String> patterns, Path target, boolean overwrite) {
-        String id = resolve(src, ref);
+    RestoreResult restoreFrom(SnapshotSource src, Manifest m, List<String> patterns, Path target, boolean overwrite) {
         ExecutorService pool = pool("restore", 4);
+        RestoreResult r;
         try {
-            return new Restorer(src, events, pool, restoreFlush[0], (int) restoreFlush[1])
-                    .restore(id, patterns, target.toAbsolutePath().normalize(), overwrite);
+            r = new Restorer(src, events, pool, restoreFlush[0], (int) restoreFlush[1])
+                    .restore(m, patterns, target.toAbsolutePath().normalize(), overwrite);
         } catch (IOException e) {
-            throw failure("restore of " + id + " into " + target, e);
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new LifelineException(
+                    "restore of " + m.id() + " into " + target + " failed: " + msg,
+                    "files already restored are whole and checked; fix the cause (free space, permissions) and run"
+                            + " it again: it keeps them and writes the rest",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LifelineException(
@@ -440,13 +654,34 @@ public final class Vault {
         } finally {
             pool.shutdownNow();
         }
+        if (r.complete()) {
+            return r;
+        }
+        java.util.Set<String> shas = new java.util.HashSet<>();
+        r.unrestored().forEach(u -> shas.add(u.sha256()));
+        Map<String, List<String>> needed = neededBy(src, shas);
+        List<RestoreResult.Unrestored> named = new ArrayList<>();
+        for (RestoreResult.Unrestored u : r.unrestored()) {
+            named.add(new RestoreResult.Unrestored(
+                    u.path(), u.sha256(), u.problem(), needed.getOrDefault(u.sha256(), List.of())));
+        }
+        return new RestoreResult(
+                r.snapshot(),
+                r.target(),
+                r.files(),
+                r.bytes(),
+                r.took(),
+                r.alreadyThere(),
+                r.leftoversRemoved(),
+                named);
     }
 
     /** Restores the latest snapshot into a temp folder, checks every hash and decodes every image, then cleans up. */
     public DrillResult drill(Path scratchParent) {
         repo.requireExists();
         long t0 = System.nanoTime();
-        String id = resolve("latest");
+        Manifest latest = manifest("latest");
+        String id = latest.id();
         Path dir;
         try {
             Files.createDirectories(scratchParent);
@@ -459,14 +694,19 @@ public final class Vault {
         try {
             RestoreResult r;
             try {
-                r = restore(id, List.of(), dir, false);
+                r = restoreFrom(repo, latest, List.of(), dir, false);
             } catch (LifelineException e) {
                 problems.add(e.getMessage());
                 return new DrillResult(id, 0, 0, 0, problems, Duration.ofNanos(System.nanoTime() - t0));
             }
-            for (FileEntry f : repo.manifest(id).files()) {
-                if (f.link() != null) {
-                    continue; // restored as a link (its object was checked): nothing to decode
+            java.util.Set<String> lost = new java.util.HashSet<>();
+            for (RestoreResult.Unrestored u : r.unrestored()) {
+                problems.add(u.path() + ": " + u.problem());
+                lost.add(u.path());
+            }
+            for (FileEntry f : latest.files()) {
+                if (f.link() != null || lost.contains(f.path())) {
+                    continue; // a link was restored as a link (its object was checked): nothing to decode
                 }
                 String lower = f.path().toLowerCase(Locale.ROOT);
                 if (lower.endsWith(".png")
@@ -486,8 +726,6 @@ public final class Vault {
             }
             return new DrillResult(
                     id, r.files(), r.bytes(), images, problems, Duration.ofNanos(System.nanoTime() - t0));
-        } catch (IOException e) {
-            throw failure("drill", e);
         } finally {
             deleteTree(dir);
         }
@@ -582,7 +820,14 @@ public final class Vault {
     /** Restores from the bucket alone: no local repository needed. */
     public RestoreResult restoreFromRemote(String ref, List<String> patterns, Path target, boolean overwrite) {
         try (Remote remote = Remote.connect(spec, remotes, env, false)) {
-            return restoreFrom(remote, ref, patterns, target, overwrite);
+            String id = resolve(remote, ref);
+            Manifest m;
+            try {
+                m = remote.manifest(id);
+            } catch (IOException e) {
+                throw failure("reading remote snapshot " + id, e);
+            }
+            return restoreFrom(remote, m, patterns, target, overwrite);
         }
     }
 

@@ -48,6 +48,15 @@ final class Verifier {
         long t0 = System.nanoTime();
         Map<String, Need> needs = new LinkedHashMap<>();
         List<String> unreadable = new ArrayList<>();
+        List<Snapshot> snaps = needs(repo, needs, unreadable);
+        return check(needs, samplePercent, snaps.size(), unreadable, t0);
+    }
+
+    /**
+     * Every object a readable manifest or the journal names, into {@code needs}; manifests that
+     * cannot be read into {@code unreadable}. Returns the readable snapshots.
+     */
+    static List<Snapshot> needs(Repository repo, Map<String, Need> needs, List<String> unreadable) throws IOException {
         List<Snapshot> snaps = repo.snapshots();
         for (Snapshot s : snaps) {
             Manifest m;
@@ -76,7 +85,12 @@ final class Verifier {
         } catch (IOException e) {
             // listing failed: the snapshot loop above already reported what it could
         }
+        return snaps;
+    }
 
+    /** Checks each needed object: present, of its size, and (sampled) hashing to its name. */
+    VerifyResult check(Map<String, Need> needs, double samplePercent, int snapshots, List<String> unreadable, long t0)
+            throws IOException, InterruptedException {
         Map<String, Future<String>> checks = new HashMap<>();
         long[] read = new long[2];
         List<VerifyResult.Problem> problems = new ArrayList<>();
@@ -110,7 +124,7 @@ final class Verifier {
         }
         collect(checks, sha -> needs.get(sha).users(), problems, events, "object", 500);
         return new VerifyResult(
-                snaps.size(),
+                snapshots,
                 needs.size(),
                 read[0],
                 read[1],

@@ -24,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
             BackupDiffCommand.class,
             BackupRestoreCommand.class,
             BackupVerifyCommand.class,
+            BackupRepairCommand.class,
             BackupDrillCommand.class,
             BackupPruneCommand.class,
             BackupSumsCommand.class,

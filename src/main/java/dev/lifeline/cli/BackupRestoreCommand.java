@@ -2,6 +2,8 @@ package dev.lifeline.cli;
 
 import dev.lifeline.backup.RestoreResult;
 import dev.lifeline.backup.Vault;
+import dev.lifeline.core.LifelineException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,16 +50,38 @@ final class BackupRestoreCommand implements Callable<Integer> {
         Vault v = BackupCommand.vault(spec, quiet);
         RestoreResult r =
                 remote ? v.restoreFromRemote(snap, patterns, to, overwrite) : v.restore(snap, patterns, to, overwrite);
-        spec.commandLine()
-                .getOut()
-                .printf(
-                        "restored %s (%s) of snapshot %s into %s in %s; every SHA-256 checked%n",
-                        Plural.of(r.files(), "file"),
-                        BackupCommand.size(r.bytes()),
-                        r.snapshot(),
-                        r.target(),
-                        BackupCommand.secs(r.took()));
-        spec.commandLine().getOut().flush();
+        PrintWriter out = spec.commandLine().getOut();
+        for (RestoreResult.Unrestored u : r.unrestored()) {
+            out.printf(
+                    "not restored: %s: %s%s%n",
+                    u.path(),
+                    u.problem(),
+                    u.neededBy().isEmpty() ? "" : "; the object is needed by " + String.join(", ", u.neededBy()));
+        }
+        out.printf(
+                "restored %s (%s) of %s into %s in %s; every SHA-256 checked%s%s%n",
+                Plural.of(r.files(), "file"),
+                BackupCommand.size(r.bytes()),
+                Vault.PENDING.equals(r.snapshot())
+                        ? "the latest snapshot and the files stored since (pending)"
+                        : "snapshot " + r.snapshot(),
+                r.target(),
+                BackupCommand.secs(r.took()),
+                r.alreadyThere() == 0 ? "" : "; " + r.alreadyThere() + " already there, kept",
+                r.leftoversRemoved() == 0
+                        ? ""
+                        : "; removed " + Plural.of(r.leftoversRemoved(), "temp file") + " of an interrupted restore");
+        out.flush();
+        if (!r.complete()) {
+            throw new LifelineException(
+                    Plural.of(r.unrestored().size(), "file") + " of snapshot " + r.snapshot()
+                            + " could not be restored (listed" + " above); the other " + (r.files() + r.alreadyThere())
+                            + " are",
+                    remote
+                            ? "restore them from the local repository, or from an older snapshot"
+                            : "run 'lifeline backup repair' to store their objects again from the sources, then this"
+                                    + " restore again (it keeps what is there); or restore them with --from remote");
+        }
         return 0;
     }
 }

@@ -18,7 +18,9 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "Print JSON: id, time, files, bytes, host, parent.")
+    @Option(
+            names = "--json",
+            description = "Print JSON: id, time, files, bytes, host, parent, status (ok, pending, corrupt).")
     boolean json;
 
     @Option(names = "--from", paramLabel = "remote", description = "List the snapshots in the S3 remote instead.")
@@ -28,7 +30,7 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean remote = BackupCommand.fromRemote(from);
         Vault v = BackupCommand.vault(spec, true);
-        List<Snapshot> all = remote ? v.remoteSnapshots() : v.snapshots();
+        List<Snapshot> all = remote ? v.remoteSnapshots() : v.listing();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();
@@ -40,19 +42,29 @@ final class BackupSnapshotsCommand implements Callable<Integer> {
                 m.put("bytes", s.bytes());
                 m.put("host", s.host());
                 m.put("parent", s.parent());
+                m.put("status", s.status().toString());
+                if (s.problem() != null) {
+                    m.put("problem", s.problem());
+                }
                 rows.add(m);
             }
             out.println(BackupCommand.Json.MAPPER.writeValueAsString(rows));
         } else {
             out.printf("%-22s  %-24s  %9s  %10s%n", "ID", "TIME (UTC)", "FILES", "SIZE");
             for (Snapshot s : all) {
+                String note = switch (s.status()) {
+                    case OK -> "";
+                    case PENDING -> "  stored since the last snapshot; 'latest' includes them";
+                    case CORRUPT -> "  CORRUPT: " + s.problem();
+                };
                 out.printf(
-                        "%-22s  %-24s  %9d  %10s%n",
+                        "%-22s  %-24s  %9s  %10s%s%n",
                         s.id(),
                         // to the second: nanoseconds overflow the column and say nothing to a person
                         s.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
-                        s.files(),
-                        BackupCommand.size(s.bytes()));
+                        s.files() < 0 ? "?" : Long.toString(s.files()),
+                        s.bytes() < 0 ? "?" : BackupCommand.size(s.bytes()),
+                        note);
             }
         }
         out.flush();

@@ -78,7 +78,8 @@ final class BackupVerifyCommand implements Callable<Integer> {
                     remote
                             ? "restore the named files from the local repository or another snapshot; a push uploads a"
                                     + " missing object again with the next new snapshot that holds it"
-                            : "restore the named files from the remote or an older snapshot; run 'lifeline backup now' to store them again if the source still has them");
+                            : "run 'lifeline backup repair' to store them again from the sources that still have them; restore the"
+                                    + " rest from the remote (--from remote) or an older snapshot");
         }
         return 0;
     }

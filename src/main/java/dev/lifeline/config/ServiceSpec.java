@@ -40,13 +40,18 @@ public record ServiceSpec(
         env = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(env));
     }
 
-    /** How to tell the service is ready: an HTTP path answering below 500, a TCP port, or a log line. */
-    public record Ready(Kind kind, String httpPath, Pattern logPattern, Duration timeout) {
+    /**
+     * How to tell the service is ready: an HTTP path answering below 500, a TCP port, or a log line.
+     *
+     * @param after with no check, how long the process must stay up to count as ready
+     *     (supervisord's {@code startsecs}; default 1s)
+     */
+    public record Ready(Kind kind, String httpPath, Pattern logPattern, Duration timeout, Duration after) {
         public enum Kind {
             HTTP,
             TCP,
             LOG,
-            /** No check: ready once started. */
+            /** No check: ready once it has stayed up for {@code after}. */
             NONE
         }
     }
@@ -197,33 +202,41 @@ public record ServiceSpec(
 
     private static Ready parseReady(ConfigNode r, Optional<Integer> port) {
         Duration timeout = Duration.ofMinutes(10);
+        Duration after = Duration.ofSeconds(1);
         if (!r.isPresent()) {
             // A port with no explicit check: ready when it accepts connections.
-            return new Ready(port.isPresent() ? Ready.Kind.TCP : Ready.Kind.NONE, null, null, timeout);
+            return new Ready(port.isPresent() ? Ready.Kind.TCP : Ready.Kind.NONE, null, null, timeout, after);
         }
-        r.allowOnly(Set.of("http", "tcp", "log", "timeout"));
+        r.allowOnly(Set.of("http", "tcp", "log", "timeout", "after"));
         timeout = r.get("timeout").asDuration(timeout);
+        after = r.get("after").asDuration(after);
         int kinds = (r.has("http") ? 1 : 0) + (r.has("tcp") ? 1 : 0) + (r.has("log") ? 1 : 0);
         if (kinds > 1) {
             throw r.error("give one of http, tcp or log, not several");
         }
+        if (r.has("after") && kinds > 0 && !(r.has("tcp") && !r.get("tcp").asBoolean(true))) {
+            throw r.get("after")
+                    .error(
+                            "applies only to a service with no readiness check",
+                            "remove 'after', or remove the http/tcp/log check");
+        }
         if (r.has("http")) {
             requirePort(r.get("http"), port);
-            return new Ready(Ready.Kind.HTTP, httpPath(r.get("http")), null, timeout);
+            return new Ready(Ready.Kind.HTTP, httpPath(r.get("http")), null, timeout, after);
         }
         if (r.has("log")) {
-            return new Ready(Ready.Kind.LOG, null, r.get("log").asRegex(), timeout);
+            return new Ready(Ready.Kind.LOG, null, r.get("log").asRegex(), timeout, after);
         }
         if (r.has("tcp") && !r.get("tcp").asBoolean(true)) {
-            return new Ready(Ready.Kind.NONE, null, null, timeout);
+            return new Ready(Ready.Kind.NONE, null, null, timeout, after);
         }
         if (port.isEmpty()) {
             if (r.has("tcp")) {
                 requirePort(r.get("tcp"), port);
             }
-            return new Ready(Ready.Kind.NONE, null, null, timeout);
+            return new Ready(Ready.Kind.NONE, null, null, timeout, after);
         }
-        return new Ready(Ready.Kind.TCP, null, null, timeout);
+        return new Ready(Ready.Kind.TCP, null, null, timeout, after);
     }
 
     private static Optional<Health> parseHealth(ConfigNode h, Optional<Integer> port) {

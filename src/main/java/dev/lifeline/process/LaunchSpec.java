@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param rlimits {@code prlimit} resource names (nofile, nproc, core…) to soft=hard values
  * @param user run as this account (needs root); empty keeps the caller's
  * @param cgroup a memory cgroup to join before the program runs; empty for none
+ * @param group the primary group for {@code user} when the caller has looked it up already (so
+ *     the launch does not); empty to look it up
  */
 public record LaunchSpec(
         List<String> argv,
@@ -20,7 +22,8 @@ public record LaunchSpec(
         Path log,
         Map<String, Long> rlimits,
         Optional<String> user,
-        Optional<MemoryCgroup> cgroup) {
+        Optional<MemoryCgroup> cgroup,
+        Optional<String> group) {
     public LaunchSpec {
         argv = List.copyOf(argv);
         env = Map.copyOf(env);
@@ -34,6 +37,6 @@ public record LaunchSpec(
             Path log,
             Map<String, Long> rlimits,
             Optional<String> user) {
-        this(argv, cwd, env, log, rlimits, user, Optional.empty());
+        this(argv, cwd, env, log, rlimits, user, Optional.empty(), Optional.empty());
     }
 }

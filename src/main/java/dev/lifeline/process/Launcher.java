@@ -110,9 +110,15 @@ public final class Launcher {
             argv.add("--");
         }
         spec.user().ifPresent(u -> {
+            String group = spec.group()
+                    .or(() -> Accounts.primaryGroup(u))
+                    .orElseThrow(() -> new LifelineException(
+                            "cannot start '" + String.join(" ", spec.argv()) + "' as user '" + u
+                                    + "': no such account, or its primary group is unknown",
+                            "create the account, or fix 'user' in the config"));
             argv.add("setpriv");
             argv.add("--reuid=" + u);
-            argv.add("--regid=" + u);
+            argv.add("--regid=" + group);
             argv.add("--init-groups");
             argv.add("--");
         });

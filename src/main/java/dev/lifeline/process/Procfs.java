@@ -12,7 +12,9 @@ import java.util.Optional;
 /** Reads process facts from Linux's {@code /proc}. The only place that parses it. */
 public final class Procfs {
     private static final Path PROC = Path.of("/proc");
-    private static final long PAGE = 4096;
+    private static final long PAGE = pageSize(PROC.resolve("self/auxv"));
+    /** {@code AT_PAGESZ} in the ELF auxiliary vector. */
+    private static final long AT_PAGESZ = 6;
 
     private Procfs() {}
 
@@ -93,6 +95,61 @@ public final class Procfs {
         return out;
     }
 
+    /**
+     * The machine's page size, from the kernel's auxiliary vector (arm64 kernels use 16 or 64
+     * KiB pages, so RSS in pages times 4096 would be wrong there); 4096 where it cannot be read.
+     */
+    static long pageSize(Path auxv) {
+        try {
+            java.nio.ByteBuffer b =
+                    java.nio.ByteBuffer.wrap(Files.readAllBytes(auxv)).order(java.nio.ByteOrder.nativeOrder());
+            while (b.remaining() >= 16) {
+                long type = b.getLong();
+                long value = b.getLong();
+                if (type == AT_PAGESZ && value > 0) {
+                    return value;
+                }
+                if (type == 0) {
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return 4096;
+    }
+
+    /** The page size {@link ProcessInfo#rssBytes()} is counted in. */
+    public static long pageSize() {
+        return PAGE;
+    }
+
+    /**
+     * True when {@code pid}'s initial environment holds exactly the entry {@code entry} ("NAME=value").
+     * False when it does not, is gone, or its environment is not ours to read (another user's).
+     */
+    public static boolean environHas(long pid, String entry) {
+        byte[] want = entry.getBytes(StandardCharsets.UTF_8);
+        byte[] env;
+        try {
+            env = Files.readAllBytes(PROC.resolve(pid + "/environ"));
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+        int n = env.length;
+        for (int start = 0; start + want.length <= n; ) {
+            int end = start;
+            while (end < n && env[end] != 0) {
+                end++;
+            }
+            if (end - start == want.length && java.util.Arrays.equals(env, start, end, want, 0, want.length)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
     /** Clock ticks per second (USER_HZ); 100 on every Linux we know of. */
     public static long ticksPerSecond() {
         return 100;
@@ -132,6 +189,33 @@ public final class Procfs {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /**
+     * A hard resource limit of {@code pid} as {@code /proc/PID/limits} shows it ({@code row} is the
+     * row's name, e.g. "Max open files"); {@link Long#MAX_VALUE} for unlimited, -1 if unknown.
+     */
+    public static long hardLimit(long pid, String row) {
+        return limit(pid, row, 1);
+    }
+
+    /** A soft resource limit, as {@link #hardLimit}. */
+    public static long softLimit(long pid, String row) {
+        return limit(pid, row, 0);
+    }
+
+    private static long limit(long pid, String row, int column) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(pid + "/limits"))) {
+                if (line.startsWith(row)) {
+                    String[] f = line.substring(25).trim().split("\\s+");
+                    return f[column].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[column]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return -1;
     }
 
     /** The soft "Max open files" limit of {@code pid}, as {@code /proc/PID/limits} shows it; -1 if unknown. */

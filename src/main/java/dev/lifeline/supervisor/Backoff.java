@@ -21,6 +21,14 @@ final class Backoff {
         this.policy = policy;
     }
 
+    /** The same history paced by {@code newPolicy} from now on (a live config change). */
+    Backoff withPolicy(ServiceSpec.Restart newPolicy) {
+        Backoff b = new Backoff(newPolicy);
+        b.recent.addAll(recent);
+        b.consecutive = consecutive;
+        return b;
+    }
+
     /**
      * Records a failure of a run that started at {@code runStart} and ended {@code now}.
      *

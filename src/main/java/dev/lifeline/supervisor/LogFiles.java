@@ -72,11 +72,23 @@ public final class LogFiles {
      * @return true when it rotated
      */
     public static boolean rotateIfLarger(Path log, long maxBytes, int keep) throws IOException {
+        return rotate(log, maxBytes, keep) > 0;
+    }
+
+    /**
+     * As {@link #rotateIfLarger}, telling how many bytes moved out of {@code log}, so that byte
+     * offsets recorded in it can be shifted (a run's offset then goes negative: it lies in an
+     * older generation).
+     *
+     * @return the bytes rotated out, 0 when it did not rotate
+     */
+    static long rotate(Path log, long maxBytes, int keep) throws IOException {
         if (maxBytes <= 0 || !Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
+            return 0;
         }
-        if (PrivateFiles.requireRegular(log).size() <= maxBytes) {
-            return false;
+        long moved = PrivateFiles.requireRegular(log).size();
+        if (moved <= maxBytes) {
+            return 0;
         }
         Path dir = log.getParent();
         String name = log.getFileName().toString();
@@ -98,7 +110,7 @@ public final class LogFiles {
                                     StandardOpenOption.WRITE,
                                     LinkOption.NOFOLLOW_LINKS),
                             64 * 1024)) {
-                in.transferTo(out);
+                moved = in.transferTo(out);
             }
             Files.move(
                     tmp,
@@ -109,6 +121,37 @@ public final class LogFiles {
         try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             ch.truncate(0);
         }
-        return true;
+        return moved;
+    }
+
+    /**
+     * The last {@code n} lines written at or after byte {@code from} (a run's offset): the lines of
+     * that run only. A negative offset (the run began in an older generation) reads the current file
+     * from its start.
+     */
+    static List<String> tailFrom(Path log, long from, int n) {
+        List<String> out = new ArrayList<>();
+        try (FileChannel f = FileChannel.open(log, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long len = f.size();
+            long start = Math.max(Math.max(0, from), len - 256 * 1024);
+            if (start >= len) {
+                return out;
+            }
+            ByteBuffer bb = ByteBuffer.allocate((int) (len - start));
+            while (bb.hasRemaining() && f.read(bb, start + bb.position()) > 0) {
+                // positional reads until the buffer is full
+            }
+            byte[] buf = java.util.Arrays.copyOf(bb.array(), bb.position());
+            String[] lines = new String(buf, StandardCharsets.UTF_8).split("\r?\n|\r");
+            boolean partialFirst = start > Math.max(0, from);
+            for (int i = Math.max(partialFirst ? 1 : 0, lines.length - n); i < lines.length; i++) {
+                if (!lines[i].isBlank()) {
+                    out.add(lines[i]);
+                }
+            }
+        } catch (IOException e) {
+            // no log yet
+        }
+        return out;
     }
 }

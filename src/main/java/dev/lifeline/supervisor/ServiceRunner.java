@@ -5,7 +5,7 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
-import dev.lifeline.process.LaunchSpec;
+import dev.lifeline.process.Accounts;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.MemoryCgroup;
 import dev.lifeline.process.Ports;
@@ -19,92 +19,131 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps one service running: launch, readiness, liveness, exit, backoff, stop. All state changes
- * happen under this object's lock; anything that may block (ending a process tree, a probe) runs
- * outside it, so {@code status} always answers at once. Each launch has a generation number so
- * that late news about an earlier process is ignored.
+ * Keeps one service running: launch, readiness, liveness, exit, restart, stop. {@link Lifecycle}
+ * decides; this class carries it out. State changes happen under this object's lock, and nothing
+ * that waits happens inside it: events and ready-future completions queued under the lock are
+ * delivered after it is released ({@link #flush}), and ending a process tree or a probe runs
+ * outside it. Per-service work runs on this service's own thread, so a hung service cannot delay
+ * another's checks. Each launch has a generation number so late news about an earlier process is
+ * ignored.
  */
 final class ServiceRunner {
     private static final long READY_POLL_MILLIS = 100;
     private static final long WATCH_MILLIS = 250;
 
     private final Home home;
-    private final EventListener events;
-    private final ScheduledExecutorService timer;
     private final StateStore store;
     private final Clock clock;
     private final String source;
+    private final String name;
+    private final Path log;
+    /** {@code LIFELINE_SERVICE=<home id>:<name>}: in the environment of every process the service starts. */
+    private final String marker;
 
+    private final ScheduledThreadPoolExecutor worker;
+    /** The account in {@code user:} and the uids the service's processes may run as; resolved off the lock. */
+    private volatile Optional<Accounts.Account> account;
+
+    private volatile Set<Long> owners;
+    private final ScheduledFuture<?> watch;
+
+    private final Outbox outbox;
+
+    // Guarded by this.
+    private final Lifecycle life;
+    private final List<StateStore.Run> runs = new ArrayList<>();
     private ServiceSpec spec;
-    private String specHash;
-    private Backoff backoff;
-    private ServiceState state = ServiceState.STOPPED;
+    private String launchHash;
     private long gen;
     private Process process; // null when adopted from an earlier daemon
     private ProcessIdentity identity;
-    private Instant startedAt;
-    private Instant readyAt;
-    private double readySeconds = -1;
-    private int restarts;
-    private Integer lastExit;
-    private String reason = "";
-    private boolean wantRunning;
-    private int healthFailures;
-    private final long[] logOffset = {0};
+    private long runOffset;
+    private LogScanner scanner;
+    private String killedAs = "";
+    private final HealthCheck health = new HealthCheck();
     private ScheduledFuture<?> pending;
-    private ScheduledFuture<?> watch;
     private CompletableFuture<ServiceStatus> readyWaiters = new CompletableFuture<>();
     private int ticks;
+    private String savedCommand = "";
     private Optional<MemoryCgroup> cgroup = Optional.empty();
     private boolean warnedAtStart;
 
-    ServiceRunner(
-            ServiceSpec spec,
-            String specHash,
-            Home home,
-            EventListener events,
-            ScheduledExecutorService timer,
-            StateStore store,
-            Clock clock) {
+    ServiceRunner(ServiceSpec spec, String launchHash, Home home, EventListener events, StateStore store, Clock clock) {
         this.spec = spec;
-        this.specHash = specHash;
+        this.launchHash = launchHash;
         this.home = home;
-        this.events = events;
-        this.timer = timer;
         this.store = store;
         this.clock = clock;
-        this.source = "service/" + spec.name();
-        this.backoff = new Backoff(spec.restart());
-        this.watch = timer.scheduleWithFixedDelay(this::watchTick, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+        this.name = spec.name();
+        this.source = "service/" + name;
+        this.log = home.serviceLog(name);
+        this.marker = Launch.markerEntry(home, name);
+        this.outbox = new Outbox(this, events, source);
+        this.life = new Lifecycle(spec.restart(), clock);
+        this.account = Launch.account(spec);
+        this.owners = Launch.owners(account);
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "lifeline-service-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        w.setRemoveOnCancelPolicy(true);
+        this.worker = w;
+        this.watch = worker.scheduleWithFixedDelay(
+                () -> guarded(this::watchTick), WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    synchronized String specHash() {
-        return specHash;
+    synchronized String launchHash() {
+        return launchHash;
     }
 
     synchronized ServiceSpec spec() {
         return spec;
     }
 
-    /** Replaces the definition (the caller restarts the service if it was running). */
-    synchronized void redefine(ServiceSpec newSpec, String newHash) {
-        this.spec = newSpec;
-        this.specHash = newHash;
-        this.backoff = new Backoff(newSpec.restart());
+    synchronized ServiceState state() {
+        return life.state();
     }
 
-    synchronized ServiceState state() {
-        return state;
+    /**
+     * Replaces the definition. With {@code restarting} (what the process runs changed; the caller
+     * stops it first and starts it after) the restart count starts afresh; otherwise the new
+     * settings apply to the running instance as they are.
+     */
+    void redefine(ServiceSpec newSpec, String newLaunchHash, boolean restarting) {
+        Optional<Accounts.Account> a = Launch.account(newSpec);
+        account = a;
+        owners = Launch.owners(a);
+        synchronized (this) {
+            ServiceSpec old = spec;
+            spec = newSpec;
+            launchHash = newLaunchHash;
+            life.redefined(newSpec.restart(), restarting);
+            if (!restarting
+                    && life.state() == ServiceState.READY
+                    && !old.health().equals(newSpec.health())) {
+                cancelPending();
+                health.reset();
+                long g = gen;
+                newSpec.health()
+                        .ifPresent(h ->
+                                schedulePending(() -> pollHealth(g), h.every().toMillis()));
+            }
+            saveState();
+        }
+        flush();
     }
 
     // ------------------------------------------------------------------ start
@@ -114,135 +153,96 @@ final class ServiceRunner {
      *
      * @return false when it was already running (a no-op)
      */
-    synchronized boolean start() {
-        if (state.isRunning() || state == ServiceState.STOPPING) {
-            return false;
+    boolean start() {
+        boolean started;
+        synchronized (this) {
+            started = life.startRequested();
+            if (started) {
+                cancelPending();
+                if (readyWaiters.isDone()) {
+                    readyWaiters = new CompletableFuture<>();
+                }
+                launch(true);
+            }
         }
-        wantRunning = true;
-        backoff.reset();
-        cancelPending();
-        if (readyWaiters.isDone()) {
-            readyWaiters = new CompletableFuture<>();
-        }
-        launch(true);
-        return true;
+        flush();
+        return started;
+    }
+
+    /** Checks what can be checked before anything is stopped for {@code s}; fails with the reason. */
+    void preflight(ServiceSpec s) {
+        Preflight.check(s, Launch.fullEnvironment(home, s));
     }
 
     /** Launches a new generation. Under the lock. */
     private void launch(boolean byUser) {
-        Optional<Integer> port = spec.port();
-        if (port.isPresent() && Ports.isListening(port.get())) {
-            Optional<ProcessInfo> owner = Ports.owner(port.get());
-            String who = owner.map(o -> " by pid " + o.pid() + " (" + abbreviate(o.command()) + ")")
-                    .orElse(" by a process this user cannot see");
-            String why = "port " + port.get() + " is already in use" + who;
-            String hint = owner.map(o -> "stop it (kill " + o.pid() + ") or give this service another port")
-                    .orElse("find it with 'ss -ltnp' and stop it, or give this service another port");
-            emit("port-in-use", Event.Level.ERROR, spec.name() + ": cannot start: " + why, Map.of("port", port.get()));
-            reason = why;
+        Optional<LifelineException> taken = Launch.portTaken(spec);
+        if (taken.isPresent()) {
+            String why = taken.get().getMessage();
+            emit(
+                    "port-in-use",
+                    Event.Level.ERROR,
+                    name + ": cannot start: " + why,
+                    Map.of("port", spec.port().orElseThrow()));
             if (byUser) {
-                state = ServiceState.FAILED;
-                wantRunning = false;
-                readyWaiters.completeExceptionally(new LifelineException(spec.name() + ": " + why, hint));
+                life.cannotStart(why);
+                failWaiters(new LifelineException(name + ": " + why, taken.get().hint()));
                 saveState();
             } else {
-                failedRun(clock.instant(), why);
+                carryOut(life.failedRun(why));
             }
             return;
         }
-        Path log = home.serviceLog(spec.name());
-        try {
-            Files.createDirectories(log.getParent());
-            logOffset[0] = Files.exists(log) ? Files.size(log) : 0;
-        } catch (IOException e) {
-            throw new LifelineException(
-                    "cannot use log file " + log + ": " + e.getMessage(),
-                    "check the permissions of " + log.getParent());
-        }
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PYTHONUNBUFFERED", "1"); // so a Python app's progress reaches the log as it happens
-        env.putAll(spec.env());
-        env.put("LIFELINE_SERVICE", spec.name());
-        Map<String, Long> rlimits = new LinkedHashMap<>(spec.limits().rlimits());
-        if (spec.limits().openFiles() > 0) {
-            rlimits.put("nofile", spec.limits().openFiles());
-        }
-        prepareLimits();
         Launcher.Started started;
         try {
-            started =
-                    Launcher.start(new LaunchSpec(spec.command(), spec.cwd(), env, log, rlimits, spec.user(), cgroup));
-        } catch (LifelineException e) {
-            reason = e.getMessage();
-            emit("start-failed", Event.Level.ERROR, spec.name() + ": " + e.getMessage(), Map.of());
-            state = ServiceState.FAILED;
-            wantRunning = false;
-            readyWaiters.completeExceptionally(e);
+            Files.createDirectories(log.getParent());
+            runOffset = Files.exists(log) ? Files.size(log) : 0;
+            prepareLimits();
+            started = Launcher.start(Launch.spec(spec, marker, log, cgroup, account));
+        } catch (LifelineException | IOException e) {
+            LifelineException le = e instanceof LifelineException l
+                    ? l
+                    : new LifelineException(
+                            "cannot use log file " + log + ": " + e.getMessage(),
+                            "check the permissions of " + log.getParent());
+            emit("start-failed", Event.Level.ERROR, name + ": " + le.getMessage(), Map.of());
+            life.cannotStart(le.getMessage());
+            failWaiters(le);
             saveState();
             return;
         }
         gen++;
         process = started.process();
         identity = started.identity();
-        startedAt = clock.instant();
-        readyAt = null;
-        readySeconds = -1;
-        healthFailures = 0;
-        reason = "";
-        state = ServiceState.STARTING;
-        saveState();
-        emit(
-                "started",
-                Event.Level.INFO,
-                spec.name() + " started, pid " + identity.pid(),
-                Map.of("pid", identity.pid()));
-        long g = gen;
-        process.onExit().whenComplete((p, err) -> onExit(g, p == null ? null : p.exitValue()));
-        schedulePending(() -> pollReady(g), 0);
-    }
-
-    /** TERM (or the stop signal) to the whole session, KILL after the timeout, each KILL reported. */
-    private List<ProcessInfo> terminateTree(long sid, String sig, Duration timeout) {
-        return ProcessTree.terminate(
-                sid,
-                sig,
-                timeout,
-                pid -> emit(
-                        "killed",
-                        Event.Level.WARN,
-                        spec.name() + ": pid " + pid + " ignored " + sig + " for " + human(timeout) + "; sent KILL",
-                        Map.of("pid", pid)));
-    }
-
-    /** Ends what is left in the service's cgroup: processes that left its session (setsid). */
-    private void killStragglers() {
-        Optional<MemoryCgroup> cg;
-        synchronized (this) {
-            cg = cgroup;
+        savedCommand = "";
+        killedAs = "";
+        health.reset();
+        scanner = spec.ready().kind() == ServiceSpec.Ready.Kind.LOG
+                ? new LogScanner(log, spec.ready().logPattern(), runOffset)
+                : null;
+        life.launched();
+        runs.add(new StateStore.Run(life.startedAt().toEpochMilli(), runOffset, identity.pid(), 0, null, ""));
+        while (runs.size() > StateStore.MAX_RUNS) {
+            runs.remove(0);
         }
-        cg.ifPresent(c -> {
-            for (long pid : c.pids()) {
-                emit(
-                        "killed",
-                        Event.Level.WARN,
-                        spec.name() + ": pid " + pid + " had left the service's session; sent KILL",
-                        Map.of("pid", pid));
-                dev.lifeline.process.Signals.send(pid, "KILL");
-            }
-        });
+        saveState();
+        emit("started", Event.Level.INFO, name + " started, pid " + identity.pid(), Map.of("pid", identity.pid()));
+        long g = gen;
+        process.onExit().whenComplete((p, err) -> onWorker(() -> onExit(g, p == null ? null : p.exitValue())));
+        schedulePending(() -> pollReady(g), 0);
     }
 
     /** Sets up the memory cgroup once, and says plainly what cannot be enforced here. Under the lock. */
     private void prepareLimits() {
         long mem = spec.limits().memoryBytes();
         if (mem > 0) {
-            MemoryCgroup.Attempt a = MemoryCgroup.create(spec.name(), mem); // idempotent: sets the current limit
+            MemoryCgroup.Attempt a = MemoryCgroup.create(name, mem); // idempotent: sets the current limit
             cgroup = a.cgroup();
             if (cgroup.isEmpty() && !warnedAtStart) {
                 emit(
                         "limit-not-enforced",
                         Event.Level.WARN,
-                        spec.name() + ": limits.memory is not enforced: " + a.whyNot()
+                        name + ": limits.memory is not enforced: " + a.whyNot()
                                 + (spec.limits().restartAboveMemoryBytes() > 0
                                         ? "; restart-above-memory still applies"
                                         : ""),
@@ -253,123 +253,172 @@ final class ServiceRunner {
             cgroup = Optional.empty();
         }
         if (!warnedAtStart && spec.user().isEmpty() && "root".equals(System.getProperty("user.name"))) {
-            warnedAtStart = true;
             emit(
                     "runs-as-root",
                     Event.Level.WARN,
-                    spec.name() + " runs as root; set 'user:' to run it as a less privileged account",
+                    name + " runs as root; set 'user:' to run it as a less privileged account",
                     Map.of());
         }
+        warnedAtStart = true;
+    }
+
+    /** Everything the current run started: its session, its marked processes, its cgroup. Under the lock. */
+    private ProcessTree.Scope scope() {
+        return new ProcessTree.Scope(identity.pid(), marker, identity.startTicks(), cgroup, owners);
+    }
+
+    /** TERM (or the stop signal) to the whole scope, KILL after the timeout, each KILL reported. */
+    private List<ProcessInfo> terminate(ProcessTree.Scope scope, String sig, Duration timeout) {
+        List<ProcessInfo> left = ProcessTree.terminate(
+                scope,
+                sig,
+                timeout,
+                pid -> emit(
+                        "killed",
+                        Event.Level.WARN,
+                        name + ": pid " + pid + " was still running " + human(timeout) + " after " + sig
+                                + "; sent KILL",
+                        Map.of("pid", pid)));
+        flush();
+        return left;
     }
 
     // ------------------------------------------------------------------ readiness and liveness
 
     private void pollReady(long g) {
         ServiceSpec s;
+        LogScanner sc;
+        Instant started;
         synchronized (this) {
-            if (g != gen || state != ServiceState.STARTING) {
+            if (g != gen || life.state() != ServiceState.STARTING) {
                 return;
             }
             s = spec;
+            sc = scanner;
+            started = life.startedAt();
         }
-        boolean ok = checkReady(s);
+        ServiceSpec.Ready r = s.ready();
+        boolean ok = switch (r.kind()) {
+            case HTTP -> Probes.http(s.port().orElseThrow(), r.httpPath(), 2000);
+            case TCP -> Probes.tcp(s.port().orElseThrow(), 1000);
+            case LOG -> sc != null && sc.matches();
+            case NONE -> Duration.between(started, clock.instant()).compareTo(r.after()) >= 0 && stillRunning(g);
+        };
+        String otherPort = "";
+        if (!ok && (r.kind() == ServiceSpec.Ready.Kind.HTTP || r.kind() == ServiceSpec.Ready.Kind.TCP)) {
+            long off;
+            synchronized (this) {
+                off = runOffset;
+            }
+            if (Duration.between(started, clock.instant()).compareTo(r.timeout()) > 0) {
+                otherPort = Readiness.otherPort(
+                        LogFiles.tailFrom(log, off, 200), s.port().orElseThrow());
+            }
+        }
         synchronized (this) {
-            if (g != gen || state != ServiceState.STARTING) {
+            if (g != gen || life.state() != ServiceState.STARTING) {
                 return;
             }
             if (ok) {
-                readyAt = clock.instant();
-                readySeconds = Duration.between(startedAt, readyAt).toMillis() / 1000.0;
-                state = ServiceState.READY;
+                Optional<Lifecycle.Recovery> rec = life.ready(r.kind() != ServiceSpec.Ready.Kind.NONE);
+                double secs = life.readySeconds();
                 saveState();
                 emit(
                         "ready",
                         Event.Level.INFO,
-                        spec.name() + " ready"
-                                + spec.port().map(p -> " on :" + p).orElse("") + " after " + fmt(readySeconds) + "s",
-                        Map.of("seconds", readySeconds));
-                readyWaiters.complete(statusLocked());
-                spec.health()
+                        name + " ready" + s.port().map(p -> " on :" + p).orElse("") + " after " + fmt(secs) + "s",
+                        Map.of("seconds", secs));
+                rec.ifPresent(x -> emit(
+                        "recovered",
+                        Event.Level.INFO,
+                        name + " is ready again after " + x.downSeconds() + "s down (restart " + x.restarts() + ")",
+                        Map.of("restarts", x.restarts(), "downSeconds", x.downSeconds())));
+                ServiceStatus st = statusLocked();
+                CompletableFuture<ServiceStatus> w = readyWaiters;
+                outbox.later(() -> w.complete(st));
+                s.health()
                         .ifPresent(h ->
                                 schedulePending(() -> pollHealth(g), h.every().toMillis()));
-                return;
+            } else if (Duration.between(life.startedAt(), clock.instant()).compareTo(r.timeout()) > 0) {
+                String why = "not ready within " + human(r.timeout()) + " (" + Readiness.describe(s) + ")" + otherPort;
+                emit("ready-timeout", Event.Level.ERROR, name + ": " + why, Map.of());
+                failReadyWaiters(name + ": " + why);
+                killForRestart(why, "killed-not-ready");
+            } else {
+                schedulePending(() -> pollReady(g), READY_POLL_MILLIS);
             }
-            Duration waited = Duration.between(startedAt, clock.instant());
-            if (waited.compareTo(spec.ready().timeout()) > 0) {
-                String why = "not ready within " + human(spec.ready().timeout()) + " (" + describeReady() + ")";
-                emit("ready-timeout", Event.Level.ERROR, spec.name() + ": " + why, Map.of());
-                failReadyWaiters(why);
-                killForRestart(why);
-                return;
-            }
-            schedulePending(() -> pollReady(g), READY_POLL_MILLIS);
         }
+        flush();
     }
 
-    private boolean checkReady(ServiceSpec s) {
-        ServiceSpec.Ready r = s.ready();
-        return switch (r.kind()) {
-            case HTTP -> Probes.http(s.port().orElseThrow(), r.httpPath(), 2000);
-            case TCP -> Probes.tcp(s.port().orElseThrow(), 1000);
-            case LOG -> Probes.logMatches(home.serviceLog(s.name()), logOffset, r.logPattern());
-            case NONE -> true;
-        };
+    private boolean stillRunning(long g) {
+        Process p;
+        ProcessIdentity id;
+        synchronized (this) {
+            if (g != gen) {
+                return false;
+            }
+            p = process;
+            id = identity;
+        }
+        return p != null ? p.isAlive() : id != null && id.isAlive();
     }
 
     private void pollHealth(long g) {
         ServiceSpec s;
         synchronized (this) {
-            if (g != gen || state != ServiceState.READY) {
+            if (g != gen || life.state() != ServiceState.READY) {
                 return;
             }
             s = spec;
         }
-        ServiceSpec.Health h = s.health().orElseThrow();
-        int timeout = (int) Math.max(100, h.timeout().toMillis());
-        boolean ok = h.isHttp()
-                ? Probes.http(s.port().orElseThrow(), h.httpPath(), timeout)
-                : Probes.tcp(s.port().orElseThrow(), timeout);
+        if (s.health().isEmpty()) {
+            return;
+        }
+        boolean ok = HealthCheck.probe(s.port().orElseThrow(), s.health().get());
         synchronized (this) {
-            if (g != gen || state != ServiceState.READY) {
+            // The settings may have changed live while the probe ran: judge by the current ones.
+            Optional<ServiceSpec.Health> now = spec.health();
+            if (g != gen || life.state() != ServiceState.READY || now.isEmpty()) {
                 return;
             }
-            if (ok) {
-                if (healthFailures > 0) {
-                    emit("recovered", Event.Level.INFO, spec.name() + " answers its health check again", Map.of());
-                }
-                healthFailures = 0;
-            } else {
-                healthFailures++;
-                emit(
-                        "health-failed",
-                        Event.Level.WARN,
-                        spec.name() + ": health check failed (" + healthFailures + " of " + h.failures() + "): "
-                                + (h.isHttp() ? "GET " + h.httpPath() : "TCP connect") + " on :"
-                                + s.port().orElseThrow(),
-                        Map.of("failures", healthFailures));
-                if (healthFailures >= h.failures()) {
-                    String why = "unhealthy: " + healthFailures + " health checks failed in a row";
-                    emit("unhealthy", Event.Level.ERROR, spec.name() + " is " + why + "; restarting", Map.of());
-                    killForRestart(why);
-                    return;
-                }
+            ServiceSpec.Health h = now.get();
+            switch (health.record(ok, h)) {
+                case OK -> {}
+                case ANSWERS_AGAIN ->
+                    emit("healthy-again", Event.Level.INFO, name + " answers its health check again", Map.of());
+                case FAILED, UNHEALTHY ->
+                    emit(
+                            "health-failed",
+                            Event.Level.WARN,
+                            name + ": health check failed (" + health.failures() + " of " + h.failures() + "): "
+                                    + HealthCheck.describe(h, s.port().orElseThrow()),
+                            Map.of("failures", health.failures()));
             }
-            schedulePending(() -> pollHealth(g), h.every().toMillis());
+            if (health.failures() >= h.failures()) {
+                String why = "unhealthy: " + health.failures() + " health checks failed in a row";
+                emit("unhealthy", Event.Level.ERROR, name + " is " + why + "; restarting", Map.of());
+                killForRestart(why, "killed-unhealthy");
+            } else {
+                schedulePending(() -> pollHealth(g), h.every().toMillis());
+            }
         }
+        flush();
     }
 
-    /** Ends the current tree so the exit path restarts it. Under the lock; the kill runs off it. */
-    private void killForRestart(String why) {
-        state = ServiceState.UNHEALTHY;
-        reason = why;
+    /** Ends the current run so the exit path restarts it. Under the lock; the kill runs on the worker, off it. */
+    private void killForRestart(String why, String how) {
+        life.killing(why);
+        killedAs = how;
         saveState();
         long g = gen;
-        long sid = identity.pid();
+        ProcessTree.Scope sc = scope();
+        boolean adopted = process == null;
         String sig = spec.stop().signal();
         Duration timeout = spec.stop().timeout();
-        timer.execute(() -> {
-            terminateTree(sid, sig, timeout);
-            if (process == null) {
+        onWorker(() -> {
+            terminate(sc, sig, timeout);
+            if (adopted) {
                 onExit(g, null); // adopted: no exit event will come
             }
         });
@@ -378,188 +427,209 @@ final class ServiceRunner {
     /** Every 250 ms: adopted processes' liveness, memory restart, log rotation. */
     private void watchTick() {
         ticks++;
-        try {
-            long g;
-            ProcessIdentity id;
-            boolean adopted;
-            ServiceSpec s;
-            synchronized (this) {
-                if (!state.isRunning() || identity == null) {
-                    maybeRotate();
-                    return;
-                }
-                g = gen;
-                id = identity;
-                adopted = process == null;
-                s = spec;
+        long g;
+        ProcessIdentity id;
+        boolean adopted;
+        ServiceSpec s;
+        ProcessTree.Scope sc = null;
+        synchronized (this) {
+            s = spec;
+            g = gen;
+            id = identity;
+            adopted = process == null;
+            if (!life.state().isRunning() || id == null) {
+                id = null;
+            } else {
+                sc = scope();
             }
+        }
+        if (id != null) {
             if (adopted && !id.isAlive()) {
                 onExit(g, null);
                 return;
             }
-            if (ticks % 4 == 0 && s.limits().restartAboveMemoryBytes() > 0) {
-                long rss = ProcessTree.rss(id.pid());
-                if (rss > s.limits().restartAboveMemoryBytes()) {
-                    synchronized (this) {
-                        if (g == gen && state.isRunning()) {
-                            String why = "memory " + (rss >> 20) + " MiB above restart-above-memory "
-                                    + (s.limits().restartAboveMemoryBytes() >> 20) + " MiB";
-                            emit(
-                                    "memory-restart",
-                                    Event.Level.WARN,
-                                    spec.name() + ": " + why + "; restarting",
-                                    Map.of("rssBytes", rss));
-                            killForRestart(why);
-                        }
-                    }
-                }
+            if (ticks % 4 == 0) {
+                checkMemory(g, sc, s);
+                refreshCommand(g, id);
             }
-            maybeRotate();
-        } catch (RuntimeException e) {
-            emit("internal-error", Event.Level.ERROR, spec.name() + ": watcher error: " + e, Map.of());
+        }
+        if (ticks % 4 == 0) {
+            maybeRotate(s);
+        }
+        flush();
+    }
+
+    /** Restart-above-memory counts everything the service started, workers out of its session too. */
+    private void checkMemory(long g, ProcessTree.Scope sc, ServiceSpec s) {
+        long cap = s.limits().restartAboveMemoryBytes();
+        if (cap <= 0) {
+            return;
+        }
+        long rss = sc.members().stream().mapToLong(ProcessInfo::rssBytes).sum();
+        if (rss <= cap) {
+            return;
+        }
+        synchronized (this) {
+            if (g == gen && life.state().isRunning() && life.state() != ServiceState.UNHEALTHY) {
+                String why = "Lifeline restarted it for memory: " + (rss >> 20) + " MiB is above restart-above-memory "
+                        + (cap >> 20) + " MiB";
+                emit("memory-restart", Event.Level.WARN, name + ": " + why, Map.of("rssBytes", rss));
+                if (life.state() == ServiceState.STARTING) {
+                    failReadyWaiters(name + ": " + why + " while it was starting");
+                }
+                killForRestart(why, "killed-for-memory");
+            }
         }
     }
 
-    private void maybeRotate() {
-        if (ticks % 4 != 0) {
-            return;
+    /** The saved command line follows the process's own (setsid, prlimit and sh exec into the program). */
+    private void refreshCommand(long g, ProcessIdentity id) {
+        String cmd = Procfs.cmdline(id.pid());
+        synchronized (this) {
+            if (g == gen
+                    && !cmd.isEmpty()
+                    && !cmd.equals(savedCommand)
+                    && life.state().isRunning()) {
+                saveState();
+            }
         }
-        ServiceSpec s = spec;
+    }
+
+    private void maybeRotate(ServiceSpec s) {
         try {
-            if (LogFiles.rotateIfLarger(
-                    home.serviceLog(s.name()), s.logs().maxBytes(), s.logs().keep())) {
-                logOffset[0] = 0;
+            long moved = LogFiles.rotate(log, s.logs().maxBytes(), s.logs().keep());
+            if (moved > 0) {
+                LogScanner sc;
+                synchronized (this) {
+                    runOffset -= moved;
+                    runs.replaceAll(r -> r.shifted(moved));
+                    sc = scanner;
+                    saveState();
+                }
+                if (sc != null) {
+                    sc.rotated(moved);
+                }
                 emit(
                         "log-rotated",
                         Event.Level.INFO,
-                        s.name() + ": log rotated (kept " + s.logs().keep() + " compressed)",
+                        name + ": log rotated (kept " + s.logs().keep() + " compressed)",
                         Map.of());
             }
         } catch (IOException e) {
-            emit("log-rotate-failed", Event.Level.WARN, s.name() + ": cannot rotate log: " + e.getMessage(), Map.of());
+            emit("log-rotate-failed", Event.Level.WARN, name + ": cannot rotate log: " + e.getMessage(), Map.of());
         }
     }
 
     // ------------------------------------------------------------------ exit
 
-    /** The main process ended (its exit event, or noticed gone when adopted). */
-    void onExit(long g, Integer code) {
-        long sid;
+    /** The main process ended (its exit event, or noticed gone when adopted). On the worker. */
+    private void onExit(long g, Integer code) {
+        ProcessTree.Scope sc;
         String sig;
         Duration timeout;
         synchronized (this) {
-            if (g != gen) {
-                return;
-            }
-            lastExit = code;
-            if (!state.isRunning()) {
+            if (g != gen || !life.state().isRunning()) {
                 return; // a stop is ending it, or this exit was already handled
             }
             cancelPending();
-            sid = identity.pid();
+            sc = scope();
             sig = spec.stop().signal();
             timeout = spec.stop().timeout();
-            if (state != ServiceState.UNHEALTHY) {
+            if (life.state() != ServiceState.UNHEALTHY) {
                 emit(
                         "crashed",
                         code != null && code == 0 ? Event.Level.WARN : Event.Level.ERROR,
-                        spec.name() + " (pid " + sid + ") " + describeExit(code),
-                        code == null ? Map.of("pid", sid) : Map.of("pid", sid, "exitCode", code));
+                        name + " (pid " + sc.sid() + ") " + describeExit(code),
+                        code == null ? Map.of("pid", sc.sid()) : Map.of("pid", sc.sid(), "exitCode", code));
             }
         }
-        // Workers the app left behind still hold the port and GPU memory: end them before a restart.
-        List<ProcessInfo> left = Procfs.session(sid);
+        flush();
+        // Workers the app left behind (in its session or escaped from it) still hold the port and
+        // GPU memory: end them all before a restart.
+        List<ProcessInfo> left = sc.members();
         if (!left.isEmpty()) {
             emit(
                     "orphans",
                     Event.Level.WARN,
-                    spec.name() + ": ending " + left.size() + " process(es) its main process left behind",
+                    name + ": ending " + left.size() + " process(es) its main process left behind",
                     Map.of("count", left.size()));
-            ProcessTree.terminate(sid, sig, timeout, pid -> {});
+            terminate(sc, sig, timeout);
         }
-        killStragglers();
         synchronized (this) {
-            if (g != gen || !state.isRunning()) {
+            if (g != gen || !life.state().isRunning()) {
                 return;
             }
+            boolean byUs = life.state() == ServiceState.UNHEALTHY;
             String how = describeExit(code);
-            boolean wasUnhealthy = state == ServiceState.UNHEALTHY;
-            String why = wasUnhealthy ? reason : how;
+            endRun(code, byUs ? killedAs : code != null && code == 0 ? "exited" : "crashed");
             process = null;
-            store.clearPid(spec.name());
-            failReadyWaiters(spec.name() + " " + how + " before it was ready");
-            ServiceSpec.Restart.Policy policy = spec.restart().policy();
-            boolean clean = code != null && code == 0 && !wasUnhealthy;
-            if (!wantRunning
-                    || policy == ServiceSpec.Restart.Policy.NEVER
-                    || (policy == ServiceSpec.Restart.Policy.ON_FAILURE && clean)) {
-                state = clean ? ServiceState.STOPPED : ServiceState.FAILED;
-                reason = why
-                        + (clean
-                                ? ""
-                                : " (restart policy: "
-                                        + policy.name().toLowerCase().replace('_', '-') + ")");
-                wantRunning = false;
-                identity = null;
-                saveState();
-                return;
-            }
-            failedRun(startedAt, why);
+            failReadyWaiters(
+                    byUs
+                            ? name + ": " + life.reason() + " (before it was ready)"
+                            : name + " " + how + " before it was ready");
+            Lifecycle.Decision d = life.exited(code, how);
+            identity = null;
+            carryOut(d);
+        }
+        flush();
+    }
+
+    private void endRun(Integer code, String how) {
+        if (!runs.isEmpty() && runs.get(runs.size() - 1).endedAt() == 0) {
+            runs.set(runs.size() - 1, runs.get(runs.size() - 1).ended(clock.millis(), code, how));
         }
     }
 
-    /** A run failed: restart after the backoff, or give up. Under the lock. */
-    private void failedRun(Instant runStart, String why) {
-        Instant now = clock.instant();
-        // With no readiness check, "ready" only means "started": only reset-after can prove stability.
-        boolean proved = readyAt != null && spec.ready().kind() != ServiceSpec.Ready.Kind.NONE;
-        Duration delay = backoff.onFailure(runStart == null ? now : runStart, now, proved);
-        if (delay == null) {
-            state = ServiceState.FAILED;
-            wantRunning = false;
-            reason = "gave up after " + spec.restart().giveUpCount() + " restarts in "
-                    + human(spec.restart().giveUpWindow()) + "; last: " + why;
-            identity = null;
-            saveState();
-            emit(
-                    "failed",
-                    Event.Level.ERROR,
-                    spec.name() + " " + reason,
-                    lastExit == null
-                            ? Map.of()
-                            : Map.of(
-                                    "exitCode",
-                                    lastExit,
-                                    "logTail",
-                                    String.join("\n", LogFiles.tail(home.serviceLog(spec.name()), 10))));
-            failReadyWaiters(spec.name() + " " + reason);
-            return;
-        }
-        restarts++;
-        state = ServiceState.BACKOFF;
-        reason = why;
+    /** Does what the lifecycle decided after a run ended. Under the lock. */
+    private void carryOut(Lifecycle.Decision d) {
         identity = null;
         saveState();
+        if (d.action() == Lifecycle.Decision.Action.STAY_DOWN) {
+            if (life.state() == ServiceState.FAILED && life.reason().startsWith("gave up")) {
+                Integer code = life.lastExit();
+                emit(
+                        "failed",
+                        Event.Level.ERROR,
+                        name + " " + life.reason(),
+                        code == null
+                                ? Map.of()
+                                : Map.of(
+                                        "exitCode",
+                                        code,
+                                        "logTail",
+                                        String.join("\n", LogFiles.tailFrom(log, runOffset, 10))));
+                failReadyWaiters(name + " " + life.reason());
+            }
+            return;
+        }
+        Duration delay = d.delay();
         emit(
                 "restarting",
                 Event.Level.WARN,
-                spec.name() + ": restarting" + (delay.isZero() ? " now" : " in " + human(delay)) + " (restart "
-                        + restarts + ")",
-                Map.of("delayMillis", delay.toMillis(), "restarts", restarts));
+                name + ": restarting" + (delay.isZero() ? " now" : " in " + human(delay)) + " (restart "
+                        + life.restarts() + ")",
+                Map.of("delayMillis", delay.toMillis(), "restarts", life.restarts()));
         if (delay.isZero()) {
-            launch(false);
+            relaunch();
         } else {
             schedulePending(this::launchAfterBackoff, delay.toMillis());
         }
     }
 
-    private synchronized void launchAfterBackoff() {
-        if (state == ServiceState.BACKOFF && wantRunning) {
-            if (readyWaiters.isDone()) {
-                readyWaiters = new CompletableFuture<>();
+    private void launchAfterBackoff() {
+        synchronized (this) {
+            if (life.state() == ServiceState.BACKOFF && life.wantRunning()) {
+                relaunch();
             }
-            launch(false);
         }
+        flush();
+    }
+
+    private void relaunch() {
+        if (readyWaiters.isDone()) {
+            readyWaiters = new CompletableFuture<>();
+        }
+        launch(false);
     }
 
     // ------------------------------------------------------------------ stop
@@ -567,64 +637,77 @@ final class ServiceRunner {
     /** The result of a stop: the processes that would not die (empty on success). */
     record StopResult(boolean wasRunning, List<ProcessInfo> survivors, boolean portFree) {}
 
-    StopResult stop() {
-        long sid;
+    /** Stops the service and everything it started; {@code why} is the reason status shows. */
+    StopResult stop(String why) {
+        ProcessTree.Scope sc;
         long g;
         String sig;
         Duration timeout;
+        Optional<Integer> port;
+        StopResult early = null;
         synchronized (this) {
-            wantRunning = false;
             cancelPending();
-            if (state == ServiceState.BACKOFF || identity == null) {
-                boolean was = state == ServiceState.BACKOFF;
-                state = ServiceState.STOPPED;
-                saveState();
-                return new StopResult(was, List.of(), true);
+            ServiceState before = life.state();
+            boolean running = life.stopRequested(why);
+            if (running && identity == null) {
+                life.stopped(0, why);
+                running = false;
             }
-            if (!state.isRunning()) {
-                return new StopResult(false, List.of(), true);
+            failReadyWaiters(name + " was stopped");
+            saveState();
+            if (!running) {
+                early = new StopResult(before == ServiceState.BACKOFF, List.of(), true);
+                sc = null;
+                g = 0;
+                sig = "";
+                timeout = Duration.ZERO;
+                port = Optional.empty();
+            } else {
+                sc = scope();
+                g = gen;
+                sig = spec.stop().signal();
+                timeout = spec.stop().timeout();
+                port = spec.port();
+                emit(
+                        "stopping",
+                        Event.Level.INFO,
+                        name + ": sending " + sig + " to its processes (session " + sc.sid() + ")",
+                        Map.of("pid", sc.sid()));
             }
-            state = ServiceState.STOPPING;
-            reason = "stop requested";
-            sid = identity.pid();
-            g = gen;
-            sig = spec.stop().signal();
-            timeout = spec.stop().timeout();
-            failReadyWaiters(spec.name() + " was stopped");
-            emit(
-                    "stopping",
-                    Event.Level.INFO,
-                    spec.name() + ": sending " + sig + " to process group " + sid,
-                    Map.of("pid", sid));
         }
+        flush();
+        if (early != null) {
+            return early;
+        }
+        flush();
         List<ProcessInfo> survivors;
         boolean portFree;
         try {
-            survivors = terminateTree(sid, sig, timeout);
-            killStragglers();
-            portFree = spec.port()
-                    .map(p -> awaitPortFree(p, Duration.ofSeconds(3)))
-                    .orElse(true);
+            survivors = terminate(sc, sig, timeout);
+            portFree = port.map(p -> awaitPortFree(p, Duration.ofSeconds(3))).orElse(true);
         } catch (RuntimeException | Error e) {
             synchronized (this) {
-                state = ServiceState.FAILED;
-                reason = "stop failed: " + e;
+                life.stopFailed("stop failed: " + e);
                 saveState();
             }
             throw e;
         }
         synchronized (this) {
             if (g == gen) {
-                state = ServiceState.STOPPED;
-                reason = survivors.isEmpty() ? "stopped" : survivors.size() + " process(es) would not die";
+                endRun(process != null && !process.isAlive() ? process.exitValue() : null, "stopped");
+                life.stopped(survivors.size(), why);
                 process = null;
                 identity = null;
-                store.clearPid(spec.name());
                 saveState();
                 cgroup.ifPresent(MemoryCgroup::remove);
-                emit("stopped", Event.Level.INFO, spec.name() + " stopped", Map.of());
+                emit(
+                        "stopped",
+                        Event.Level.INFO,
+                        name + " stopped" + (survivors.isEmpty() ? "; no process of it is left" : ""),
+                        Map.of());
             }
         }
+        flush();
         return new StopResult(true, survivors, portFree);
     }
 
@@ -646,148 +729,243 @@ final class ServiceRunner {
 
     // ------------------------------------------------------------------ adoption
 
-    /** Takes over a service an earlier daemon started, if the saved claim checks out. */
-    synchronized void adopt(StateStore.Saved saved) {
-        restarts = saved.restarts();
-        wantRunning = saved.wantRunning();
-        ProcessIdentity id = new ProcessIdentity(saved.pid(), saved.startTicks(), saved.command());
-        if (saved.pid() > 0 && id.isAlive()) {
-            gen++;
-            identity = id;
-            process = null;
-            startedAt = Instant.ofEpochMilli(saved.startedAtMillis());
-            readyAt = saved.readyAtMillis() > 0 ? Instant.ofEpochMilli(saved.readyAtMillis()) : null;
-            readySeconds =
-                    readyAt == null ? -1 : Duration.between(startedAt, readyAt).toMillis() / 1000.0;
-            state = readyAt != null ? ServiceState.READY : ServiceState.STARTING;
-            reason = "adopted from an earlier daemon";
-            wantRunning = true;
-            emit(
-                    "adopted",
-                    Event.Level.INFO,
-                    spec.name() + ": adopted running pid " + id.pid() + " (identity verified; not restarted)",
-                    Map.of("pid", id.pid()));
-            long g = gen;
-            if (state == ServiceState.READY) {
-                readyWaiters.complete(statusLocked());
-                spec.health()
-                        .ifPresent(h ->
-                                schedulePending(() -> pollHealth(g), h.every().toMillis()));
-            } else {
-                schedulePending(() -> pollReady(g), 0);
+    /**
+     * Takes over a service an earlier daemon started: from its state file when the saved claim
+     * checks out (same start time, and the same command line or Lifeline's marker in its
+     * environment), otherwise by its marker alone (the state files were lost).
+     */
+    void adopt(Optional<StateStore.Saved> saved) {
+        synchronized (this) {
+            saved.ifPresent(s -> {
+                runs.addAll(s.runs());
+                life.restore(s.state(), s.reason(), s.restarts(), s.wantRunning());
+            });
+        }
+        Adoption.Claim claim = Adoption.find(saved, marker, owners);
+        Optional<ProcessInfo> ours = claim.ours();
+        Optional<ProcessInfo> claimed = claim.stranger();
+        if (ours.isPresent()) {
+            ProcessInfo p = ours.get();
+            Instant started = saved.filter(s -> s.pid() == p.pid() && s.startedAtMillis() > 0)
+                    .map(s -> Instant.ofEpochMilli(s.startedAtMillis()))
+                    .orElseGet(() -> Adoption.startTime(p));
+            Instant ready = saved.filter(s -> s.pid() == p.pid() && s.readyAtMillis() > 0)
+                    .map(s -> Instant.ofEpochMilli(s.readyAtMillis()))
+                    .orElse(null);
+            synchronized (this) {
+                gen++;
+                identity = p.identity();
+                process = null;
+                try {
+                    runOffset = saved.isPresent() && !runs.isEmpty()
+                            ? runs.get(runs.size() - 1).offset()
+                            : Files.exists(log) ? Files.size(log) : 0;
+                } catch (IOException e) {
+                    runOffset = 0;
+                }
+                if (spec.ready().kind() == ServiceSpec.Ready.Kind.LOG) {
+                    scanner = new LogScanner(log, spec.ready().logPattern(), Math.max(0, runOffset));
+                }
+                if (runs.isEmpty() || runs.get(runs.size() - 1).pid() != p.pid()) {
+                    runs.add(new StateStore.Run(started.toEpochMilli(), runOffset, p.pid(), 0, null, ""));
+                }
+                life.adopted(started, ready);
+                emit(
+                        "adopted",
+                        Event.Level.INFO,
+                        name + ": adopted running pid " + p.pid()
+                                + (saved.isEmpty()
+                                        ? " (found by its marker: the state files were lost; not restarted)"
+                                        : " (identity verified; not restarted)"),
+                        Map.of("pid", p.pid()));
+                saveState(); // re-creates the pid file
+                long g = gen;
+                if (ready != null) {
+                    ServiceStatus st = statusLocked();
+                    CompletableFuture<ServiceStatus> w = readyWaiters;
+                    outbox.later(() -> w.complete(st));
+                    spec.health()
+                            .ifPresent(h -> schedulePending(
+                                    () -> pollHealth(g), h.every().toMillis()));
+                } else {
+                    schedulePending(() -> pollReady(g), 0);
+                }
             }
+            flush();
             return;
         }
-        Optional<ProcessInfo> other = saved.pid() > 0 ? Procfs.read(saved.pid()) : Optional.empty();
-        if (other.isPresent() && !other.get().isZombie()) {
+        StateStore.Saved s = saved.orElseThrow(); // no state and nothing marked: nothing to adopt
+        if (claimed.isPresent()) {
             emit(
                     "stale-pid",
                     Event.Level.WARN,
-                    spec.name() + ": pid file names " + saved.pid() + ", which is now another process ("
-                            + abbreviate(other.get().command()) + "); not signalling it",
-                    Map.of("pid", saved.pid()));
-        } else if (saved.pid() > 0 && !Procfs.session(saved.pid()).isEmpty()) {
-            // The main process died while no daemon watched; its workers are still in its session.
-            ProcessTree.terminate(saved.pid(), spec.stop().signal(), spec.stop().timeout(), pid -> {});
+                    name + ": pid file names " + s.pid() + ", which is now another process ("
+                            + abbreviate(claimed.get().command()) + "); not signalling it",
+                    Map.of("pid", s.pid()));
         }
-        store.clearPid(spec.name());
-        if (wantRunning) {
-            identity = null;
-            reason = "exited while no daemon watched it";
-            emit(
-                    "crashed",
-                    Event.Level.ERROR,
-                    spec.name() + " (pid " + saved.pid() + ") exited while no daemon watched it",
-                    Map.of("pid", saved.pid()));
-            failedRun(Instant.ofEpochMilli(saved.startedAtMillis()), reason);
-        } else {
-            state = ServiceState.STOPPED;
+        // The main process died while no daemon watched; its workers may still run: end them.
+        ProcessTree.Scope left = new ProcessTree.Scope(
+                claimed.isPresent() ? 0 : s.pid(), marker, s.startTicks(), Optional.empty(), owners);
+        if (!left.members().isEmpty()) {
+            terminate(left, spec.stop().signal(), spec.stop().timeout());
         }
+        synchronized (this) {
+            if (life.wantRunning()) {
+                endRun(null, "crashed");
+                emit(
+                        "crashed",
+                        Event.Level.ERROR,
+                        name + " (pid " + s.pid() + ") exited while no daemon watched it",
+                        Map.of("pid", s.pid()));
+                life.adopted(Instant.ofEpochMilli(s.startedAtMillis()), null);
+                carryOut(life.failedRun("exited while no daemon watched it"));
+            } else {
+                if (life.state().isRunning() || life.state() == ServiceState.STOPPING) {
+                    life.restore(ServiceState.STOPPED, s.reason(), s.restarts(), false);
+                }
+                saveState();
+            }
+        }
+        flush();
     }
 
     // ------------------------------------------------------------------ status and helpers
 
-    synchronized ServiceStatus status() {
-        return statusLocked();
+    ServiceStatus status() {
+        ServiceStatus s;
+        long off;
+        synchronized (this) {
+            s = statusLocked();
+            off = runOffset;
+        }
+        long rss = s.pid() == 0 ? 0 : ProcessTree.rss(s.pid());
+        String progress = s.state() == ServiceState.STARTING ? Readiness.progress(LogFiles.tailFrom(log, off, 3)) : "";
+        return new ServiceStatus(
+                s.name(),
+                s.state(),
+                s.pid(),
+                s.restarts(),
+                s.uptimeSeconds(),
+                s.lastExit(),
+                rss,
+                s.memoryLimitBytes(),
+                s.readySeconds(),
+                s.port(),
+                s.reason(),
+                s.log(),
+                progress);
     }
 
+    /** The status without anything that reads files or /proc (under the lock). */
     private ServiceStatus statusLocked() {
         long pid = identity == null ? 0 : identity.pid();
-        long uptime = startedAt == null || !state.isRunning()
-                ? 0
-                : Duration.between(startedAt, clock.instant()).toSeconds();
-        long rss = pid == 0 ? 0 : ProcessTree.rss(pid);
         long limit = cgroup.map(MemoryCgroup::limitBytes).orElse(0L);
         return new ServiceStatus(
-                spec.name(),
-                state,
+                name,
+                life.state(),
                 pid,
-                restarts,
-                uptime,
-                lastExit,
-                rss,
+                life.restarts(),
+                life.uptimeSeconds(),
+                life.lastExit(),
+                0,
                 Math.max(0, limit),
-                readySeconds,
+                life.readySeconds(),
                 spec.port().orElse(null),
-                reason,
-                home.serviceLog(spec.name()).toString());
+                life.reason(),
+                log.toString(),
+                "");
     }
 
     /** Completes when ready; fails with the reason and the log's last lines when the start fails. */
     synchronized CompletableFuture<ServiceStatus> whenReady() {
-        if (state == ServiceState.READY) {
+        ServiceState st = life.state();
+        if (st == ServiceState.READY) {
             return CompletableFuture.completedFuture(statusLocked());
         }
-        if (state == ServiceState.FAILED || state == ServiceState.STOPPED) {
+        if (st == ServiceState.FAILED || st == ServiceState.STOPPED) {
             return CompletableFuture.failedFuture(new LifelineException(
-                    spec.name() + " is " + state.label() + (reason.isEmpty() ? "" : ": " + reason)));
+                    name + " is " + st.label() + (life.reason().isEmpty() ? "" : ": " + life.reason()), hint()));
         }
         return readyWaiters.copy();
     }
 
     synchronized Instant startedAt() {
-        return startedAt;
+        return life.startedAt();
     }
 
+    /** The runs the state file keeps, oldest first. */
+    synchronized List<StateStore.Run> runs() {
+        return List.copyOf(runs);
+    }
+
+    /** Fails the ready future (contract C5): the reason, and the last lines of this run. Under the lock. */
     private void failReadyWaiters(String why) {
         if (!readyWaiters.isDone()) {
-            List<String> tail = LogFiles.tail(home.serviceLog(spec.name()), 15);
-            String hint = "log: " + home.serviceLog(spec.name())
-                    + (tail.isEmpty() ? " (empty)" : "; its last lines:\n    " + String.join("\n    ", tail));
-            readyWaiters.completeExceptionally(new LifelineException(why, hint));
+            failWaiters(new LifelineException(why, hint()));
         }
     }
 
+    private String hint() {
+        List<String> tail = LogFiles.tailFrom(log, runOffset, 15);
+        return "log: " + log
+                + (tail.isEmpty()
+                        ? " (this run wrote nothing)"
+                        : "; the last lines of this run:\n    " + String.join("\n    ", tail));
+    }
+
+    private void failWaiters(LifelineException e) {
+        CompletableFuture<ServiceStatus> w = readyWaiters;
+        outbox.later(() -> w.completeExceptionally(e));
+    }
+
+    /** Writes the state file; the pid file exists only while a process runs. Under the lock. */
     private void saveState() {
-        if (identity == null) {
-            store.save(spec.name(), new StateStore.Saved(0, 0, "", specHash, 0, 0, restarts, wantRunning));
-            store.clearPid(spec.name());
-            return;
-        }
-        String cmd = Procfs.cmdline(identity.pid());
+        String cmd = identity == null ? "" : Procfs.cmdline(identity.pid());
+        savedCommand = cmd;
         store.save(
-                spec.name(),
+                name,
                 new StateStore.Saved(
-                        identity.pid(),
-                        identity.startTicks(),
-                        cmd.isEmpty() ? identity.command() : cmd,
-                        specHash,
-                        startedAt == null ? 0 : startedAt.toEpochMilli(),
-                        readyAt == null ? 0 : readyAt.toEpochMilli(),
-                        restarts,
-                        wantRunning));
+                        identity == null ? 0 : identity.pid(),
+                        identity == null ? 0 : identity.startTicks(),
+                        identity == null ? "" : cmd.isEmpty() ? identity.command() : cmd,
+                        launchHash,
+                        identity == null || life.startedAt() == null
+                                ? 0
+                                : life.startedAt().toEpochMilli(),
+                        identity == null || life.readyAt() == null
+                                ? 0
+                                : life.readyAt().toEpochMilli(),
+                        life.restarts(),
+                        life.wantRunning(),
+                        life.state(),
+                        life.reason(),
+                        runs));
     }
 
     private void schedulePending(Runnable r, long delayMillis) {
         cancelPending();
-        Runnable safe = () -> {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                emit("internal-error", Event.Level.ERROR, spec.name() + ": " + e, Map.of());
-            }
-        };
-        pending = timer.schedule(safe, delayMillis, TimeUnit.MILLISECONDS);
+        try {
+            pending = worker.schedule(() -> guarded(r), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // detached: the next daemon takes over
+        }
+    }
+
+    private void onWorker(Runnable r) {
+        try {
+            worker.execute(() -> guarded(r));
+        } catch (RejectedExecutionException e) {
+            // detached: the next daemon takes over
+        }
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            emit("internal-error", Event.Level.ERROR, name + ": " + e, Map.of());
+        }
+        flush();
     }
 
     private void cancelPending() {
@@ -797,28 +975,22 @@ final class ServiceRunner {
         }
     }
 
-    /** Stops this runner's timers; the service itself keeps running. */
-    synchronized void detach() {
-        cancelPending();
-        watch.cancel(false);
+    /** Stops this runner's thread; the service itself keeps running. */
+    void detach() {
+        synchronized (this) {
+            cancelPending();
+            watch.cancel(false);
+        }
+        worker.shutdownNow();
+        flush();
     }
 
     private void emit(String type, Event.Level level, String message, Map<String, Object> fields) {
-        try {
-            events.onEvent(Event.of(source, type, level, message, fields));
-        } catch (RuntimeException e) {
-            // a listener's failure is not the service's
-        }
+        outbox.emit(type, level, message, fields);
     }
 
-    private String describeReady() {
-        ServiceSpec.Ready r = spec.ready();
-        return switch (r.kind()) {
-            case HTTP -> "GET " + r.httpPath() + " on :" + spec.port().orElseThrow() + " never answered";
-            case TCP -> "port " + spec.port().orElseThrow() + " never accepted a connection";
-            case LOG -> "no log line matched '" + r.logPattern() + "'";
-            case NONE -> "";
-        };
+    private void flush() {
+        outbox.flush();
     }
 
     private static String describeExit(Integer code) {

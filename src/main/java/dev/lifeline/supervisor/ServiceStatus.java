@@ -10,6 +10,8 @@ package dev.lifeline.supervisor;
  * @param memoryLimitBytes the enforced hard memory cap (cgroup), or 0 when none
  * @param readySeconds how long the last start took to pass its readiness check, or -1
  * @param reason why it is in this state, for people (empty when nothing to say)
+ * @param progress while it starts, the last line its log shows for this run (a loading progress
+ *     bar's latest redraw); "" otherwise
  */
 public record ServiceStatus(
         String name,
@@ -23,4 +25,5 @@ public record ServiceStatus(
         double readySeconds,
         Integer port,
         String reason,
-        String log) {}
+        String log,
+        String progress) {}

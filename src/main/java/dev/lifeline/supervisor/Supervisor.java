@@ -5,6 +5,7 @@ import dev.lifeline.config.ServiceSpec;
 import dev.lifeline.core.EventListener;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
+import dev.lifeline.process.ProcessTree;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,23 +18,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The service supervisor: keeps each configured service running. Closing it stops its threads
- * only; the services keep running, and the next supervisor adopts them ({@link #adopt}).
+ * only; the services keep running, and the next supervisor adopts them ({@link #adopt}). Each
+ * service has a thread of its own for its checks and its stops, so one hung service cannot delay
+ * another's.
  */
 public final class Supervisor implements AutoCloseable {
     private final Home home;
     private final EventListener events;
     private final Clock clock;
     private final StateStore store;
-    private final ScheduledExecutorService timer;
-    /** Guarded by itself; {@code this} only serialises apply/adopt, so status never waits for a restart. */
+    /** Guarded by itself, and never held across a wait: status never waits for a restart. */
     private final Map<String, ServiceRunner> runners = new LinkedHashMap<>();
+    /**
+     * Serialises config changes (apply, adopt, close): two {@code up}s take turns. Held while
+     * services stop and start, on purpose; no monitor is, and nothing that status needs.
+     */
+    private final ReentrantLock changes = new ReentrantLock();
 
     private boolean closed;
 
@@ -46,28 +50,40 @@ public final class Supervisor implements AutoCloseable {
         this.events = events;
         this.clock = clock;
         this.store = new StateStore(home);
-        AtomicInteger n = new AtomicInteger();
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(2, r -> {
-            Thread th = new Thread(r, "lifeline-supervisor-" + n.incrementAndGet());
-            th.setDaemon(true);
-            return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        this.timer = t;
     }
 
-    /** What {@link #apply} did to each service. */
+    /**
+     * What {@link #apply} did to each service.
+     *
+     * @param updated running services whose new settings (health, logs, restart, outputs…) were
+     *     applied without a restart
+     */
     public record ApplyResult(
-            List<String> started, List<String> restarted, List<String> unchanged, List<String> removed) {}
+            List<String> started,
+            List<String> restarted,
+            List<String> unchanged,
+            List<String> removed,
+            List<String> updated) {}
 
     /**
      * Makes the running services match {@code config}, as {@code docker compose up} does: new ones
-     * start, changed ones restart, unchanged running ones are left alone, and ones no longer in
-     * the file stop.
+     * start, ones whose process would run differently (command, cwd, env, user, limits) restart,
+     * other changes apply live, unchanged running ones are left alone, and ones no longer in the
+     * file stop. Before anything is stopped, every service to start or restart is checked ({@link
+     * Preflight}): if one cannot start, nothing changes and the reason is thrown.
      *
      * @param only limit to these services (empty: all)
      */
-    public synchronized ApplyResult apply(LifelineConfig config, Collection<String> only) {
+    public ApplyResult apply(LifelineConfig config, Collection<String> only) {
+        changes.lock();
+        try {
+            return applyLocked(config, only);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private ApplyResult applyLocked(LifelineConfig config, Collection<String> only) {
         for (String name : only) {
             config.service(name); // fails with the list of valid names
         }
@@ -75,6 +91,18 @@ public final class Supervisor implements AutoCloseable {
         List<String> restarted = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
         List<String> removed = new ArrayList<>();
+        List<String> updated = new ArrayList<>();
+        List<ServiceSpec> targets = config.services().values().stream()
+                .filter(sp -> only.isEmpty() || only.contains(sp.name()))
+                .toList();
+        for (ServiceSpec spec : targets) {
+            ServiceRunner r = find(spec.name());
+            if (r == null
+                    || !r.launchHash().equals(launchHash(spec))
+                    || !r.state().isRunning()) {
+                Preflight.check(spec, Launch.fullEnvironment(home, spec));
+            }
+        }
         if (only.isEmpty()) {
             for (String name : names()) {
                 if (!config.services().containsKey(name)) {
@@ -82,76 +110,97 @@ public final class Supervisor implements AutoCloseable {
                     synchronized (runners) {
                         r = runners.remove(name);
                     }
-                    r.stop();
+                    r.stop("removed from the config");
                     r.detach();
                     store.forget(name);
                     removed.add(name);
                 }
             }
         }
-        for (ServiceSpec spec : config.services().values()) {
-            if (!only.isEmpty() && !only.contains(spec.name())) {
-                continue;
-            }
-            String hash = hash(spec);
-            ServiceRunner r;
-            synchronized (runners) {
-                r = runners.get(spec.name());
-            }
+        for (ServiceSpec spec : targets) {
+            String hash = launchHash(spec);
+            ServiceRunner r = find(spec.name());
             if (r == null) {
-                r = new ServiceRunner(spec, hash, home, events, timer, store, clock);
+                r = new ServiceRunner(spec, hash, home, events, store, clock);
                 synchronized (runners) {
                     runners.put(spec.name(), r);
                 }
                 r.start();
                 started.add(spec.name());
-            } else if (!r.specHash().equals(hash)) {
+            } else if (!r.launchHash().equals(hash)) {
                 boolean wasRunning = r.state().isRunning();
-                r.stop();
-                r.redefine(spec, hash);
+                r.stop("restarting with its changed definition");
+                r.redefine(spec, hash, true);
                 r.start();
                 (wasRunning ? restarted : started).add(spec.name());
-            } else if (r.start()) {
-                started.add(spec.name());
             } else {
-                unchanged.add(spec.name());
+                boolean changed = !r.spec().equals(spec);
+                if (changed) {
+                    r.redefine(spec, hash, false);
+                }
+                if (r.start()) {
+                    started.add(spec.name());
+                } else {
+                    (changed ? updated : unchanged).add(spec.name());
+                }
             }
         }
-        return new ApplyResult(started, restarted, unchanged, removed);
+        return new ApplyResult(started, restarted, unchanged, removed, updated);
     }
 
     /**
-     * Takes over the services an earlier daemon started, from their state files, after checking
-     * that each pid is still the very process it claims (start time); never restarts a live one.
+     * Takes over the services an earlier daemon started: from their state files, after checking
+     * that each pid is still the very process it claims (start time and command line), or, when
+     * the state files are gone, by the marker in their processes' environment. Never restarts a
+     * live one; re-creates the pid files. A service that had failed stays failed with its reason.
      */
-    public synchronized void adopt(LifelineConfig config) {
+    public void adopt(LifelineConfig config) {
+        changes.lock();
+        try {
+            adoptLocked(config);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private void adoptLocked(LifelineConfig config) {
         for (ServiceSpec spec : config.services().values()) {
-            synchronized (runners) {
-                if (runners.containsKey(spec.name())) {
-                    continue;
-                }
-            }
-            Optional<StateStore.Saved> saved = store.load(spec.name());
-            if (saved.isEmpty()) {
+            if (find(spec.name()) != null) {
                 continue;
             }
-            ServiceRunner r = new ServiceRunner(spec, hash(spec), home, events, timer, store, clock);
+            Optional<StateStore.Saved> saved = store.load(spec.name());
+            if (saved.isEmpty()
+                    && ProcessTree.Scope.marked(
+                                    Launch.markerEntry(home, spec.name()), Launch.owners(Launch.account(spec)))
+                            .members()
+                            .isEmpty()) {
+                continue;
+            }
+            ServiceRunner r = new ServiceRunner(spec, launchHash(spec), home, events, store, clock);
             synchronized (runners) {
                 runners.put(spec.name(), r);
             }
-            r.adopt(saved.get());
+            r.adopt(saved);
         }
     }
 
     /** Starts one service. Starting a running service does nothing and says so (returns false). */
     public boolean start(String name) {
-        return runner(name).start();
+        ServiceRunner r = runner(name);
+        if (!r.state().isRunning()) {
+            r.preflight(r.spec());
+        }
+        return r.start();
     }
 
-    /** Stops one service and its whole tree; fails if any process of it survives KILL. */
+    /** Stops one service and everything it started; fails if any process of it survives KILL. */
     public ServiceStatus stop(String name) {
+        return stop(name, "stopped by 'lifeline stop'");
+    }
+
+    private ServiceStatus stop(String name, String why) {
         ServiceRunner r = runner(name);
-        ServiceRunner.StopResult result = r.stop();
+        ServiceRunner.StopResult result = r.stop(why);
         if (!result.survivors().isEmpty()) {
             throw new LifelineException(
                     name + ": " + result.survivors().size() + " process(es) survived KILL: pids "
@@ -170,7 +219,9 @@ public final class Supervisor implements AutoCloseable {
     }
 
     public void restart(String name) {
-        stop(name);
+        ServiceRunner r = runner(name);
+        r.preflight(r.spec());
+        stop(name, "restarted by 'lifeline restart'");
         start(name);
     }
 
@@ -208,15 +259,18 @@ public final class Supervisor implements AutoCloseable {
     public void stopAll() {
         List<String> names = names();
         for (int i = names.size() - 1; i >= 0; i--) {
-            stop(names.get(i));
+            stop(names.get(i), "stopped by 'lifeline down'");
+        }
+    }
+
+    private ServiceRunner find(String name) {
+        synchronized (runners) {
+            return runners.get(name);
         }
     }
 
     private ServiceRunner runner(String name) {
-        ServiceRunner r;
-        synchronized (runners) {
-            r = runners.get(name);
-        }
+        ServiceRunner r = find(name);
         if (r == null) {
             List<String> known = names();
             throw new LifelineException(
@@ -228,30 +282,46 @@ public final class Supervisor implements AutoCloseable {
 
     /** Stops supervising; the services keep running. Safe to call twice. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        List<ServiceRunner> all;
-        synchronized (runners) {
-            all = List.copyOf(runners.values());
-        }
-        for (ServiceRunner r : all) {
-            r.detach();
-        }
-        timer.shutdownNow();
+    public void close() {
+        changes.lock();
         try {
-            timer.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (closed) {
+                return;
+            }
+            closed = true;
+            List<ServiceRunner> all;
+            synchronized (runners) {
+                all = List.copyOf(runners.values());
+            }
+            for (ServiceRunner r : all) {
+                r.detach();
+            }
+        } finally {
+            changes.unlock();
         }
     }
 
-    static String hash(ServiceSpec spec) {
+    /**
+     * A digest of what the launch uses: the command, its directory, environment, account and
+     * limits. Health, readiness, restart, stop, logs and outputs settings are not in it: changing
+     * them applies live and never reloads a model.
+     */
+    static String launchHash(ServiceSpec spec) {
+        ServiceSpec.Limits l = spec.limits();
+        return digest(List.of(
+                        spec.command(),
+                        spec.cwd().toString(),
+                        new java.util.TreeMap<>(spec.env()),
+                        spec.user(),
+                        l.memoryBytes(),
+                        l.openFiles(),
+                        new java.util.TreeMap<>(l.rlimits()))
+                .toString());
+    }
+
+    static String digest(String text) {
         try {
-            byte[] d =
-                    MessageDigest.getInstance("SHA-256").digest(spec.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 12);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

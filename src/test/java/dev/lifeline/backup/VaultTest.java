@@ -272,9 +272,12 @@ class VaultTest {
             assertThat(p.kind()).isEqualTo("corrupt");
             assertThat(p.affected()).containsExactly(snap + ":outputs/2026-01-06/img_3_1.png");
         });
-        assertThatThrownBy(() -> v.restore(snap, List.of("outputs/2026-01-06/img_3_1.png"), tmp.resolve("r"), false))
-                .hasMessageContaining("corrupt")
-                .hasMessageContaining("img_3_1.png");
+        RestoreResult restored = v.restore(snap, List.of("outputs/2026-01-06/img_3_1.png"), tmp.resolve("r"), false);
+        assertThat(restored.unrestored()).singleElement().satisfies(u -> {
+            assertThat(u.path()).isEqualTo("outputs/2026-01-06/img_3_1.png");
+            assertThat(u.problem()).contains("corrupt");
+            assertThat(u.neededBy()).containsExactly(snap);
+        });
         assertThat(tmp.resolve("r/outputs/2026-01-06/img_3_1.png")).doesNotExist();
     }
 
@@ -293,7 +296,9 @@ class VaultTest {
         object.toFile().setWritable(true);
         Files.write(object, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
         Path broken = tmp.resolve("broken");
-        assertThatThrownBy(() -> v.restore(snap, List.of(), broken, false)).hasMessageContaining("img_3_22.png");
+        assertThat(v.restore(snap, List.of(), broken, false).unrestored())
+                .extracting(RestoreResult.Unrestored::path)
+                .containsExactly("outputs/2026-01-05/img_3_22.png");
         Map<String, String> expected = tree(src());
         try (Stream<Path> s = Files.walk(broken)) {
             for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
@@ -356,8 +361,12 @@ class VaultTest {
                     .hasMessageContaining(evil);
             assertThat(tmp.resolve("escaped.png")).doesNotExist();
             assertThat(tmp.resolve("up.png")).doesNotExist();
-            try (Stream<Path> s = Files.walk(target)) {
-                assertThat(s.filter(Files::isRegularFile)).as("nothing written").isEmpty();
+            if (Files.exists(target)) {
+                try (Stream<Path> s = Files.walk(target)) {
+                    assertThat(s.filter(Files::isRegularFile))
+                            .as("nothing written")
+                            .isEmpty();
+                }
             }
         }
         assertThat(sha).hasSize(64);
@@ -372,7 +381,9 @@ class VaultTest {
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         Files.createDirectories(target);
         Files.createSymbolicLink(target.resolve("outputs"), outside);
-        assertThatThrownBy(() -> v.restore("latest", List.of(), target, true)).hasMessageContaining("link out of");
+        assertThatThrownBy(() -> v.restore("latest", List.of(), target, true))
+                .hasMessageContaining("is a symbolic link")
+                .hasMessageContaining("never writes through a link");
         try (Stream<Path> s = Files.list(outside)) {
             assertThat(s).isEmpty();
         }

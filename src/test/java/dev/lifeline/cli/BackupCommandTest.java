@@ -106,6 +106,20 @@ class BackupCommandTest {
         assertThat(restore.status()).as(restore.err()).isZero();
         assertThat(tmp.resolve("back/outputs/2026-01-05/a.txt")).hasContent("first image's prompt");
 
+        Run again2 = run(
+                "-c",
+                c,
+                "backup",
+                "restore",
+                "latest",
+                "--to",
+                tmp.resolve("back").toString());
+        assertThat(again2.status())
+                .as("files already restored bit for bit are kept: " + again2.err())
+                .isZero();
+        assertThat(again2.out()).contains("1 already there, kept");
+
+        Files.writeString(tmp.resolve("back/outputs/2026-01-05/a.txt"), "edited");
         Run refused = run(
                 "-c",
                 c,

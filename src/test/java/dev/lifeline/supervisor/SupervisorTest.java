@@ -165,8 +165,13 @@ class SupervisorTest {
     @Test
     void stopWaitsForThePortToBeFree() throws Exception {
         int port = freePort();
-        LifelineConfig c = f.config("services:\n  web:\n    command: " + demoCommand(port, 0, tmp.resolve("out"))
-                + "\n    port: " + port + "\n    ready: { http: / }\n");
+        // The app takes a second to shut down after TERM, holding its port all the while.
+        LifelineConfig c = f.config("services:\n  web:\n    command: "
+                + sh("exec python3 -c 'import signal,socket,sys,time; s=socket.socket(); "
+                        + "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", " + port
+                        + ")); s.listen(); signal.signal(signal.SIGTERM, lambda *a: (time.sleep(1), sys.exit(0))); "
+                        + "time.sleep(1000)'")
+                + "\n    port: " + port + "\n");
         startAndAwaitReady(c, "web");
         f.sup.stop("web");
         try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
@@ -309,6 +314,13 @@ class SupervisorTest {
             assertThat(new String(in.readAllBytes())).contains("of a chatty model server");
         }
         assertThat(f.status("chatty").pid()).as("the app was not restarted").isEqualTo(s.pid());
+        // The run began before the rotations: its offset moved into the older generations (C1).
+        assertThat(dev.lifeline.core.Json.parse(Files.readString(f.home.stateFile("chatty")))
+                        .path("runs")
+                        .get(0)
+                        .path("offset")
+                        .asLong())
+                .isNegative();
         // The app keeps appending through its own descriptor: no hole of NUL bytes after the truncate.
         await().atMost(TestTimes.SHORT).until(() -> Files.size(log) > 100);
         assertThat(Files.readString(log)).doesNotContain("\0").contains("of a chatty model server");
