@@ -415,6 +415,11 @@ public final class VaultWatcher implements AutoCloseable {
     }
 
     /** Files seen but not stored yet, and why (a store that failed), for status, doctor and the dashboard. */
+    /** The repository this watcher stores into. */
+    public java.nio.file.Path repository() {
+        return vault.spec().repository();
+    }
+
     public Unprotected unprotected() {
         return new Unprotected(pending.size(), failure);
     }

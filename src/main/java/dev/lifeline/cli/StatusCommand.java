@@ -102,12 +102,38 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             table(shown, out);
         }
+        backups(client, everything, project, out);
         if (!others.isEmpty()) {
             out.println("(" + Plural.of(list.size() - shown.size(), "service") + " of "
                     + Plural.of(others.size(), "other project") + " not shown: lifeline status --all)");
         }
         out.flush();
         return 0;
+    }
+
+    /** One line per watched vault of the shown projects: what is not protected yet, and why. */
+    private static void backups(DaemonClient client, boolean everything, Path project, PrintWriter out) {
+        JsonNode list;
+        try {
+            list = client.call("backup.status", Map.of());
+        } catch (RuntimeException e) {
+            return; // a daemon from before this op: nothing to add
+        }
+        for (Protocol.BackupView b : Protocol.backups(list)) {
+            if (!everything && !b.project().equals(project.toString())) {
+                continue;
+            }
+            String state;
+            if (b.unprotectedFiles() == 0) {
+                state = "every file seen is stored";
+            } else if (b.reason().isEmpty()) {
+                state = Plural.of(b.unprotectedFiles(), "file") + " being written (stored when complete)";
+            } else {
+                state = Plural.of(b.unprotectedFiles(), "file") + " NOT protected yet: " + b.reason()
+                        + " (retrying; 'lifeline doctor' for more)";
+            }
+            out.println("backup " + b.repository() + ": " + state);
+        }
     }
 
     private static void table(List<JsonNode> rows, PrintWriter out) {

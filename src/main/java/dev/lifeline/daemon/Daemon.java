@@ -163,6 +163,7 @@ public final class Daemon implements AutoCloseable {
             return n;
         });
         control.register("status", (req, p) -> Protocol.services(views(supervisor.status(), true)));
+        control.register("backup.status", (req, p) -> Protocol.backups(projects.backups()));
         control.register("up", this::up);
         control.register("start", (req, p) -> {
             String name = req.path("service").asText();

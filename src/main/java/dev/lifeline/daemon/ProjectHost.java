@@ -50,7 +50,10 @@ final class ProjectHost implements AutoCloseable {
     private volatile Notifier notifier;
     // Touched on the apply thread only (and by close, after it has stopped).
     private List<NotifySpec> notifySpecs = List.of();
-    private final Map<Path, VaultWatcher> vaults = new LinkedHashMap<>();
+    private final Map<Path, VaultWatcher> vaults = new LinkedHashMap<>(); // apply thread only
+    /** What {@link #backups} reads from other threads: a copy published after each rebuild. */
+    private volatile Map<Path, VaultWatcher> vaultView = Map.of();
+
     private final Map<Path, BackupSpec> vaultSpecs = new LinkedHashMap<>();
 
     ProjectHost(Home home, Supervisor supervisor, EventListener events) {
@@ -279,6 +282,21 @@ final class ProjectHost implements AutoCloseable {
                         "backup", "watch-error", Event.Level.ERROR, e.getKey() + ": " + ex.getMessage(), Map.of()));
             }
         }
+        vaultView = Map.copyOf(vaults);
+    }
+
+    /** Each watched vault and how many files it has not stored yet (never waits for an apply). */
+    java.util.List<Protocol.BackupView> backups() {
+        java.util.List<Protocol.BackupView> out = new java.util.ArrayList<>();
+        vaultView.forEach((project, w) -> {
+            VaultWatcher.Unprotected u = w.unprotected();
+            out.add(new Protocol.BackupView(
+                    project.toString(),
+                    String.valueOf(w.repository()),
+                    u.files(),
+                    u.reason() == null ? "" : u.reason()));
+        });
+        return out;
     }
 
     private <T> T serial(Callable<T> work) {
@@ -307,6 +325,7 @@ final class ProjectHost implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        vaultView = Map.of();
         vaults.values().forEach(VaultWatcher::close);
         vaults.clear();
         Notifier n = notifier;

@@ -57,6 +57,28 @@ public final class Protocol {
         }
     }
 
+    /**
+     * A vault the daemon watches, as {@code status} shows it.
+     *
+     * @param project the config file its {@code backup:} section came from
+     * @param repository the local repository
+     * @param unprotectedFiles files seen but not stored yet (0 when everything seen is stored)
+     * @param reason why storing them failed, or "" while they are only being written
+     */
+    public record BackupView(String project, String repository, int unprotectedFiles, String reason) {}
+
+    public static ArrayNode backups(List<BackupView> list) {
+        ArrayNode a = Json.array();
+        list.forEach(b -> a.add(Json.toNode(b)));
+        return a;
+    }
+
+    public static List<BackupView> backups(JsonNode array) {
+        List<BackupView> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(Json.fromNode(n, BackupView.class)));
+        return out;
+    }
+
     public static ObjectNode service(ServiceView v) {
         ObjectNode n = Json.toNode(v.service());
         n.put("project", v.project());
