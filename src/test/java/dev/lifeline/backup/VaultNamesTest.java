@@ -127,6 +127,58 @@ class VaultNamesTest {
     }
 
     @Test
+    void namesThatAreNotUtf8PrintRecognisablyAndTheirSumsCheckWithSha256sum() throws Exception {
+        Files.createDirectories(src());
+        sh(
+                src(),
+                "printf one > \"$(printf 'img\\377.png')\"; printf two > \"$(printf 'img\\376.png')\";"
+                        + " printf three > \"$(printf 'it\\047s \\033[31m.png')\"; printf four > 'caf\u00e9.png';"
+                        + " printf five > 'back\\slash.png'");
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        List<FileEntry> files = v.ls("latest", "");
+        assertThat(files)
+                .extracting(e -> NameOutput.shell(e.path()))
+                .contains(
+                        "outputs/caf\u00e9.png", // UTF-8 prints as it is
+                        "outputs/back\\slash.png",
+                        "$'outputs/img\\377.png'",
+                        "$'outputs/it\\'s \\033[31m.png'"); // no escape sequence reaches the terminal
+        // what ls prints for a name it quotes, pasted into a shell, names the very file
+        for (FileEntry e : files) {
+            String quoted = NameOutput.shell(e.path());
+            if (!quoted.startsWith("$'")) {
+                continue; // printed as it is
+            }
+            String script = "cat -- " + quoted;
+            Process p = new ProcessBuilder("bash", "-c", script)
+                    .directory(tmp.toFile())
+                    .start();
+            byte[] got = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(got).as(script).isEqualTo(Files.readAllBytes(Names.resolve(tmp, e.path())));
+        }
+
+        // 'backup sums' as the CLI writes it (exact bytes), checked by sha256sum in a restore
+        Path target = tmp.resolve("target");
+        v.restore("latest", List.of(), target, false);
+        Path sums = tmp.resolve("SHA256SUMS");
+        try (java.io.Writer w = NameOutput.bytes(Files.newOutputStream(sums))) {
+            for (String line : v.sums("latest")) {
+                w.write(line + "\n");
+            }
+        }
+        Process check = new ProcessBuilder("sha256sum", "-c", sums.toString())
+                .directory(target.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(check.exitValue()).as(out).isZero();
+        assertThat(out.lines()).hasSize(5).allMatch(l -> l.endsWith(": OK"));
+    }
+
+    @Test
     void aPathLongerThanPathMaxIsSkippedWithAWarningAndTheRestIsBackedUp() throws Exception {
         Fixtures.outputs(src(), 4, 1);
         String seg = "n".repeat(200);
