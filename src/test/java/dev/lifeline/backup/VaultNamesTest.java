@@ -179,6 +179,17 @@ class VaultNamesTest {
     }
 
     @Test
+    void theDrillDecodesAnImageWhoseNameIsNotUtf8() throws Exception {
+        Fixtures.write(src().resolve("pic.png"), Fixtures.png(8, 1));
+        sh(src(), "mv pic.png \"$(printf 'pic\\377.png')\"");
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        DrillResult d = v.drill(Files.createDirectories(tmp.resolve("scratch")));
+        assertThat(d.problems()).isEmpty();
+        assertThat(d.images()).isEqualTo(1);
+    }
+
+    @Test
     void aPathLongerThanPathMaxIsSkippedWithAWarningAndTheRestIsBackedUp() throws Exception {
         Fixtures.outputs(src(), 4, 1);
         String seg = "n".repeat(200);
