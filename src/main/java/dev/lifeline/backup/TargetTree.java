@@ -408,7 +408,12 @@ final class TargetTree implements Closeable {
                     held = null; // this process restores into it already
                 }
                 if (held == null) {
+                    // the holder writes its pid right after it takes the lock: give it a moment
                     String who = readAll(ch).trim();
+                    for (int i = 0; who.isEmpty() && i < 50; i++) {
+                        sleepQuietly(10);
+                        who = readAll(ch).trim();
+                    }
                     throw new LifelineException(
                             "another restore is writing into " + root + (who.isEmpty() ? "" : " (" + who + ")"),
                             "wait for it to finish, or restore into another folder; nothing was written");
@@ -430,6 +435,14 @@ final class TargetTree implements Closeable {
                     ch.close();
                 }
             }
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

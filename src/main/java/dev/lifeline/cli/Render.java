@@ -1,6 +1,9 @@
 package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeline.daemon.Protocol;
+import dev.lifeline.supervisor.ServiceState;
+import dev.lifeline.supervisor.ServiceStatus;
 import java.util.Locale;
 
 /** Text for people: durations, sizes, one-line service summaries. */
@@ -33,24 +36,33 @@ final class Render {
         return String.format(Locale.ROOT, "%.1fG", b / 1073741824.0);
     }
 
+    /**
+     * The live readiness progress line of a starting service ("loading model… 42%"), or "".
+     * The supervisor sends it as the {@code progress} field of a service's status (contract C3).
+     */
+    static String progress(JsonNode row) {
+        return row.path("state").asText().equals("starting")
+                ? row.path("progress").asText("").strip()
+                : "";
+    }
+
     /** "webui   ready on :7860 in 42.0s   pid 12487   (log: …)". */
-    static String summary(JsonNode s) {
-        String state = s.path("state").asText();
+    static String summary(Protocol.ServiceView v) {
+        ServiceStatus s = v.service();
         StringBuilder b = new StringBuilder(
-                String.format(Locale.ROOT, "  %-10s %-9s", s.path("name").asText(), state));
-        if (state.equals("ready")) {
-            if (!s.path("port").isNull()) {
-                b.append(" on :").append(s.path("port").asInt());
+                String.format(Locale.ROOT, "  %-10s %-9s", s.name(), s.state().label()));
+        if (s.state() == ServiceState.READY) {
+            if (s.port() != null) {
+                b.append(" on :").append(s.port());
             }
-            if (!s.path("readySeconds").isNull()) {
-                b.append(String.format(
-                        Locale.ROOT, " in %.1fs", s.path("readySeconds").asDouble()));
+            if (s.readySeconds() >= 0) {
+                b.append(String.format(Locale.ROOT, " in %.1fs", s.readySeconds()));
             }
         }
-        if (s.path("pid").asLong() > 0) {
-            b.append("   pid ").append(s.path("pid").asLong());
+        if (s.pid() > 0) {
+            b.append("   pid ").append(s.pid());
         }
-        b.append("   (log: ").append(s.path("log").asText()).append(')');
+        b.append("   (log: ").append(s.log()).append(')');
         return b.toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.lifeline.cli;
 
+import dev.lifeline.daemon.Protocol;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +17,9 @@ final class RestartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getOut().println(Render.summary(ServiceCommands.send(spec, "restart", service, true)));
+        spec.commandLine()
+                .getOut()
+                .println(Render.summary(Protocol.service(ServiceCommands.send(spec, "restart", service, true))));
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeline.daemon.Protocol;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,7 +10,10 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "start",
-        description = "Start one service and wait until it is ready. Starting a running service does nothing.")
+        description = {
+            "Start one service and wait until it is ready. Starting a running service does nothing.",
+            "A service that exits or times out before it is ready fails the command, with its last log lines."
+        })
 final class StartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -20,14 +24,14 @@ final class StartCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JsonNode r = ServiceCommands.send(spec, "start", service, true);
+        Protocol.ServiceView v = Protocol.service(r.path("service"));
         if (!r.path("started").asBoolean()) {
             spec.commandLine()
                     .getOut()
-                    .println(service + " is already running (pid "
-                            + r.path("service").path("pid").asLong() + "); nothing to do");
+                    .println(service + " is already running (pid " + v.service().pid() + "); nothing to do");
             return 0;
         }
-        spec.commandLine().getOut().println(Render.summary(r.path("service")));
+        spec.commandLine().getOut().println(Render.summary(v));
         return 0;
     }
 }

@@ -6,6 +6,7 @@ import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.daemon.DaemonClient;
+import dev.lifeline.daemon.Protocol;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "up",
         description = {
-            "Start the daemon if needed, apply the config, start the services and wait until they are ready.",
-            "Run again after editing the config: only the services whose definition changed restart."
+            "Start the daemon if needed, apply the config, start its services and wait until they are ready.",
+            "Run again after editing the config: only the services whose definition changed restart.",
+            "Each config file is a project: services of other files that the daemon runs are not touched."
         })
 final class UpCommand implements Callable<Integer> {
     @Spec
@@ -46,6 +48,7 @@ final class UpCommand implements Callable<Integer> {
         if (client.ensureRunning(config.backup().isPresent())) {
             out.println("daemon started (pid "
                     + client.daemonPid().map(String::valueOf).orElse("?") + ", log " + home.daemonLog() + ")");
+            out.flush();
         }
         ObjectNode req = Json.object();
         req.put("op", "up");
@@ -56,33 +59,32 @@ final class UpCommand implements Callable<Integer> {
         Progress progress = new Progress(out);
         JsonNode result;
         try {
-            result = client.call(req, progress::accept);
+            result = client.call(req, (kind, body) -> {
+                if (kind.equals("progress")) {
+                    progress.accept(body);
+                } else if (kind.equals("applied")) {
+                    // Said at once, not after the wait: a removal happened whether or not the rest gets ready.
+                    for (String r : Protocol.applied(body).removed()) {
+                        out.println("  " + r + "   stopped: no longer in " + config.file());
+                    }
+                    out.flush();
+                }
+            });
         } finally {
             progress.finish();
         }
-        for (JsonNode s : result.path("services")) {
-            String name = s.path("name").asText();
+        Protocol.Applied applied = Protocol.applied(result);
+        for (Protocol.ServiceView v : Protocol.services(result.path("services"))) {
+            String name = v.service().name();
             if (!services.isEmpty() && !services.contains(name)) {
                 continue;
             }
-            String note = contains(result.path("unchanged"), name)
+            String note = applied.unchanged().contains(name)
                     ? "   [unchanged, kept running]"
-                    : contains(result.path("restarted"), name) ? "   [definition changed: restarted]" : "";
-            out.println(Render.summary(s) + note);
-        }
-        for (JsonNode r : result.path("removed")) {
-            out.println("  " + r.asText() + "   stopped: no longer in the config");
+                    : applied.restarted().contains(name) ? "   [definition changed: restarted]" : "";
+            out.println(Render.summary(v) + note);
         }
         out.flush();
         return 0;
-    }
-
-    private static boolean contains(JsonNode array, String name) {
-        for (JsonNode n : array) {
-            if (n.asText().equals(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -3,8 +3,6 @@ package dev.lifeline.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lifeline.backup.VaultWatcher;
-import dev.lifeline.config.BackupSpec;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
@@ -13,6 +11,7 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.gpu.Gpu;
 import dev.lifeline.gpu.GpuSnapshot;
 import dev.lifeline.notify.Notifier;
+import dev.lifeline.process.Procfs;
 import dev.lifeline.supervisor.LogFiles;
 import dev.lifeline.supervisor.ServiceStatus;
 import dev.lifeline.supervisor.Supervisor;
@@ -23,9 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -33,14 +34,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The long-running daemon: owns the supervisor (and, as they arrive, tunnels and the vault),
- * answers the control socket, and keeps the applied config so that a daemon started after a
- * crash adopts the services still running instead of restarting them.
+ * The long-running daemon: holds the home's lock, answers the control socket, and wires the
+ * supervisor, the projects ({@link ProjectHost}: applied configs, notifier, vault watchers) and
+ * the tunnels ({@link TunnelHost}). A daemon started after a crash adopts the services still
+ * running instead of restarting them. A second daemon for the same home leaves the running one
+ * alone: it touches nothing (socket, pid file) and exits.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -48,27 +50,25 @@ public final class Daemon implements AutoCloseable {
     private final Home home;
     private final EventHub events = new EventHub();
     private final Supervisor supervisor;
+    private final ProjectHost projects;
     private final ControlServer control;
     private final CountDownLatch done = new CountDownLatch(1);
     private final ScheduledExecutorService housekeeping;
+    private final TunnelHost tunnels;
     private FileChannel lockChannel;
     private FileLock lock;
-    private volatile LifelineConfig config;
-    private volatile Notifier notifier;
-    private final TunnelHost tunnels;
-    private VaultWatcher vault;
-    private BackupSpec vaultSpec;
     private volatile GpuSnapshot gpu;
     private volatile long gpuReadAt;
-    private boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Daemon(Home home) {
         this.home = home;
         this.supervisor = new Supervisor(home, events);
+        this.projects = new ProjectHost(home, supervisor, events);
         this.control = new ControlServer(home.socket());
         this.tunnels = new TunnelHost(home, events);
         this.events.add(e -> {
-            Notifier n = notifier;
+            Notifier n = projects.notifier();
             if (n != null) {
                 n.onEvent(e);
             }
@@ -98,30 +98,35 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void start() {
+        Path lockFile = home.root().resolve("daemon.lock");
         try {
             lockChannel = FileChannel.open(
-                    home.root().resolve("daemon.lock"),
+                    lockFile,
                     StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS);
             lock = lockChannel.tryLock();
-            if (lock == null) {
-                throw new LifelineException(
-                        "a daemon is already running for " + home.root(),
-                        "use it ('lifeline status'), or stop it with 'lifeline down'");
-            }
+        } catch (IOException e) {
+            throw new LifelineException(
+                    "cannot lock " + lockFile + ": " + e.getMessage(), "check the permissions of LIFELINE_HOME");
+        }
+        if (lock == null) {
+            String pid = DaemonClient.of(home)
+                    .daemonPid()
+                    .map(p -> " (pid " + p + ")")
+                    .orElse("");
+            throw new LifelineException(
+                    "a daemon is already running for " + home.root() + pid + "; this one leaves it alone and exits",
+                    "use it ('lifeline status'), or stop it with 'lifeline down --all'");
+        }
+        try {
             Home.writePrivate(home.daemonPidFile(), ProcessHandle.current().pid() + "\n");
         } catch (IOException e) {
             throw new LifelineException(
-                    "cannot lock " + home.root() + ": " + e.getMessage(), "check the permissions of LIFELINE_HOME");
+                    "cannot write " + home.daemonPidFile() + ": " + e.getMessage(), "check free disk space");
         }
         LOG.info("daemon started, pid {}, home {}", ProcessHandle.current().pid(), home.root());
-        loadApplied().ifPresent(c -> {
-            config = c;
-            applyNotifications(c);
-            supervisor.adopt(c);
-            applyBackup(c);
-        });
+        projects.restore();
         registerOps();
         tunnels.restore();
         try {
@@ -157,29 +162,33 @@ public final class Daemon implements AutoCloseable {
             n.put("home", home.root().toString());
             return n;
         });
-        control.register("status", (req, p) -> withGpu(Protocol.statuses(supervisor.status())));
+        control.register("status", (req, p) -> Protocol.services(views(supervisor.status(), true)));
         control.register("up", this::up);
         control.register("start", (req, p) -> {
             String name = req.path("service").asText();
-            ensureKnown(req, name);
-            boolean started = supervisor.start(name);
+            boolean started = projects.start(name, config(req)).started();
             ObjectNode n = Json.object();
             n.put("started", started);
             if (req.path("wait").asBoolean(true)) {
                 awaitReady(List.of(name), p);
             }
-            n.set("service", Protocol.status(supervisor.status(name).orElseThrow()));
+            n.set("service", Protocol.service(view(supervisor.status(name).orElseThrow())));
             return n;
         });
-        control.register(
-                "stop",
-                (req, p) -> Protocol.status(supervisor.stop(req.path("service").asText())));
+        control.register("stop", (req, p) -> {
+            String name = req.path("service").asText();
+            projects.requireKnown(name);
+            return Protocol.service(view(supervisor.stop(name)));
+        });
         control.register("restart", (req, p) -> {
             String name = req.path("service").asText();
-            ensureKnown(req, name);
-            supervisor.restart(name);
-            awaitReady(List.of(name), p);
-            return Protocol.status(supervisor.status(name).orElseThrow());
+            if (projects.start(name, config(req)).started()) {
+                awaitReady(List.of(name), p); // it was not running: started once, not restarted
+            } else {
+                supervisor.restart(name);
+                awaitReady(List.of(name), p);
+            }
+            return Protocol.service(view(supervisor.status(name).orElseThrow()));
         });
         control.register("tunnel.up", (req, p) -> tunnels.up(req.path("source"), true));
         control.register(
@@ -188,15 +197,28 @@ public final class Daemon implements AutoCloseable {
                         .put("stopped", tunnels.down(req.path("name").asText())));
         control.register("tunnel.status", (req, p) -> tunnels.status());
         control.register("down", (req, p) -> {
-            supervisor.stopAll();
-            tunnels.close(true);
-            Files.deleteIfExists(home.appliedConfig());
-            for (String name : supervisor.names()) {
-                Files.deleteIfExists(home.stateFile(name));
-                Files.deleteIfExists(home.pidFile(name));
+            Path project = Path.of(req.path("project").asText("."));
+            boolean only = req.hasNonNull("project")
+                    && !req.path("all").asBoolean()
+                    && (!req.path("orAll").asBoolean()
+                            || projects.projects().get(project).isPresent());
+            if (only) {
+                ProjectHost.Down d = projects.down(project);
+                boolean exits = d.applied() && d.remaining().isEmpty();
+                if (exits) {
+                    tunnels.close(true);
+                    housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
+                }
+                ObjectNode n = Json.toNode(d);
+                n.put("daemonExits", exits);
+                return n;
             }
+            List<String> stopped = projects.downAll();
+            tunnels.close(true);
             housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
-            return Json.object().put("stopped", supervisor.names().size());
+            ObjectNode n = Json.toNode(new ProjectHost.Down("", stopped, true, List.of()));
+            n.put("daemonExits", true);
+            return n;
         });
         control.register("quit", (req, p) -> {
             // Leave every service running: for upgrades and tests of adoption.
@@ -217,47 +239,36 @@ public final class Daemon implements AutoCloseable {
         });
     }
 
-    private JsonNode up(JsonNode req, Consumer<ObjectNode> progress) {
-        LifelineConfig c = LifelineConfig.parse(
-                req.path("text").asText(), Path.of(req.path("path").asText()));
+    /** The config a request carries ({@code path} and {@code text}), if any. */
+    private static Optional<LifelineConfig> config(JsonNode req) {
+        if (!req.hasNonNull("text")) {
+            return Optional.empty();
+        }
+        return Optional.of(LifelineConfig.parse(
+                req.path("text").asText(), Path.of(req.path("path").asText())));
+    }
+
+    private JsonNode up(JsonNode req, ControlServer.Replies replies) {
+        LifelineConfig c = config(req).orElseThrow(() -> new LifelineException("'up' needs a config"));
         List<String> only = new ArrayList<>();
         req.path("services").forEach(n -> only.add(n.asText()));
-        saveApplied(c);
-        config = c;
-        applyNotifications(c);
-        Supervisor.ApplyResult r = supervisor.apply(c, only);
-        applyBackup(c);
-        List<String> targets = only.isEmpty() ? List.copyOf(c.services().keySet()) : only;
-        ObjectNode n = Json.object();
-        n.set("started", Json.strings(r.started()));
-        n.set("restarted", Json.strings(r.restarted()));
-        n.set("unchanged", Json.strings(r.unchanged()));
-        n.set("removed", Json.strings(r.removed()));
+        Protocol.Applied a = projects.up(c, only);
+        replies.send("applied", Protocol.applied(a)); // said before waiting: the user sees what changed at once
+        Collection<String> targets = only.isEmpty() ? c.services().keySet() : only;
         if (req.path("wait").asBoolean(true)) {
-            awaitReady(targets, progress);
+            awaitReady(List.copyOf(targets), replies);
         }
-        n.set("services", Protocol.statuses(supervisor.status()));
+        ObjectNode n = Protocol.applied(a);
+        List<ServiceStatus> mine = new ArrayList<>();
+        for (String name : c.services().keySet()) {
+            supervisor.status(name).ifPresent(mine::add);
+        }
+        n.set("services", Protocol.services(views(mine, false)));
         return n;
     }
 
-    /** Makes sure the daemon knows {@code name}, applying the client's config for it if needed. */
-    private void ensureKnown(JsonNode req, String name) {
-        if (supervisor.status(name).isPresent()) {
-            return;
-        }
-        if (!req.hasNonNull("text")) {
-            throw new LifelineException("no service '" + name + "' is known to the daemon", "run 'lifeline up' first");
-        }
-        LifelineConfig c = LifelineConfig.parse(
-                req.path("text").asText(), Path.of(req.path("path").asText()));
-        c.service(name);
-        saveApplied(c);
-        config = c;
-        supervisor.apply(c, List.of(name));
-    }
-
     /** Waits for readiness, sending a progress line for each waiting service every 250 ms. */
-    private void awaitReady(List<String> names, Consumer<ObjectNode> progress) {
+    private void awaitReady(List<String> names, ControlServer.Replies replies) {
         Map<String, CompletableFuture<ServiceStatus>> waits = new LinkedHashMap<>();
         for (String name : names) {
             waits.put(name, supervisor.whenReady(name));
@@ -273,7 +284,12 @@ public final class Daemon implements AutoCloseable {
                 } catch (TimeoutException e) {
                     for (Map.Entry<String, CompletableFuture<ServiceStatus>> o : waits.entrySet()) {
                         if (!o.getValue().isDone()) {
-                            supervisor.status(o.getKey()).ifPresent(s -> progress.accept(progressLine(s, t0)));
+                            supervisor
+                                    .status(o.getKey())
+                                    .ifPresent(s -> replies.progress(Protocol.progress(new Protocol.ProgressLine(
+                                            view(s),
+                                            (System.nanoTime() - t0) / 1e9,
+                                            LogFiles.lastLine(Path.of(s.log()))))));
                         }
                     }
                 } catch (ExecutionException e) {
@@ -291,136 +307,86 @@ public final class Daemon implements AutoCloseable {
         }
         if (!failures.isEmpty()) {
             throw new LifelineException(
-                    String.join("; ", failures), hints.isEmpty() ? null : String.join("\n  → ", hints));
+                    String.join("\n", failures), hints.isEmpty() ? null : String.join("\n  → ", hints));
         }
+    }
+
+    private Protocol.ServiceView view(ServiceStatus s) {
+        return new Protocol.ServiceView(
+                s, projects.projects().owner(s.name()).map(Path::toString).orElse(""), null, null);
     }
 
     /**
-     * The vault watches each service's outputs (and backup.sources) while the daemon runs: a new
-     * image is stored within a second, snapshots are cut on the schedule. A changed backup
-     * section restarts the watcher; files stored meanwhile stay in the repository's journal.
+     * The services of applied projects (a runner no project owns is a removed service left idle),
+     * with GPU memory where nvidia-smi exists (read at most every 2 s: it is slow).
      */
-    private synchronized void applyBackup(LifelineConfig c) {
-        BackupSpec next = c.backup().orElse(null);
-        if (next != null && next.equals(vaultSpec) && vault != null) {
-            return;
-        }
-        if (vault != null) {
-            vault.close();
-            vault = null;
-            vaultSpec = null;
-        }
-        if (next == null) {
-            return;
-        }
-        try {
-            vault = VaultWatcher.start(next, events);
-            vaultSpec = next;
-        } catch (LifelineException e) {
-            events.onEvent(Event.of("backup", "watch-error", Event.Level.ERROR, e.getMessage(), java.util.Map.of()));
-        }
-    }
-
-    /** Webhooks follow the applied config; the old notifier delivers what it has queued, then goes. */
-    private void applyNotifications(LifelineConfig c) {
-        Notifier old = notifier;
-        notifier = c.notifications().isEmpty()
-                ? null
-                : Notifier.builder(c.notifications()).reports(events).build();
-        if (old != null) {
-            old.close();
-        }
-    }
-
-    /** GPU memory per service where nvidia-smi exists (read at most every 2 s: it is slow). */
-    private ArrayNode withGpu(ArrayNode statuses) {
-        long now = System.nanoTime();
-        if (gpu == null || now - gpuReadAt > 2_000_000_000L) {
-            gpu = Gpu.fromSystemPath().read();
-            gpuReadAt = now;
-        }
-        GpuSnapshot g = gpu;
-        if (!g.usable()) {
-            return statuses;
-        }
-        for (JsonNode s : statuses) {
-            long pid = s.path("pid").asLong();
-            if (pid > 0) {
-                List<Long> tree = new ArrayList<>();
-                dev.lifeline.process.Procfs.session(pid).forEach(p -> tree.add(p.pid()));
-                ((ObjectNode) s).put("gpuMemoryMiB", g.usedMiBBy(tree));
+    private List<Protocol.ServiceView> views(List<ServiceStatus> statuses, boolean withGpu) {
+        Projects p = projects.projects();
+        GpuSnapshot g = null;
+        if (withGpu) {
+            long now = System.nanoTime();
+            if (gpu == null || now - gpuReadAt > 2_000_000_000L) {
+                gpu = Gpu.fromSystemPath().read();
+                gpuReadAt = now;
             }
-            ((ObjectNode) s).put("gpuFreeMiB", g.freeMiB());
+            g = gpu.usable() ? gpu : null;
         }
-        return statuses;
+        List<Protocol.ServiceView> out = new ArrayList<>();
+        for (ServiceStatus s : statuses) {
+            Optional<Path> owner = p.owner(s.name());
+            if (owner.isEmpty()) {
+                continue;
+            }
+            Long used = null;
+            Long free = null;
+            if (g != null) {
+                if (s.pid() > 0) {
+                    List<Long> tree = new ArrayList<>();
+                    Procfs.session(s.pid()).forEach(x -> tree.add(x.pid()));
+                    used = g.usedMiBBy(tree);
+                }
+                free = g.freeMiB();
+            }
+            out.add(new Protocol.ServiceView(s, owner.get().toString(), used, free));
+        }
+        return out;
     }
 
-    private ObjectNode progressLine(ServiceStatus s, long t0) {
-        ObjectNode n = Protocol.status(s);
-        n.put("elapsedSeconds", (System.nanoTime() - t0) / 1e9);
-        n.put("lastLine", LogFiles.lastLine(Path.of(s.log())));
-        return n;
-    }
-
-    private void saveApplied(LifelineConfig c) {
-        ObjectNode n = Json.object();
-        n.put("path", c.file().toString());
-        n.put("text", c.text());
-        Path target = home.appliedConfig();
-        try {
-            Home.writePrivate(target, Json.write(n, true));
-        } catch (IOException e) {
-            throw new LifelineException(
-                    "cannot save the applied config to " + target + ": " + e.getMessage(), "check free disk space");
-        }
-    }
-
-    private java.util.Optional<LifelineConfig> loadApplied() {
-        Path p = home.appliedConfig();
-        if (!Files.exists(p)) {
-            return java.util.Optional.empty();
-        }
-        try {
-            JsonNode n = Json.parse(Files.readString(p));
-            return java.util.Optional.of(LifelineConfig.parse(
-                    n.path("text").asText(), Path.of(n.path("path").asText())));
-        } catch (IOException | LifelineException e) {
-            LOG.error("cannot read the applied config {}: {}; not adopting services", p, e.getMessage());
-            return java.util.Optional.empty();
-        }
-    }
-
+    /** Idempotent; holds no lock while it waits for threads to end. */
     @Override
-    public synchronized void close() {
-        if (closed) {
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         control.close();
-        tunnels.close();
-        synchronized (this) {
-            if (vault != null) {
-                vault.close();
+        if (lock == null) {
+            // Another daemon owns this home: nothing here is ours to stop or remove.
+            housekeeping.shutdownNow();
+            projects.close();
+            try {
+                if (lockChannel != null) {
+                    lockChannel.close();
+                }
+            } catch (IOException e) {
+                // exiting anyway
             }
+            done.countDown();
+            return;
         }
-        Notifier n = notifier;
-        if (n != null) {
-            n.close();
-        }
+        tunnels.close();
+        projects.close();
+        long running =
+                supervisor.status().stream().filter(s -> s.state().isRunning()).count();
         supervisor.close();
         housekeeping.shutdownNow();
         try {
             Files.deleteIfExists(home.daemonPidFile());
-            if (lock != null) {
-                lock.release();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
+            lock.release();
+            lockChannel.close();
         } catch (IOException e) {
             // exiting anyway
         }
-        LOG.info("daemon stopped; services left running: {}", supervisor.names().size());
+        LOG.info("daemon stopped; services left running: {}", running);
         done.countDown();
     }
 }

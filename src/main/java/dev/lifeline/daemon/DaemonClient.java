@@ -9,17 +9,21 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.LaunchSpec;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.Procfs;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +63,28 @@ public final class DaemonClient {
         return new DaemonClient(home);
     }
 
+    /**
+     * How long a command waits for the daemon's next line (it sends one at least every half second
+     * while it works, so only a daemon that does not run — stopped, stuck — takes this long).
+     * {@code LIFELINE_DAEMON_TIMEOUT} (seconds) overrides it.
+     */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private Duration timeout() {
+        String env = System.getenv("LIFELINE_DAEMON_TIMEOUT");
+        if (env != null && !env.isBlank()) {
+            try {
+                return Duration.ofMillis((long) (Double.parseDouble(env.trim()) * 1000));
+            } catch (NumberFormatException e) {
+                // the default then
+            }
+        }
+        return DEFAULT_TIMEOUT;
+    }
+
+    /** Whether a daemon accepts connections on the socket (it may still not answer: see {@link #call}). */
     public boolean isRunning() {
-        try (SocketChannel ch = open()) {
+        try (SocketChannel ch = connect()) {
             return ch.isConnected();
         } catch (IOException e) {
             return false;
@@ -68,11 +92,44 @@ public final class DaemonClient {
     }
 
     /**
-     * Whether an earlier daemon left work behind (an applied config, or tunnels it hosted), so that
-     * a new one should start and take it over.
+     * Connects without ever blocking: a daemon accepts at once, so a connection that cannot be made
+     * at once (a stopped daemon's full queue) is one that would not be answered.
+     */
+    private SocketChannel connect() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.configureBlocking(false);
+            if (!ch.connect(UnixDomainSocketAddress.of(home.socket())) && !ch.finishConnect()) {
+                throw new IOException("the daemon accepts no connection (its queue is full)");
+            }
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Whether an earlier daemon left work behind (an applied project, or tunnels it hosted), so
+     * that a new one should start and take it over.
      */
     public boolean hasState() {
-        return Files.exists(home.appliedConfig()) || Files.exists(home.root().resolve("tunnels.json"));
+        return nonEmpty(home.appliedConfig(), "projects")
+                || nonEmpty(home.root().resolve("tunnels.json"), null);
+    }
+
+    /** A JSON file whose array (top level, or under {@code field}) has an element; an old applied.json counts. */
+    private static boolean nonEmpty(Path file, String field) {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try {
+            JsonNode n = Json.parse(Files.readString(file));
+            JsonNode a = field != null && n.has(field) ? n.get(field) : n;
+            return a.isArray() ? a.size() > 0 : a.has("text");
+        } catch (IOException | RuntimeException e) {
+            return true; // unreadable: let a daemon look at it and say what is wrong in its log
+        }
     }
 
     /**
@@ -85,7 +142,9 @@ public final class DaemonClient {
     }
 
     /**
-     * Starts the daemon unless one answers.
+     * Starts the daemon unless one answers. Commands racing to start one (two {@code lifeline up}
+     * on a fresh home) take turns on {@code daemon-start.lock}: the first starts it, the others
+     * find it running.
      *
      * @param withVault whether the config it will run has a {@code backup:} section (picks the JIT)
      * @return true when this call started it
@@ -94,6 +153,46 @@ public final class DaemonClient {
         if (isRunning()) {
             return false;
         }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (FileChannel ch = FileChannel.open(
+                home.root().resolve("daemon-start.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock turn = waitForTurn(ch, deadline);
+            try {
+                if (isRunning()) {
+                    return false; // the command before us started it
+                }
+                return start(withVault, deadline);
+            } finally {
+                turn.release();
+            }
+        } catch (IOException e) {
+            throw new LifelineException(
+                    "cannot start the daemon: " + e.getMessage(), "check the permissions of " + home.root());
+        }
+    }
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private FileLock waitForTurn(FileChannel ch, long deadline) throws IOException {
+        while (true) {
+            try {
+                FileLock l = ch.tryLock();
+                if (l != null) {
+                    return l;
+                }
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                // another thread of this JVM has its turn
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LifelineException(
+                        "another command has been starting the daemon for " + START_TIMEOUT.toSeconds() + "s",
+                        "see its log: " + home.daemonLog());
+            }
+            pause();
+        }
+    }
+
+    private boolean start(boolean withVault, long deadline) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> argv = new ArrayList<>();
         argv.add(java);
@@ -114,63 +213,145 @@ public final class DaemonClient {
                 home.daemonLog(),
                 Map.of(),
                 Optional.empty()));
-        long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (isRunning()) {
                 return true;
             }
-            if (!s.process().isAlive()) {
+            if (!s.process().isAlive() && daemonPid().isEmpty()) {
+                // (A daemon started another way — systemd — may hold the lock and be about to listen.)
                 throw new LifelineException(
                         "the daemon exited at start (code " + s.process().exitValue() + ")",
                         "see its log: " + home.daemonLog());
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LifelineException("interrupted while starting the daemon");
-            }
+            pause();
         }
         throw new LifelineException(
-                "the daemon did not open its control socket within 30s", "see its log: " + home.daemonLog());
+                "the daemon did not open its control socket within " + START_TIMEOUT.toSeconds() + "s",
+                "see its log: " + home.daemonLog());
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LifelineException("interrupted while starting the daemon");
+        }
     }
 
     private boolean appliedConfigHasVault() {
         try {
             JsonNode n = Json.parse(Files.readString(home.appliedConfig()));
-            return LifelineConfig.parse(
-                            n.path("text").asText(), Path.of(n.path("path").asText()))
-                    .backup()
-                    .isPresent();
+            List<JsonNode> projects = new ArrayList<>();
+            if (n.has("projects")) {
+                n.get("projects").forEach(projects::add);
+            } else {
+                projects.add(n);
+            }
+            for (JsonNode p : projects) {
+                if (LifelineConfig.parse(
+                                p.path("text").asText(), Path.of(p.path("path").asText()))
+                        .backup()
+                        .isPresent()) {
+                    return true;
+                }
+            }
+            return false;
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
+    private static final Messages IGNORE = new Messages() {
+        @Override
+        public void accept(String kind, JsonNode body) {}
+    };
+
+    /** Receives the lines the daemon sends before its result. */
+    @FunctionalInterface
+    public interface Messages {
+        /** {@code kind} is {@code progress} or {@code applied} (see {@link Protocol}). */
+        void accept(String kind, JsonNode body);
+    }
+
     /** Sends one request and returns its result, passing progress lines to {@code progress}. */
     public JsonNode call(ObjectNode request, Consumer<JsonNode> progress) {
-        try (SocketChannel ch = open();
-                OutputStream out = Channels.newOutputStream(ch);
-                BufferedReader in = new BufferedReader(
-                        new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8))) {
-            out.write((Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            String line;
-            while ((line = in.readLine()) != null) {
-                JsonNode msg = Json.parse(line);
-                if (msg.has("progress")) {
-                    progress.accept(msg.get("progress"));
+        return call(request, new Messages() {
+            @Override
+            public void accept(String kind, JsonNode body) {
+                if (kind.equals("progress")) {
+                    progress.accept(body);
+                }
+            }
+        });
+    }
+
+    /**
+     * Sends one request and returns its result, passing the lines before it to {@code messages}.
+     * Fails, rather than waiting for ever, when the daemon sends nothing for {@link #timeout()}
+     * (a non-blocking channel and a selector: no thread, nothing to interrupt).
+     */
+    public JsonNode call(ObjectNode request, Messages messages) {
+        byte[] bytes = (Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > ControlServer.MAX_REQUEST) {
+            // The daemon would stop reading it, and this side would wait writing the rest.
+            throw new LifelineException(
+                    "the request to the daemon is " + (bytes.length >> 20) + " MiB, over its limit of "
+                            + (ControlServer.MAX_REQUEST >> 20) + " MiB",
+                    "keep lifeline.yaml under 1 MiB");
+        }
+        Duration limit = timeout();
+        try (SocketChannel ch = connect();
+                Selector selector = Selector.open()) {
+            SelectionKey key = ch.register(selector, SelectionKey.OP_WRITE);
+            ByteBuffer out = ByteBuffer.wrap(bytes);
+            while (out.hasRemaining()) {
+                if (ch.write(out) == 0) {
+                    await(selector, limit);
+                }
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            ByteBuffer in = ByteBuffer.allocate(16 << 10);
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                int n = ch.read(in);
+                if (n < 0) {
+                    throw new LifelineException(
+                            "the daemon closed the connection without an answer", "see its log: " + home.daemonLog());
+                }
+                if (n == 0) {
+                    await(selector, limit);
                     continue;
                 }
-                if (msg.path("ok").asBoolean()) {
-                    return msg.get("result");
+                in.flip();
+                while (in.hasRemaining()) {
+                    byte b = in.get();
+                    if (b != '\n') {
+                        line.write(b);
+                        if (line.size() > MAX_REPLY) {
+                            throw new LifelineException(
+                                    "the daemon sent a line over " + (MAX_REPLY >> 20) + " MiB", "see its log");
+                        }
+                        continue;
+                    }
+                    JsonNode msg = Json.parse(line.toString(StandardCharsets.UTF_8));
+                    line.reset();
+                    if (msg.has("ok")) {
+                        if (msg.path("ok").asBoolean()) {
+                            return msg.get("result");
+                        }
+                        throw new LifelineException(
+                                msg.path("error").asText("the daemon refused"),
+                                msg.hasNonNull("hint") ? msg.get("hint").asText() : null);
+                    }
+                    if (!msg.has("heartbeat") && msg.size() > 0) {
+                        Map.Entry<String, JsonNode> e =
+                                msg.properties().iterator().next();
+                        messages.accept(e.getKey(), e.getValue());
+                    }
                 }
-                throw new LifelineException(
-                        msg.path("error").asText("the daemon refused"),
-                        msg.hasNonNull("hint") ? msg.get("hint").asText() : null);
+                in.clear();
             }
-            throw new LifelineException(
-                    "the daemon closed the connection without an answer", "see its log: " + home.daemonLog());
         } catch (IOException e) {
             throw new LifelineException(
                     "cannot reach the daemon at " + home.socket() + ": " + e.getMessage(),
@@ -178,11 +359,36 @@ public final class DaemonClient {
         }
     }
 
+    /** Waits until the channel can go on; the daemon does not answer when that takes {@code limit}. */
+    private void await(Selector selector, Duration limit) throws IOException {
+        if (selector.select(Math.max(1, limit.toMillis())) == 0) {
+            throw notAnswering(limit);
+        }
+        selector.selectedKeys().clear();
+    }
+
+    /** The longest line the daemon may send (a status of very many services fits easily). */
+    private static final int MAX_REPLY = 64 << 20;
+
+    private LifelineException notAnswering(Duration limit) {
+        Optional<Long> pid = daemonPid();
+        String who = pid.map(p -> "the daemon (pid " + p + ")").orElse("the daemon");
+        String state = pid.flatMap(Procfs::read)
+                .map(p -> p.state() == 'T' || p.state() == 't' ? " — it is stopped (state " + p.state() + ")" : "")
+                .orElse("");
+        String p = pid.map(String::valueOf).orElse("PID");
+        return new LifelineException(
+                who + " does not answer: nothing from it for " + limit.toSeconds() + "s" + state,
+                (state.isEmpty() ? "" : "'kill -CONT " + p + "' resumes it; ")
+                        + "if it stays stuck, 'kill " + p + "' ends it (the services keep running; the next"
+                        + " lifeline command starts a new daemon, which adopts them); its log: " + home.daemonLog());
+    }
+
     public JsonNode call(String op, Map<String, ?> args) {
         ObjectNode req = Json.object();
         req.put("op", op);
         req.setAll(Json.object(args));
-        return call(req, p -> {});
+        return call(req, IGNORE);
     }
 
     /** The daemon's pid from its pid file, if that process is alive and is a Lifeline daemon. */
@@ -196,17 +402,5 @@ public final class DaemonClient {
             // no daemon
         }
         return Optional.empty();
-    }
-
-    private SocketChannel open() throws IOException {
-        Path sock = home.socket();
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.connect(UnixDomainSocketAddress.of(sock));
-            return ch;
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
     }
 }

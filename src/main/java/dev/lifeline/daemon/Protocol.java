@@ -1,52 +1,131 @@
 package dev.lifeline.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Json;
+import dev.lifeline.doctor.Check;
 import dev.lifeline.supervisor.ServiceStatus;
+import dev.lifeline.tunnel.TunnelStatus;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The control protocol: one JSON request line per connection ({@code {"op": "status", …}}), then
- * zero or more {@code {"progress": …}} lines, then one final line {@code {"ok": true, "result":
- * …}} or {@code {"ok": false, "error": "…", "hint": "…"}}.
+ * The control protocol, and the one codec for each record it carries (the CLI, the daemon and the
+ * HTTP API use these and nothing else). A connection carries one JSON request line ({@code {"op":
+ * "status", …}}), then any number of {@code {"progress": ProgressLine}}, {@code {"applied":
+ * Applied}} and {@code {"heartbeat": true}} lines (one at least every half second while the request
+ * runs), then one final line {@code {"ok": true, "result": …}} or {@code {"ok": false, "error":
+ * "…", "hint": "…"}}.
+ *
+ * <p>Records are written by {@link Json#toNode(Record)}, one field per component: a component
+ * added to {@link ServiceStatus} or {@link TunnelStatus} reaches every reader without an edit here.
  */
 public final class Protocol {
     private Protocol() {}
 
-    /** A service status as scripts read it ({@code status --json}). */
-    public static ObjectNode status(ServiceStatus s) {
-        ObjectNode n = Json.object();
-        n.put("name", s.name());
-        n.put("state", s.state().label());
-        n.put("pid", s.pid());
-        n.put("restarts", s.restarts());
-        n.put("uptimeSeconds", s.uptimeSeconds());
-        if (s.lastExit() == null) {
-            n.putNull("lastExit");
-        } else {
-            n.put("lastExit", s.lastExit());
+    /**
+     * One service as {@code status} shows it: the supervisor's record, flattened, plus what the
+     * daemon knows about it.
+     *
+     * @param project the config file the service came from
+     * @param gpuMemoryMiB GPU memory of its process tree, or null without nvidia-smi
+     * @param gpuFreeMiB free GPU memory on the machine, or null without nvidia-smi
+     */
+    public record ServiceView(ServiceStatus service, String project, Long gpuMemoryMiB, Long gpuFreeMiB) {}
+
+    /**
+     * While services start: one line per waiting service, every 250 ms.
+     *
+     * @param elapsedSeconds since the command began waiting
+     * @param lastLine the latest line of the service's log
+     */
+    public record ProgressLine(ServiceView view, double elapsedSeconds, String lastLine) {}
+
+    /** What {@code up} changed, sent as soon as it is done, before waiting for readiness. */
+    public record Applied(
+            String project,
+            List<String> started,
+            List<String> restarted,
+            List<String> unchanged,
+            List<String> removed) {
+        public Applied {
+            started = List.copyOf(started);
+            restarted = List.copyOf(restarted);
+            unchanged = List.copyOf(unchanged);
+            removed = List.copyOf(removed);
         }
-        n.put("rssBytes", s.rssBytes());
-        n.put("memoryLimitBytes", s.memoryLimitBytes());
-        if (s.readySeconds() >= 0) {
-            n.put("readySeconds", s.readySeconds());
-        } else {
-            n.putNull("readySeconds");
+    }
+
+    public static ObjectNode service(ServiceView v) {
+        ObjectNode n = Json.toNode(v.service());
+        n.put("project", v.project());
+        if (v.gpuMemoryMiB() != null) {
+            n.put("gpuMemoryMiB", v.gpuMemoryMiB());
         }
-        if (s.port() == null) {
-            n.putNull("port");
-        } else {
-            n.put("port", s.port());
+        if (v.gpuFreeMiB() != null) {
+            n.put("gpuFreeMiB", v.gpuFreeMiB());
         }
-        n.put("reason", s.reason());
-        n.put("log", s.log());
         return n;
     }
 
-    public static ArrayNode statuses(List<ServiceStatus> list) {
+    public static ServiceView service(JsonNode n) {
+        return new ServiceView(
+                Json.fromNode(n, ServiceStatus.class),
+                n.path("project").asText(""),
+                n.path("gpuMemoryMiB").isNumber() ? n.path("gpuMemoryMiB").asLong() : null,
+                n.path("gpuFreeMiB").isNumber() ? n.path("gpuFreeMiB").asLong() : null);
+    }
+
+    public static ArrayNode services(List<ServiceView> list) {
         ArrayNode a = Json.array();
-        list.forEach(s -> a.add(status(s)));
+        list.forEach(s -> a.add(service(s)));
         return a;
+    }
+
+    public static List<ServiceView> services(JsonNode array) {
+        List<ServiceView> out = new ArrayList<>();
+        for (JsonNode n : array) {
+            out.add(service(n));
+        }
+        return out;
+    }
+
+    public static ObjectNode progress(ProgressLine p) {
+        ObjectNode n = service(p.view());
+        n.put("elapsedSeconds", p.elapsedSeconds());
+        n.put("lastLine", p.lastLine());
+        return n;
+    }
+
+    public static ProgressLine progress(JsonNode n) {
+        return new ProgressLine(
+                service(n),
+                n.path("elapsedSeconds").asDouble(),
+                n.path("lastLine").asText(""));
+    }
+
+    public static ObjectNode applied(Applied a) {
+        return Json.toNode(a);
+    }
+
+    public static Applied applied(JsonNode n) {
+        return Json.fromNode(n, Applied.class);
+    }
+
+    public static ObjectNode tunnel(TunnelStatus s) {
+        return Json.toNode(s);
+    }
+
+    public static TunnelStatus tunnel(JsonNode n) {
+        return Json.fromNode(n, TunnelStatus.class);
+    }
+
+    public static ObjectNode check(Check c) {
+        return Json.toNode(c);
+    }
+
+    public static Check check(JsonNode n) {
+        return Json.fromNode(n, Check.class);
     }
 }

@@ -37,7 +37,17 @@ class ArchitectureTest {
             Map.entry("demo", Set.of("core", "process")),
             Map.entry(
                     "daemon",
-                    Set.of("core", "config", "process", "supervisor", "tunnel", "backup", "notify", "insight", "gpu")),
+                    Set.of(
+                            "core",
+                            "config",
+                            "process",
+                            "supervisor",
+                            "tunnel",
+                            "backup",
+                            "notify",
+                            "insight",
+                            "gpu",
+                            "doctor")),
             Map.entry(
                     "cli",
                     Set.of(
