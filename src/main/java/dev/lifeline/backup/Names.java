@@ -154,6 +154,41 @@ final class Names {
         return needsBytes(name) ? resolve(Path.of("/"), name).getFileName() : Path.of(name);
     }
 
+    /**
+     * A symbolic link's target (a manifest string: relative or absolute, may hold {@code ..}) as a
+     * path with the exact bytes {@link #encode} gives, not normalised beyond what the JDK does to
+     * any path (repeated and trailing '/' go).
+     */
+    static Path target(String link) {
+        if (!needsBytes(link)) {
+            return Path.of(link);
+        }
+        boolean absolute = link.startsWith("/");
+        Path abs = resolve(Path.of("/"), absolute ? link.substring(1) : link);
+        // subpath keeps every element's bytes (relativize would normalise '..' away)
+        return absolute || abs.getNameCount() == 0 ? abs : abs.subpath(0, abs.getNameCount());
+    }
+
+    /**
+     * The manifest string of a link target as {@link java.nio.file.Files#readSymbolicLink} gives it:
+     * exact even where the JDK's string of it is not (then one stat, for the path's URI).
+     */
+    static String target(Path read) {
+        String s = read.toString();
+        if (!lossy(s)) {
+            return s;
+        }
+        String raw =
+                (read.isAbsolute() ? read : Path.of("/").resolve(read)).toUri().getRawPath();
+        if (raw.endsWith("/") && !s.endsWith("/") && raw.length() > 1) {
+            raw = raw.substring(0, raw.length() - 1); // the URI marks a folder so
+        }
+        if (!read.isAbsolute()) {
+            raw = raw.substring(1);
+        }
+        return decode(percentDecode(raw));
+    }
+
     private static byte[] percentDecode(String s) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {

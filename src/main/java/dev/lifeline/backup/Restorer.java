@@ -307,10 +307,13 @@ final class Restorer {
             return false;
         }
         if (f.link() != null) {
-            return a.isSymbolicLink()
-                    && Files.readSymbolicLink(tree.root().resolve(f.path()))
-                            .toString()
-                            .equals(f.link());
+            if (!a.isSymbolicLink()) {
+                return false;
+            }
+            Path got = Files.readSymbolicLink(Names.resolve(tree.root(), f.path()));
+            return Names.needsBytes(f.link())
+                    ? got.equals(Names.target(f.link())) // a path compares by its bytes
+                    : got.toString().equals(f.link());
         }
         if (!a.isRegularFile() || a.size() != f.size()) {
             return false;
@@ -545,7 +548,9 @@ final class Restorer {
         } catch (IOException e) {
             Written w = batch.get(renamed);
             throw new IOException(
-                    "cannot give " + tree.root().resolve(w.dirRel()).resolve(w.name()) + " its name: " + e.getMessage(),
+                    "cannot give "
+                            + Names.resolve(tree.root(), w.dirRel().isEmpty() ? w.name() : w.dirRel() + "/" + w.name())
+                            + " its name: " + e.getMessage(),
                     e);
         } finally {
             if (!moved) {
@@ -575,8 +580,7 @@ final class Restorer {
         if (!got.equals(f.sha256())) {
             return failed(f, "object corrupt (its content hashes to " + got + ")");
         }
-        String tmp = tree.makeLinkAtRoot(
-                Path.of(new String(target, java.nio.charset.StandardCharsets.UTF_8)), f.mtimeNanos());
+        String tmp = tree.makeLinkAtRoot(Names.target(Names.decode(target)), f.mtimeNanos());
         boolean moved = false;
         try {
             TargetTree.rename(tree.rootDir(), tmp, dir, name);

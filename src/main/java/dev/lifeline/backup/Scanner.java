@@ -321,7 +321,7 @@ final class Scanner {
             } else if (a.isSymbolicLink() && !excluded(path, sourceLength)) {
                 String target;
                 try {
-                    target = Files.readSymbolicLink(p).toString();
+                    target = Names.target(Files.readSymbolicLink(p));
                 } catch (NoSuchFileException | java.nio.file.NotLinkException changed) {
                     return; // gone or replaced while walking: the next scan sees what is there
                 }
@@ -375,7 +375,7 @@ final class Scanner {
         try {
             BasicFileAttributes a = Files.readAttributes(file, ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             if (a.isSymbolicLink()) {
-                String target = Files.readSymbolicLink(file).toString();
+                String target = Names.target(Files.readSymbolicLink(file));
                 return new Scanned(
                         mp,
                         file,

@@ -127,7 +127,7 @@ final class TargetTree implements Closeable {
         if (parent == null) {
             return null;
         }
-        Path name = Path.of(name(rel));
+        Path name = Names.element(name(rel));
         try {
             d = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
@@ -151,13 +151,13 @@ final class TargetTree implements Closeable {
         String what;
         try {
             BasicFileAttributes a = parent.getFileAttributeView(
-                            Path.of(name(rel)), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            Names.element(name(rel)), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .readAttributes();
             what = a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "unreadable" : "a file, not a folder";
         } catch (IOException e) {
             what = "unreadable (" + cause.getMessage() + ")";
         }
-        return new Blocked(root.resolve(rel) + " is " + what);
+        return new Blocked(Names.resolve(root, rel) + " is " + what);
     }
 
     /**
@@ -177,7 +177,7 @@ final class TargetTree implements Closeable {
         String tmp = tempName();
         Files.createDirectory(root.resolve(tmp));
         try {
-            rootDir.move(Path.of(tmp), parent, Path.of(name(rel)));
+            rootDir.move(Path.of(tmp), parent, Names.element(name(rel)));
         } catch (IOException e) {
             deleteQuietly(rootDir, tmp);
             SecureDirectoryStream<Path> raced = openExisting(rel); // made by someone else meanwhile
@@ -188,7 +188,7 @@ final class TargetTree implements Closeable {
         }
         made.accept(rel);
         try {
-            return keep(rel, parent.newDirectoryStream(Path.of(name(rel)), LinkOption.NOFOLLOW_LINKS));
+            return keep(rel, parent.newDirectoryStream(Names.element(name(rel)), LinkOption.NOFOLLOW_LINKS));
         } catch (FileSystemException e) {
             throw blocked(parent, rel, e); // swapped right after it was made
         }
@@ -203,7 +203,7 @@ final class TargetTree implements Closeable {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> again = dir.newDirectoryStream(Path.of("."), LinkOption.NOFOLLOW_LINKS)) {
             for (Path p : again) {
-                out.add(p.getFileName().toString());
+                out.add(Names.name(p)); // the manifest's string of it: exact where the JDK's is not
             }
         }
         return out;
@@ -212,12 +212,13 @@ final class TargetTree implements Closeable {
     /** Attributes of {@code name} itself (a link is not followed; POSIX ones where there are); null when absent. */
     static BasicFileAttributes stat(SecureDirectoryStream<Path> dir, String name) throws IOException {
         try {
-            PosixFileAttributeView posix =
-                    dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            PosixFileAttributeView posix = dir.getFileAttributeView(
+                    Names.element(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             if (posix != null) {
                 return posix.readAttributes();
             }
-            return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            return dir.getFileAttributeView(
+                            Names.element(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .readAttributes();
         } catch (NoSuchFileException e) {
             return null;
@@ -232,7 +233,7 @@ final class TargetTree implements Closeable {
      */
     static SeekableByteChannel create(SecureDirectoryStream<Path> dir, String name, int mode) throws IOException {
         return dir.newByteChannel(
-                Path.of(name),
+                Names.element(name),
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(Restorer.perms(createMode(mode))));
     }
@@ -266,12 +267,12 @@ final class TargetTree implements Closeable {
 
     /** Opens a regular file for reading; a link fails. */
     static SeekableByteChannel read(SecureDirectoryStream<Path> dir, String name) throws IOException {
-        return dir.newByteChannel(Path.of(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        return dir.newByteChannel(Names.element(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
     }
 
     /** Sets a file's permissions through its handle (fchmod of the file itself, never a link's target). */
     static void chmod(SecureDirectoryStream<Path> dir, String name, int mode) throws IOException {
-        dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        dir.getFileAttributeView(Names.element(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                 .setPermissions(Restorer.perms(mode));
     }
 
@@ -283,7 +284,7 @@ final class TargetTree implements Closeable {
      */
     void setMtime(String rel, String name, long mtimeNanos) throws IOException {
         Files.getFileAttributeView(
-                        root.resolve(rel.isEmpty() ? name : rel + "/" + name),
+                        Names.resolve(root, rel.isEmpty() ? name : rel + "/" + name),
                         BasicFileAttributeView.class,
                         LinkOption.NOFOLLOW_LINKS)
                 .setTimes(FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS), null, null);
@@ -311,7 +312,7 @@ final class TargetTree implements Closeable {
     /** Renames {@code from} in {@code fromDir} to {@code to} in {@code toDir}, replacing a file or link there. */
     static void rename(SecureDirectoryStream<Path> fromDir, String from, SecureDirectoryStream<Path> toDir, String to)
             throws IOException {
-        fromDir.move(Path.of(from), toDir, Path.of(to));
+        fromDir.move(Names.element(from), toDir, Names.element(to));
     }
 
     /** fsync of a file in {@code dir}, by handle. */
@@ -330,12 +331,12 @@ final class TargetTree implements Closeable {
 
     static void deleteQuietly(SecureDirectoryStream<Path> dir, String name) {
         try {
-            dir.deleteFile(Path.of(name));
+            dir.deleteFile(Names.element(name));
         } catch (NoSuchFileException e) {
             // gone
         } catch (IOException e) {
             try {
-                dir.deleteDirectory(Path.of(name));
+                dir.deleteDirectory(Names.element(name));
             } catch (IOException ignored) {
                 // best effort: a later restore into this folder removes it
             }

@@ -758,7 +758,7 @@ public final class Vault {
                         || lower.endsWith(".gif")
                         || lower.endsWith(".bmp")) {
                     images++;
-                    try (InputStream in = Files.newInputStream(dir.resolve(f.path()))) {
+                    try (InputStream in = Files.newInputStream(Names.resolve(dir, f.path()))) {
                         if (ImageIO.read(in) == null) {
                             problems.add(f.path() + ": not a decodable image");
                         }

@@ -1,6 +1,7 @@
 package dev.lifeline.cli;
 
 import dev.lifeline.backup.DiffResult;
+import dev.lifeline.backup.NameOutput;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,9 +24,9 @@ final class BackupDiffCommand implements Callable<Integer> {
     public Integer call() {
         DiffResult d = BackupCommand.vault(spec, true).diff(a, b);
         PrintWriter out = spec.commandLine().getOut();
-        d.added().forEach(p -> out.println("+ " + p));
-        d.removed().forEach(p -> out.println("- " + p));
-        d.changed().forEach(p -> out.println("M " + p));
+        d.added().forEach(p -> out.println("+ " + NameOutput.shell(p)));
+        d.removed().forEach(p -> out.println("- " + NameOutput.shell(p)));
+        d.changed().forEach(p -> out.println("M " + NameOutput.shell(p)));
         out.printf(
                 "%s → %s: %d added, %d removed, %d changed%n",
                 d.from(),

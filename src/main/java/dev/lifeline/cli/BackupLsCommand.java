@@ -1,6 +1,7 @@
 package dev.lifeline.cli;
 
 import dev.lifeline.backup.FileEntry;
+import dev.lifeline.backup.NameOutput;
 import dev.lifeline.backup.Vault;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -42,8 +43,8 @@ final class BackupLsCommand implements Callable<Integer> {
                     f.mode(),
                     f.size(),
                     t.toString().substring(0, 19),
-                    f.path(),
-                    f.link() == null ? "" : " -> " + f.link());
+                    NameOutput.shell(f.path()),
+                    f.link() == null ? "" : " -> " + NameOutput.shell(f.link()));
         }
         out.flush();
         return 0;

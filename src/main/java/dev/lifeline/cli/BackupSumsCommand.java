@@ -17,6 +17,7 @@ final class BackupSumsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot id, unique prefix, or 'latest'.")
     String snap;
 
+    /** Names that are not UTF-8 come out as their exact bytes (see {@code Main.run}), as sha256sum -c needs. */
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();

@@ -101,6 +101,8 @@ public final class Main {
 
     public static int run(String... args) {
         CommandLine cl = commandLine(args);
+        // UTF-8, and a name that is not UTF-8 as its exact bytes (so 'backup sums' feeds sha256sum -c)
+        cl.setOut(new PrintWriter(dev.lifeline.backup.NameOutput.bytes(System.out), true));
         cl.setExecutionExceptionHandler(Main::handle);
         return cl.execute(args);
     }

@@ -71,6 +71,124 @@ class VaultNamesTest {
         assertThat(fresh.snapshots()).hasSize(1);
     }
 
+    /** Every entry under {@code dir} as Python sees its bytes: name, kind, content or link target (and inode). */
+    static String tree(Path dir, boolean inodes) throws Exception {
+        String script = "import os,sys\n"
+                + "root=os.fsencode(sys.argv[1]); out=[]\n"
+                + "for d,ds,fs in os.walk(root):\n"
+                + "  for n in ds+fs:\n"
+                + "    p=os.path.join(d,n); r=os.path.relpath(p,root); st=os.lstat(p)\n"
+                + "    ino=st.st_ino if sys.argv[2]=='1' else 0\n"
+                + "    if os.path.islink(p): out.append((r,'link',os.readlink(p),ino))\n"
+                + "    elif os.path.isdir(p): out.append((r,'dir',b'',0))\n"
+                + "    else: out.append((r,'file',open(p,'rb').read(),ino))\n"
+                + "print(sorted(out))\n";
+        Process p = new ProcessBuilder("python3", "-c", script, dir.toString(), inodes ? "1" : "0")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out.trim();
+    }
+
+    @Test
+    void namesThatAreNotUtf8RestoreByteForByteAndASecondRestoreKeepsThem() throws Exception {
+        Files.createDirectories(src());
+        // three files whose names differ only in a byte that is not UTF-8, a folder of such a name,
+        // links of such names, and a link whose target holds one
+        sh(
+                src(),
+                "printf one > \"$(printf 'img\\377.png')\"; printf two > \"$(printf 'img\\376.png')\";"
+                        + " printf three > \"$(printf 'img\\375.png')\"; mkdir \"$(printf 'd\\351j\\340')\";"
+                        + " printf four > \"$(printf 'd\\351j\\340/x\\377.png')\";"
+                        + " ln -s \"$(printf 'img\\377.png')\" \"$(printf 'ln\\374')\";"
+                        + " ln -s \"$(printf '../d\\351j\\340/x\\377.png')\" \"$(printf 'd\\351j\\340/up\\373')\";"
+                        + " ln -s \"$(printf 'd\\351j\\340')\" plain-link");
+        String before = tree(src(), false);
+        assertThat(before).contains("img\\xff.png", "img\\xfe.png", "img\\xfd.png", "d\\xe9j\\xe0/up\\xfb");
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        assertThat(v.backup().files()).isEqualTo(7);
+
+        Path target = tmp.resolve("target");
+        RestoreResult r = Fixtures.vault(Fixtures.spec(repo(), src())).restore("latest", List.of(), target, false);
+        assertThat(r.complete()).isTrue();
+        assertThat(r.files()).isEqualTo(7);
+        assertThat(tree(target.resolve("outputs"), false))
+                .as("the restored tree, name and link bytes included")
+                .isEqualTo(before);
+
+        // run again: every entry is recognised by its name and content, none written again
+        String inodes = tree(target.resolve("outputs"), true);
+        RestoreResult again = Fixtures.vault(Fixtures.spec(repo(), src())).restore("latest", List.of(), target, false);
+        assertThat(again.alreadyThere()).isEqualTo(7);
+        assertThat(again.files()).isZero();
+        assertThat(tree(target.resolve("outputs"), true)).isEqualTo(inodes);
+    }
+
+    @Test
+    void namesThatAreNotUtf8PrintRecognisablyAndTheirSumsCheckWithSha256sum() throws Exception {
+        Files.createDirectories(src());
+        sh(
+                src(),
+                "printf one > \"$(printf 'img\\377.png')\"; printf two > \"$(printf 'img\\376.png')\";"
+                        + " printf three > \"$(printf 'it\\047s \\033[31m.png')\"; printf four > 'caf\u00e9.png';"
+                        + " printf five > 'back\\slash.png'");
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        List<FileEntry> files = v.ls("latest", "");
+        assertThat(files)
+                .extracting(e -> NameOutput.shell(e.path()))
+                .contains(
+                        "outputs/caf\u00e9.png", // UTF-8 prints as it is
+                        "outputs/back\\slash.png",
+                        "$'outputs/img\\377.png'",
+                        "$'outputs/it\\'s \\033[31m.png'"); // no escape sequence reaches the terminal
+        // what ls prints for a name it quotes, pasted into a shell, names the very file
+        for (FileEntry e : files) {
+            String quoted = NameOutput.shell(e.path());
+            if (!quoted.startsWith("$'")) {
+                continue; // printed as it is
+            }
+            String script = "cat -- " + quoted;
+            Process p = new ProcessBuilder("bash", "-c", script)
+                    .directory(tmp.toFile())
+                    .start();
+            byte[] got = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(got).as(script).isEqualTo(Files.readAllBytes(Names.resolve(tmp, e.path())));
+        }
+
+        // 'backup sums' as the CLI writes it (exact bytes), checked by sha256sum in a restore
+        Path target = tmp.resolve("target");
+        v.restore("latest", List.of(), target, false);
+        Path sums = tmp.resolve("SHA256SUMS");
+        try (java.io.Writer w = NameOutput.bytes(Files.newOutputStream(sums))) {
+            for (String line : v.sums("latest")) {
+                w.write(line + "\n");
+            }
+        }
+        Process check = new ProcessBuilder("sha256sum", "-c", sums.toString())
+                .directory(target.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(check.exitValue()).as(out).isZero();
+        assertThat(out.lines()).hasSize(5).allMatch(l -> l.endsWith(": OK"));
+    }
+
+    @Test
+    void theDrillDecodesAnImageWhoseNameIsNotUtf8() throws Exception {
+        Fixtures.write(src().resolve("pic.png"), Fixtures.png(8, 1));
+        sh(src(), "mv pic.png \"$(printf 'pic\\377.png')\"");
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        DrillResult d = v.drill(Files.createDirectories(tmp.resolve("scratch")));
+        assertThat(d.problems()).isEmpty();
+        assertThat(d.images()).isEqualTo(1);
+    }
+
     @Test
     void aPathLongerThanPathMaxIsSkippedWithAWarningAndTheRestIsBackedUp() throws Exception {
         Fixtures.outputs(src(), 4, 1);
