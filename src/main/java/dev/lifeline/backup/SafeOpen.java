@@ -74,8 +74,9 @@ final class SafeOpen {
         }
     }
 
+    /** Idle openers go after 1 s: a closed watcher or vault leaves no thread behind for long. */
     private final ThreadPoolExecutor openers =
-            new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "lifeline-vault-open");
                 t.setDaemon(true);
                 return t;
