@@ -8,7 +8,6 @@ import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.Accounts;
 import dev.lifeline.process.Launcher;
 import dev.lifeline.process.MemoryCgroup;
-import dev.lifeline.process.Ports;
 import dev.lifeline.process.ProcessIdentity;
 import dev.lifeline.process.ProcessInfo;
 import dev.lifeline.process.ProcessTree;
@@ -60,6 +59,7 @@ final class ServiceRunner {
     private final ScheduledFuture<?> watch;
 
     private final Outbox outbox;
+    private final Stopper stopper;
 
     // Guarded by this.
     private final Lifecycle life;
@@ -91,6 +91,7 @@ final class ServiceRunner {
         this.log = home.serviceLog(name);
         this.marker = Launch.markerEntry(home, name);
         this.outbox = new Outbox(this, events, source);
+        this.stopper = new Stopper(name, outbox);
         this.life = new Lifecycle(spec.restart(), clock);
         this.account = Launch.account(spec);
         this.owners = Launch.owners(account);
@@ -267,22 +268,6 @@ final class ServiceRunner {
         return new ProcessTree.Scope(identity.pid(), marker, identity.startTicks(), cgroup, owners);
     }
 
-    /** TERM (or the stop signal) to the whole scope, KILL after the timeout, each KILL reported. */
-    private List<ProcessInfo> terminate(ProcessTree.Scope scope, String sig, Duration timeout) {
-        List<ProcessInfo> left = ProcessTree.terminate(
-                scope,
-                sig,
-                timeout,
-                pid -> emit(
-                        "killed",
-                        Event.Level.WARN,
-                        name + ": pid " + pid + " was still running " + human(timeout) + " after " + sig
-                                + "; sent KILL",
-                        Map.of("pid", pid)));
-        flush();
-        return left;
-    }
-
     // ------------------------------------------------------------------ readiness and liveness
 
     private void pollReady(long g) {
@@ -417,7 +402,7 @@ final class ServiceRunner {
         String sig = spec.stop().signal();
         Duration timeout = spec.stop().timeout();
         onWorker(() -> {
-            terminate(sc, sig, timeout);
+            stopper.terminate(sc, sig, timeout);
             if (adopted) {
                 onExit(g, null); // adopted: no exit event will come
             }
@@ -553,7 +538,7 @@ final class ServiceRunner {
                     Event.Level.WARN,
                     name + ": ending " + left.size() + " process(es) its main process left behind",
                     Map.of("count", left.size()));
-            terminate(sc, sig, timeout);
+            stopper.terminate(sc, sig, timeout);
         }
         synchronized (this) {
             if (g != gen || !life.state().isRunning()) {
@@ -680,11 +665,9 @@ final class ServiceRunner {
             return early;
         }
         flush();
-        List<ProcessInfo> survivors;
-        boolean portFree;
+        Stopper.Ended ended;
         try {
-            survivors = terminate(sc, sig, timeout);
-            portFree = port.map(p -> awaitPortFree(p, Duration.ofSeconds(3))).orElse(true);
+            ended = stopper.end(sc, sig, timeout, port);
         } catch (RuntimeException | Error e) {
             synchronized (this) {
                 life.stopFailed("stop failed: " + e);
@@ -692,6 +675,7 @@ final class ServiceRunner {
             }
             throw e;
         }
+        List<ProcessInfo> survivors = ended.survivors();
         synchronized (this) {
             if (g == gen) {
                 endRun(process != null && !process.isAlive() ? process.exitValue() : null, "stopped");
@@ -708,23 +692,7 @@ final class ServiceRunner {
             }
         }
         flush();
-        return new StopResult(true, survivors, portFree);
-    }
-
-    private static boolean awaitPortFree(int port, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (Ports.isListening(port)) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
+        return new StopResult(true, survivors, ended.portFree());
     }
 
     // ------------------------------------------------------------------ adoption
@@ -807,7 +775,7 @@ final class ServiceRunner {
         ProcessTree.Scope left = new ProcessTree.Scope(
                 claimed.isPresent() ? 0 : s.pid(), marker, s.startTicks(), Optional.empty(), owners);
         if (!left.members().isEmpty()) {
-            terminate(left, spec.stop().signal(), spec.stop().timeout());
+            stopper.terminate(left, spec.stop().signal(), spec.stop().timeout());
         }
         synchronized (this) {
             if (life.wantRunning()) {
