@@ -7,7 +7,6 @@ import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.Accounts;
 import dev.lifeline.process.Launcher;
-import dev.lifeline.process.MemoryCgroup;
 import dev.lifeline.process.ProcessIdentity;
 import dev.lifeline.process.ProcessInfo;
 import dev.lifeline.process.ProcessTree;
@@ -60,6 +59,7 @@ final class ServiceRunner {
 
     private final Outbox outbox;
     private final Stopper stopper;
+    private final ResourceWatch resources; // guarded by this
 
     // Guarded by this.
     private final Lifecycle life;
@@ -77,8 +77,6 @@ final class ServiceRunner {
     private CompletableFuture<ServiceStatus> readyWaiters = new CompletableFuture<>();
     private int ticks;
     private String savedCommand = "";
-    private Optional<MemoryCgroup> cgroup = Optional.empty();
-    private boolean warnedAtStart;
 
     ServiceRunner(ServiceSpec spec, String launchHash, Home home, EventListener events, StateStore store, Clock clock) {
         this.spec = spec;
@@ -92,6 +90,7 @@ final class ServiceRunner {
         this.marker = Launch.markerEntry(home, name);
         this.outbox = new Outbox(this, events, source);
         this.stopper = new Stopper(name, outbox);
+        this.resources = new ResourceWatch(name, outbox);
         this.life = new Lifecycle(spec.restart(), clock);
         this.account = Launch.account(spec);
         this.owners = Launch.owners(account);
@@ -198,8 +197,8 @@ final class ServiceRunner {
         try {
             Files.createDirectories(log.getParent());
             runOffset = Files.exists(log) ? Files.size(log) : 0;
-            prepareLimits();
-            started = Launcher.start(Launch.spec(spec, marker, log, cgroup, account));
+            resources.prepare(spec);
+            started = Launcher.start(Launch.spec(spec, marker, log, resources.cgroup(), account));
         } catch (LifelineException | IOException e) {
             LifelineException le = e instanceof LifelineException l
                     ? l
@@ -233,39 +232,9 @@ final class ServiceRunner {
         schedulePending(() -> pollReady(g), 0);
     }
 
-    /** Sets up the memory cgroup once, and says plainly what cannot be enforced here. Under the lock. */
-    private void prepareLimits() {
-        long mem = spec.limits().memoryBytes();
-        if (mem > 0) {
-            MemoryCgroup.Attempt a = MemoryCgroup.create(name, mem); // idempotent: sets the current limit
-            cgroup = a.cgroup();
-            if (cgroup.isEmpty() && !warnedAtStart) {
-                emit(
-                        "limit-not-enforced",
-                        Event.Level.WARN,
-                        name + ": limits.memory is not enforced: " + a.whyNot()
-                                + (spec.limits().restartAboveMemoryBytes() > 0
-                                        ? "; restart-above-memory still applies"
-                                        : ""),
-                        Map.of());
-            }
-        } else {
-            cgroup.ifPresent(MemoryCgroup::remove);
-            cgroup = Optional.empty();
-        }
-        if (!warnedAtStart && spec.user().isEmpty() && "root".equals(System.getProperty("user.name"))) {
-            emit(
-                    "runs-as-root",
-                    Event.Level.WARN,
-                    name + " runs as root; set 'user:' to run it as a less privileged account",
-                    Map.of());
-        }
-        warnedAtStart = true;
-    }
-
     /** Everything the current run started: its session, its marked processes, its cgroup. Under the lock. */
     private ProcessTree.Scope scope() {
-        return new ProcessTree.Scope(identity.pid(), marker, identity.startTicks(), cgroup, owners);
+        return new ProcessTree.Scope(identity.pid(), marker, identity.startTicks(), resources.cgroup(), owners);
     }
 
     // ------------------------------------------------------------------ readiness and liveness
@@ -446,19 +415,18 @@ final class ServiceRunner {
 
     /** Restart-above-memory counts everything the service started, workers out of its session too. */
     private void checkMemory(long g, ProcessTree.Scope sc, ServiceSpec s) {
-        long cap = s.limits().restartAboveMemoryBytes();
-        if (cap <= 0) {
-            return;
-        }
-        long rss = sc.members().stream().mapToLong(ProcessInfo::rssBytes).sum();
-        if (rss <= cap) {
+        Optional<ResourceWatch.Over> over = ResourceWatch.overMemory(sc, s);
+        if (over.isEmpty()) {
             return;
         }
         synchronized (this) {
             if (g == gen && life.state().isRunning() && life.state() != ServiceState.UNHEALTHY) {
-                String why = "Lifeline restarted it for memory: " + (rss >> 20) + " MiB is above restart-above-memory "
-                        + (cap >> 20) + " MiB";
-                emit("memory-restart", Event.Level.WARN, name + ": " + why, Map.of("rssBytes", rss));
+                String why = over.get().why();
+                emit(
+                        "memory-restart",
+                        Event.Level.WARN,
+                        name + ": " + why,
+                        Map.of("rssBytes", over.get().rssBytes()));
                 if (life.state() == ServiceState.STARTING) {
                     failReadyWaiters(name + ": " + why + " while it was starting");
                 }
@@ -683,7 +651,7 @@ final class ServiceRunner {
                 process = null;
                 identity = null;
                 saveState();
-                cgroup.ifPresent(MemoryCgroup::remove);
+                resources.stopped();
                 emit(
                         "stopped",
                         Event.Level.INFO,
@@ -827,7 +795,6 @@ final class ServiceRunner {
     /** The status without anything that reads files or /proc (under the lock). */
     private ServiceStatus statusLocked() {
         long pid = identity == null ? 0 : identity.pid();
-        long limit = cgroup.map(MemoryCgroup::limitBytes).orElse(0L);
         return new ServiceStatus(
                 name,
                 life.state(),
@@ -836,7 +803,7 @@ final class ServiceRunner {
                 life.uptimeSeconds(),
                 life.lastExit(),
                 0,
-                Math.max(0, limit),
+                resources.limitBytes(),
                 life.readySeconds(),
                 spec.port().orElse(null),
                 life.reason(),
