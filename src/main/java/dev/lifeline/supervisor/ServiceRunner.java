@@ -60,6 +60,7 @@ final class ServiceRunner {
     private final Outbox outbox;
     private final Stopper stopper;
     private final ResourceWatch resources; // guarded by this
+    private final LogRotation rotation;
 
     // Guarded by this.
     private final Lifecycle life;
@@ -91,6 +92,7 @@ final class ServiceRunner {
         this.outbox = new Outbox(this, events, source);
         this.stopper = new Stopper(name, outbox);
         this.resources = new ResourceWatch(name, outbox);
+        this.rotation = new LogRotation(name, log, outbox);
         this.life = new Lifecycle(spec.restart(), clock);
         this.account = Launch.account(spec);
         this.owners = Launch.owners(account);
@@ -408,7 +410,7 @@ final class ServiceRunner {
             }
         }
         if (ticks % 4 == 0) {
-            maybeRotate(s);
+            rotation.maybeRotate(s.logs(), this::logRotated);
         }
         flush();
     }
@@ -448,28 +450,13 @@ final class ServiceRunner {
         }
     }
 
-    private void maybeRotate(ServiceSpec s) {
-        try {
-            long moved = LogFiles.rotate(log, s.logs().maxBytes(), s.logs().keep());
-            if (moved > 0) {
-                LogScanner sc;
-                synchronized (this) {
-                    runOffset -= moved;
-                    runs.replaceAll(r -> r.shifted(moved));
-                    sc = scanner;
-                    saveState();
-                }
-                if (sc != null) {
-                    sc.rotated(moved);
-                }
-                emit(
-                        "log-rotated",
-                        Event.Level.INFO,
-                        name + ": log rotated (kept " + s.logs().keep() + " compressed)",
-                        Map.of());
-            }
-        } catch (IOException e) {
-            emit("log-rotate-failed", Event.Level.WARN, name + ": cannot rotate log: " + e.getMessage(), Map.of());
+    /** Log rotation moved {@code moved} bytes out of the log: shift the offsets. Returns the scanner to tell. */
+    private LogScanner logRotated(long moved) {
+        synchronized (this) {
+            runOffset -= moved;
+            runs.replaceAll(r -> r.shifted(moved));
+            saveState();
+            return scanner;
         }
     }
 
