@@ -668,39 +668,20 @@ final class ServiceRunner {
         Optional<ProcessInfo> ours = claim.ours();
         Optional<ProcessInfo> claimed = claim.stranger();
         if (ours.isPresent()) {
-            ProcessInfo p = ours.get();
-            Instant started = saved.filter(s -> s.pid() == p.pid() && s.startedAtMillis() > 0)
-                    .map(s -> Instant.ofEpochMilli(s.startedAtMillis()))
-                    .orElseGet(() -> Adoption.startTime(p));
-            Instant ready = saved.filter(s -> s.pid() == p.pid() && s.readyAtMillis() > 0)
-                    .map(s -> Instant.ofEpochMilli(s.readyAtMillis()))
-                    .orElse(null);
+            Adoption.Found found = Adoption.Found.of(saved, ours.get());
+            ProcessInfo p = found.process();
+            Instant ready = found.readyAt();
             synchronized (this) {
                 gen++;
                 identity = p.identity();
                 process = null;
-                try {
-                    runOffset = saved.isPresent() && !runs.isEmpty()
-                            ? runs.get(runs.size() - 1).offset()
-                            : Files.exists(log) ? Files.size(log) : 0;
-                } catch (IOException e) {
-                    runOffset = 0;
-                }
+                runOffset = found.runOffset(runs, log);
                 if (spec.ready().kind() == ServiceSpec.Ready.Kind.LOG) {
                     scanner = new LogScanner(log, spec.ready().logPattern(), Math.max(0, runOffset));
                 }
-                if (runs.isEmpty() || runs.get(runs.size() - 1).pid() != p.pid()) {
-                    runs.add(new StateStore.Run(started.toEpochMilli(), runOffset, p.pid(), 0, null, ""));
-                }
-                life.adopted(started, ready);
-                emit(
-                        "adopted",
-                        Event.Level.INFO,
-                        name + ": adopted running pid " + p.pid()
-                                + (saved.isEmpty()
-                                        ? " (found by its marker: the state files were lost; not restarted)"
-                                        : " (identity verified; not restarted)"),
-                        Map.of("pid", p.pid()));
+                found.newRun(runs, runOffset).ifPresent(runs::add);
+                life.adopted(found.startedAt(), ready);
+                emit("adopted", Event.Level.INFO, found.message(name), Map.of("pid", p.pid()));
                 saveState(); // re-creates the pid file
                 long g = gen;
                 if (ready != null) {
@@ -719,16 +700,10 @@ final class ServiceRunner {
         }
         StateStore.Saved s = saved.orElseThrow(); // no state and nothing marked: nothing to adopt
         if (claimed.isPresent()) {
-            emit(
-                    "stale-pid",
-                    Event.Level.WARN,
-                    name + ": pid file names " + s.pid() + ", which is now another process ("
-                            + abbreviate(claimed.get().command()) + "); not signalling it",
-                    Map.of("pid", s.pid()));
+            emit("stale-pid", Event.Level.WARN, Adoption.staleMessage(name, s, claimed.get()), Map.of("pid", s.pid()));
         }
         // The main process died while no daemon watched; its workers may still run: end them.
-        ProcessTree.Scope left = new ProcessTree.Scope(
-                claimed.isPresent() ? 0 : s.pid(), marker, s.startTicks(), Optional.empty(), owners);
+        ProcessTree.Scope left = Adoption.leftBehind(s, claimed, marker, owners);
         if (!left.members().isEmpty()) {
             stopper.terminate(left, spec.stop().signal(), spec.stop().timeout());
         }
