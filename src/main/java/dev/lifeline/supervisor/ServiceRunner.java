@@ -10,7 +10,6 @@ import dev.lifeline.process.Launcher;
 import dev.lifeline.process.ProcessIdentity;
 import dev.lifeline.process.ProcessInfo;
 import dev.lifeline.process.ProcessTree;
-import dev.lifeline.process.Procfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +41,6 @@ final class ServiceRunner {
     private static final long WATCH_MILLIS = 250;
 
     private final Home home;
-    private final StateStore store;
     private final Clock clock;
     private final String source;
     private final String name;
@@ -61,6 +59,7 @@ final class ServiceRunner {
     private final Stopper stopper;
     private final ResourceWatch resources; // guarded by this
     private final LogRotation rotation;
+    private final StateWriter stateFile; // guarded by this
 
     // Guarded by this.
     private final Lifecycle life;
@@ -77,13 +76,11 @@ final class ServiceRunner {
     private ScheduledFuture<?> pending;
     private CompletableFuture<ServiceStatus> readyWaiters = new CompletableFuture<>();
     private int ticks;
-    private String savedCommand = "";
 
     ServiceRunner(ServiceSpec spec, String launchHash, Home home, EventListener events, StateStore store, Clock clock) {
         this.spec = spec;
         this.launchHash = launchHash;
         this.home = home;
-        this.store = store;
         this.clock = clock;
         this.name = spec.name();
         this.source = "service/" + name;
@@ -93,6 +90,7 @@ final class ServiceRunner {
         this.stopper = new Stopper(name, outbox);
         this.resources = new ResourceWatch(name, outbox);
         this.rotation = new LogRotation(name, log, outbox);
+        this.stateFile = new StateWriter(store, name);
         this.life = new Lifecycle(spec.restart(), clock);
         this.account = Launch.account(spec);
         this.owners = Launch.owners(account);
@@ -216,7 +214,7 @@ final class ServiceRunner {
         gen++;
         process = started.process();
         identity = started.identity();
-        savedCommand = "";
+        stateFile.launched();
         killedAs = "";
         health.reset();
         scanner = spec.ready().kind() == ServiceSpec.Ready.Kind.LOG
@@ -439,12 +437,9 @@ final class ServiceRunner {
 
     /** The saved command line follows the process's own (setsid, prlimit and sh exec into the program). */
     private void refreshCommand(long g, ProcessIdentity id) {
-        String cmd = Procfs.cmdline(id.pid());
+        String cmd = StateWriter.commandOf(id);
         synchronized (this) {
-            if (g == gen
-                    && !cmd.isEmpty()
-                    && !cmd.equals(savedCommand)
-                    && life.state().isRunning()) {
+            if (g == gen && stateFile.commandChanged(cmd) && life.state().isRunning()) {
                 saveState();
             }
         }
@@ -817,26 +812,7 @@ final class ServiceRunner {
 
     /** Writes the state file; the pid file exists only while a process runs. Under the lock. */
     private void saveState() {
-        String cmd = identity == null ? "" : Procfs.cmdline(identity.pid());
-        savedCommand = cmd;
-        store.save(
-                name,
-                new StateStore.Saved(
-                        identity == null ? 0 : identity.pid(),
-                        identity == null ? 0 : identity.startTicks(),
-                        identity == null ? "" : cmd.isEmpty() ? identity.command() : cmd,
-                        launchHash,
-                        identity == null || life.startedAt() == null
-                                ? 0
-                                : life.startedAt().toEpochMilli(),
-                        identity == null || life.readyAt() == null
-                                ? 0
-                                : life.readyAt().toEpochMilli(),
-                        life.restarts(),
-                        life.wantRunning(),
-                        life.state(),
-                        life.reason(),
-                        runs));
+        stateFile.save(identity, launchHash, life, runs);
     }
 
     private void schedulePending(Runnable r, long delayMillis) {
