@@ -165,9 +165,14 @@ public final class TunnelCommand implements Callable<Integer> {
             out.println("  ssh: " + st.command());
             out.flush();
             if (st.state() == TunnelState.FAILED) {
+                String error = st.lastError().orElse("see its log");
+                String arrow = st.hint().map(h -> " → " + h).orElse("");
+                if (!arrow.isEmpty() && error.endsWith(arrow)) {
+                    error = error.substring(0, error.length() - arrow.length()); // the hint is said once, below
+                }
                 throw new LifelineException(
-                        "tunnel " + t.name() + " failed: " + st.lastError().orElse("see its log"),
-                        "fix the cause, then run '" + again + "' again");
+                        "tunnel " + t.name() + " failed: " + error,
+                        st.hint().orElse("fix the cause") + ", then run '" + again + "' again");
             }
             return 0;
         }
