@@ -5,8 +5,8 @@ import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.daemon.DaemonClient;
+import dev.lifeline.daemon.Protocol;
 import dev.lifeline.daemon.StableJar;
-import dev.lifeline.daemon.TunnelCodec;
 import dev.lifeline.demo.DemoSshServer;
 import dev.lifeline.process.Ports;
 import dev.lifeline.tunnel.TunnelStatus;
@@ -132,7 +132,7 @@ final class DemoCommand implements Callable<Integer> {
                     .put("text", config.text());
             ObjectNode req = Json.object().put("op", "tunnel.up");
             req.set("source", source);
-            TunnelStatus t = TunnelCodec.fromJson(DaemonClient.of(home).call(req, x -> {}));
+            TunnelStatus t = Protocol.tunnel(DaemonClient.of(home).call(req, x -> {}));
             out.println("  tunnel     " + t.state().label() + "   127.0.0.1:" + tunnelPort
                     + " → the demo app, through ssh to the demo sshd"
                     + t.rttMillis().map(r -> " (rtt " + r + " ms)").orElse(""));

@@ -1,10 +1,10 @@
 package dev.lifeline.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.ConfigException;
 import dev.lifeline.config.LifelineConfig;
+import dev.lifeline.core.Json;
+import dev.lifeline.daemon.Protocol;
 import dev.lifeline.doctor.Check;
 import dev.lifeline.doctor.Doctor;
 import java.io.PrintWriter;
@@ -34,7 +34,9 @@ final class DoctorCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SERVICE", arity = "0..1", description = "Only this service (default: all).")
     String service;
 
-    @Option(names = "--json", description = "Print an array of {check, status, message, service}.")
+    @Option(
+            names = "--json",
+            description = "Print an array of {check, status, message, service} (service null for the machine).")
     boolean json;
 
     @Override
@@ -51,18 +53,11 @@ final class DoctorCommand implements Callable<Integer> {
         List<Check> checks = b.build().run(Optional.ofNullable(service));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ObjectMapper m = new ObjectMapper();
-            ArrayNode a = m.createArrayNode();
+            ArrayNode a = Json.array();
             for (Check c : checks) {
-                ObjectNode n = a.addObject()
-                        .put("check", c.check())
-                        .put("status", c.status().name())
-                        .put("message", c.message());
-                if (c.service() != null) {
-                    n.put("service", c.service());
-                }
+                a.add(Protocol.check(c)); // the one shape of a Check: the daemon and the HTTP API write it too
             }
-            out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(a));
+            out.println(Json.write(a, true));
         } else {
             for (Check c : checks) {
                 String what = c.service() == null ? c.check() : c.service() + " " + c.check();

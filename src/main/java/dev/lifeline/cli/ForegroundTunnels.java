@@ -1,12 +1,12 @@
 package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.Home;
+import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
-import dev.lifeline.tunnel.TunnelState;
+import dev.lifeline.daemon.Protocol;
 import dev.lifeline.tunnel.TunnelStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,7 +27,6 @@ import java.util.Optional;
  * recorded start time.
  */
 final class ForegroundTunnels implements TunnelCommand.Tunnels {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Home home;
 
     ForegroundTunnels(Home home) {
@@ -43,14 +40,14 @@ final class ForegroundTunnels implements TunnelCommand.Tunnels {
     /** Written by the foreground process on every event (atomically: temp file, then move). */
     static void write(Home home, TunnelStatus s) {
         ProcessHandle self = ProcessHandle.current();
-        Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        ObjectNode doc = Json.object();
         doc.put("pid", self.pid());
         doc.put("started", self.info().startInstant().map(Instant::toString).orElse(""));
-        doc.put("status", TunnelCommand.json(s));
+        doc.set("status", Protocol.tunnel(s));
         Path f = file(home, s.name());
         try {
             Path tmp = Files.createTempFile(home.run(), ".tunnel-", ".tmp");
-            Files.writeString(tmp, JSON.writeValueAsString(doc), StandardCharsets.UTF_8);
+            Files.writeString(tmp, Json.write(doc), StandardCharsets.UTF_8);
             Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             // status for other terminals is a convenience; the tunnel itself goes on
@@ -112,7 +109,7 @@ final class ForegroundTunnels implements TunnelCommand.Tunnels {
 
     private static Optional<Entry> read(Path f) {
         try {
-            JsonNode doc = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+            JsonNode doc = Json.parse(Files.readString(f, StandardCharsets.UTF_8));
             long pid = doc.path("pid").asLong(-1);
             String started = doc.path("started").asText("");
             Optional<ProcessHandle> p = ProcessHandle.of(pid)
@@ -126,33 +123,9 @@ final class ForegroundTunnels implements TunnelCommand.Tunnels {
             if (p.isEmpty()) {
                 return Optional.empty(); // the claim is stale: that process is gone or the pid was reused
             }
-            return Optional.of(new Entry(p.get(), status(doc.path("status"))));
+            return Optional.of(new Entry(p.get(), Protocol.tunnel(doc.path("status"))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    private static TunnelStatus status(JsonNode s) {
-        List<TunnelStatus.ForwardStatus> fs = new ArrayList<>();
-        for (JsonNode f : s.path("forwards")) {
-            JsonNode a = f.path("remoteAnswers");
-            fs.add(new TunnelStatus.ForwardStatus(
-                    f.path("local").asText(),
-                    f.path("remote").asText(),
-                    a.isBoolean() ? Optional.of(a.asBoolean()) : Optional.empty()));
-        }
-        return new TunnelStatus(
-                s.path("name").asText(),
-                TunnelState.valueOf(s.path("state").asText("connecting").toUpperCase(Locale.ROOT)),
-                s.path("reconnects").asInt(),
-                s.path("lastError").isTextual()
-                        ? Optional.of(s.path("lastError").asText())
-                        : Optional.empty(),
-                s.path("rttMillis").isNumber() ? Optional.of(s.path("rttMillis").asLong()) : Optional.empty(),
-                fs,
-                s.path("command").asText(""),
-                s.path("pid").asLong(-1),
-                Instant.parse(s.path("since").asText(Instant.EPOCH.toString())),
-                s.path("session").asText("pty"));
     }
 }

@@ -1,7 +1,6 @@
 package dev.lifeline.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.config.SshArgs;
@@ -11,7 +10,7 @@ import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.daemon.DaemonClient;
-import dev.lifeline.daemon.TunnelCodec;
+import dev.lifeline.daemon.Protocol;
 import dev.lifeline.tunnel.HostKeys;
 import dev.lifeline.tunnel.TunnelManager;
 import dev.lifeline.tunnel.TunnelState;
@@ -24,7 +23,6 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -111,7 +109,7 @@ public final class TunnelCommand implements Callable<Integer> {
             public TunnelStatus up(TunnelSpec spec, ObjectNode source) {
                 ObjectNode req = Json.object().put("op", "tunnel.up");
                 req.set("source", source);
-                return TunnelCodec.fromJson(client.call(req, p -> {}));
+                return Protocol.tunnel(client.call(req, p -> {}));
             }
 
             @Override
@@ -124,7 +122,7 @@ public final class TunnelCommand implements Callable<Integer> {
             @Override
             public List<TunnelStatus> status() {
                 List<TunnelStatus> out = new ArrayList<>();
-                client.call("tunnel.status", Map.of()).forEach(n -> out.add(TunnelCodec.fromJson(n)));
+                client.call("tunnel.status", Map.of()).forEach(n -> out.add(Protocol.tunnel(n)));
                 return out;
             }
         });
@@ -167,9 +165,14 @@ public final class TunnelCommand implements Callable<Integer> {
             out.println("  ssh: " + st.command());
             out.flush();
             if (st.state() == TunnelState.FAILED) {
+                String error = st.lastError().orElse("see its log");
+                String arrow = st.hint().map(h -> " → " + h).orElse("");
+                if (!arrow.isEmpty() && error.endsWith(arrow)) {
+                    error = error.substring(0, error.length() - arrow.length()); // the hint is said once, below
+                }
                 throw new LifelineException(
-                        "tunnel " + t.name() + " failed: " + st.lastError().orElse("see its log"),
-                        "fix the cause, then run '" + again + "' again");
+                        "tunnel " + t.name() + " failed: " + error,
+                        st.hint().orElse("fix the cause") + ", then run '" + again + "' again");
             }
             return 0;
         }
@@ -247,7 +250,7 @@ public final class TunnelCommand implements Callable<Integer> {
         }
         try {
             List<TunnelStatus> all = new ArrayList<>();
-            client.call("tunnel.status", Map.of()).forEach(n -> all.add(TunnelCodec.fromJson(n)));
+            client.call("tunnel.status", Map.of()).forEach(n -> all.add(Protocol.tunnel(n)));
             return all.stream().filter(s -> s.name().equals(name)).findFirst();
         } catch (LifelineException e) {
             return Optional.empty(); // a daemon that does not answer holds no port we can name
@@ -277,29 +280,6 @@ public final class TunnelCommand implements Callable<Integer> {
             b.append("\n").append(" ".repeat(13)).append(s.session());
         }
         return b.toString();
-    }
-
-    static Map<String, Object> json(TunnelStatus s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", s.name());
-        m.put("state", s.state().label());
-        m.put("reconnects", s.reconnects());
-        m.put("lastError", s.lastError().orElse(null));
-        m.put("rttMillis", s.rttMillis().orElse(null));
-        List<Map<String, Object>> fs = new ArrayList<>();
-        for (TunnelStatus.ForwardStatus f : s.forwards()) {
-            Map<String, Object> fm = new LinkedHashMap<>();
-            fm.put("local", f.local());
-            fm.put("remote", f.remote());
-            fm.put("remoteAnswers", f.remoteAnswers().orElse(null));
-            fs.add(fm);
-        }
-        m.put("forwards", fs);
-        m.put("command", s.command());
-        m.put("pid", s.pid() < 0 ? null : s.pid());
-        m.put("since", s.since().toString());
-        m.put("session", s.session());
-        return m;
     }
 
     @Command(name = "up", description = "Start a tunnel from lifeline.yaml and keep it up.")
@@ -357,13 +337,11 @@ public final class TunnelCommand implements Callable<Integer> {
                     .status();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                List<Map<String, Object>> rows = new ArrayList<>();
+                ArrayNode rows = Json.array();
                 for (TunnelStatus s : all) {
-                    rows.add(json(s));
+                    rows.add(Protocol.tunnel(s)); // the daemon's shape, not a second one
                 }
-                out.println(new ObjectMapper()
-                        .enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(rows));
+                out.println(Json.write(rows, true));
             } else if (all.isEmpty()) {
                 out.println("no tunnels running");
             } else {

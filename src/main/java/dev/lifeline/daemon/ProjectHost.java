@@ -122,14 +122,18 @@ final class ProjectHost implements AutoCloseable {
      */
     Started start(String name, Optional<LifelineConfig> config) {
         return serial(() -> {
-            if (projects.owner(name).isPresent()) {
+            Optional<Path> owner = projects.owner(name);
+            if (owner.isPresent() && supervisor.status(name).isPresent()) {
                 return new Started(supervisor.start(name));
             }
-            if (config.isEmpty()) {
+            // Not applied yet: its file was never applied, or 'up OTHER' applied the file for
+            // other services only. Apply it for this one (which starts it once).
+            Optional<LifelineConfig> c = config.isPresent() ? config : owner.flatMap(projects::get);
+            if (c.isEmpty()) {
                 throw notKnown(name);
             }
-            config.get().service(name); // fails with the names it has
-            return new Started(apply(config.get(), List.of(name)).started().contains(name));
+            c.get().service(name); // fails with the names it has
+            return new Started(apply(c.get(), List.of(name)).started().contains(name));
         });
     }
 

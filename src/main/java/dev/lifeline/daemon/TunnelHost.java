@@ -98,7 +98,7 @@ final class TunnelHost implements AutoCloseable {
         TunnelStatus st = wait
                 ? m.awaitSettled(spec.name(), SETTLE)
                 : m.status(spec.name()).orElseThrow();
-        return TunnelCodec.toJson(st);
+        return Protocol.tunnel(st);
     }
 
     /** Stops one tunnel: forgotten (and saved) first, then stopped without holding the lock. */
@@ -115,7 +115,7 @@ final class TunnelHost implements AutoCloseable {
     synchronized ArrayNode status() {
         ArrayNode a = Json.array();
         if (manager != null) {
-            manager.status().forEach(s -> a.add(TunnelCodec.toJson(s)));
+            manager.status().forEach(s -> a.add(Protocol.tunnel(s)));
         }
         return a;
     }

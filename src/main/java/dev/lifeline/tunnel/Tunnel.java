@@ -68,6 +68,7 @@ final class Tunnel {
     private Instant since;
     private int reconnects;
     private String lastError;
+    private String lastHint;
     private Long rttMillis;
     private final Boolean[] answers;
     private String command = "";
@@ -171,6 +172,7 @@ final class Tunnel {
                     state,
                     reconnects,
                     Optional.ofNullable(lastError),
+                    Optional.ofNullable(lastHint),
                     Optional.ofNullable(rttMillis),
                     fs,
                     command,
@@ -238,7 +240,7 @@ final class Tunnel {
                                     p.kind().name().toLowerCase(Locale.ROOT)));
                 }
                 if (p.permanent()) {
-                    setState(TunnelState.FAILED, p.text());
+                    setState(TunnelState.FAILED, p.text(), p.hint());
                     emit(
                             "failed",
                             Event.Level.ERROR,
@@ -261,7 +263,8 @@ final class Tunnel {
                         end.wasUp() || reconnects > 0 || attempt > 0
                                 ? TunnelState.RECONNECTING
                                 : TunnelState.CONNECTING,
-                        p.message());
+                        p.message(),
+                        p.hint());
                 emit(
                         "retrying",
                         Event.Level.INFO,
@@ -272,7 +275,7 @@ final class Tunnel {
             }
         } catch (LifelineException e) {
             String text = e.hint() == null ? e.getMessage() : e.getMessage() + " → " + e.hint();
-            setState(TunnelState.FAILED, text);
+            setState(TunnelState.FAILED, text, e.hint());
             emit(
                     "failed",
                     Event.Level.ERROR,
@@ -787,6 +790,11 @@ final class Tunnel {
     }
 
     private void setState(TunnelState s, String error) {
+        setState(s, error, null);
+    }
+
+    /** @param hint what to do about {@code error}, or null; kept with it until the next error */
+    private void setState(TunnelState s, String error, String hint) {
         lock.lock();
         try {
             if (state != s) {
@@ -795,6 +803,7 @@ final class Tunnel {
             state = s;
             if (error != null) {
                 lastError = error;
+                lastHint = hint;
             }
             changed.signalAll();
         } finally {

@@ -8,7 +8,10 @@ import java.util.Optional;
  * A snapshot of one tunnel, for {@code tunnel status}, the dashboard and the daemon.
  *
  * @param reconnects how many times the link was rebuilt after being up
- * @param lastError the latest problem in words, empty when none
+ * @param lastError the latest problem in words (its hint after an arrow, as people read it), empty
+ *     when none
+ * @param hint what to do about {@code lastError}, alone (for scripts and the HTTP API), empty when
+ *     the problem has none
  * @param rttMillis the latest round trip through the link, measured by the probe; empty before one
  * @param command the exact ssh command line, as a person could paste it
  * @param pid the current ssh process, or -1
@@ -21,6 +24,7 @@ public record TunnelStatus(
         TunnelState state,
         int reconnects,
         Optional<String> lastError,
+        Optional<String> hint,
         Optional<Long> rttMillis,
         List<ForwardStatus> forwards,
         String command,

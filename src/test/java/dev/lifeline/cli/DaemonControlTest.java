@@ -220,6 +220,24 @@ class DaemonControlTest {
         assertThat(Files.readAllLines(runs)).hasSize(1);
     }
 
+    /** {@code up one} applies the file for one service; {@code start other} of the same file runs the other. */
+    @Test
+    void startOfAServiceLeftOutOfAnEarlierUpOfItsFileRunsIt() throws Exception {
+        Path runs = tmp.resolve("runs.txt");
+        Path a = cli.project(
+                "a",
+                "services:\n" + service("alpha", "exec sleep 1000")
+                        + service("beta", "echo run >> " + runs + "; exec sleep 1000"));
+        assertThat(cli.run(a, "up", "alpha").exit()).isZero();
+
+        DaemonCli.Result start = cli.run(a, "start", "beta");
+
+        assertThat(start.exit()).as(start.toString()).isZero();
+        assertThat(start.out()).containsPattern("beta\\s+ready");
+        assertThat(Files.readAllLines(runs)).hasSize(1);
+        cli.track(cli.pid(a, "beta"));
+    }
+
     @Test
     void upAndStartOfAServiceThatExitsBeforeReadyFailWithItsLastLines() throws Exception {
         Path a = cli.project(

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeline.core.Json;
+import dev.lifeline.daemon.Protocol;
+import dev.lifeline.doctor.Check;
 import dev.lifeline.testing.WebhookReceiver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +82,30 @@ class OpsCommandsTest {
             assertThat(c.get("check").asText()).isEqualTo("pid");
             assertThat(c.get("status").asText()).isEqualTo("FAIL");
             assertThat(c.get("message").asText()).contains("webui is not running");
+        });
+
+        // the output is the protocol's Check, field for field: it decodes into the records and
+        // re-encodes to the same JSON (machine checks carry "service": null, not a missing field)
+        List<Check> decoded = new ArrayList<>();
+        for (JsonNode n : Json.parse(r.out())) {
+            Check c = Protocol.check(n);
+            assertThat(Json.write(Protocol.check(c))).isEqualTo(Json.write(n));
+            decoded.add(c);
+        }
+        assertThat(decoded).hasSize(checks.size());
+        assertThat(decoded)
+                .contains(new Check(
+                        "pid",
+                        Check.Status.FAIL,
+                        checks.findValues("message").stream()
+                                .map(JsonNode::asText)
+                                .filter(m -> m.contains("webui is not running"))
+                                .findFirst()
+                                .orElseThrow(),
+                        "webui"));
+        assertThat(decoded).anySatisfy(c -> {
+            assertThat(c.check()).isEqualTo("memory");
+            assertThat(c.service()).isNull();
         });
     }
 

@@ -3,6 +3,9 @@ package dev.lifeline.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeline.core.Json;
+import dev.lifeline.daemon.Protocol;
 import dev.lifeline.process.Ports;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -154,6 +157,16 @@ class TunnelCliTest {
             String json = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return json.contains("\"name\" : \"127.0.0.1\"") && json.contains("\"state\" : \"up\"");
         });
+        // what scripts read is the protocol's TunnelStatus, field for field (no second shape)
+        List<TunnelStatus> decoded = statusJson();
+        assertThat(decoded).singleElement().satisfies(st -> {
+            assertThat(st.name()).isEqualTo("127.0.0.1");
+            assertThat(st.state()).isEqualTo(TunnelState.UP);
+            assertThat(st.pid()).isPositive();
+            assertThat(st.forwards())
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.local()).endsWith(":" + local));
+        });
 
         Process down = lifeline("tunnel", "down", "127.0.0.1"); // another terminal; TERM, as Ctrl-C would
         assertThat(down.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -187,6 +200,34 @@ class TunnelCliTest {
         assertThat(new String(up.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                 .contains("is not known")
                 .contains("lifeline tunnel trust box");
+
+        // the daemon keeps the failed tunnel; its hint is a field of the record scripts decode
+        assertThat(statusJson()).singleElement().satisfies(st -> {
+            assertThat(st.name()).isEqualTo("box");
+            assertThat(st.state()).isEqualTo(TunnelState.FAILED);
+            assertThat(st.lastError().orElseThrow()).contains("is not known");
+            assertThat(st.hint().orElseThrow()).contains("lifeline tunnel trust box");
+        });
+    }
+
+    /**
+     * {@code tunnel status --json} decoded through {@link Protocol#tunnel}; each element must be
+     * exactly the codec's shape (re-encoding the record gives the same JSON back).
+     */
+    private List<TunnelStatus> statusJson() throws Exception {
+        Process st = lifeline("tunnel", "status", "--json");
+        assertThat(st.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String out = new String(st.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(st.exitValue()).as(out).isZero();
+        JsonNode array = Json.parse(out);
+        assertThat(array.isArray()).as(out).isTrue();
+        List<TunnelStatus> all = new ArrayList<>();
+        for (JsonNode n : array) {
+            TunnelStatus s = Protocol.tunnel(n);
+            assertThat(Json.write(Protocol.tunnel(s))).isEqualTo(Json.write(n));
+            all.add(s);
+        }
+        return all;
     }
 
     @Test
