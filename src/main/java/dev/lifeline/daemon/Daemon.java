@@ -55,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final ScheduledExecutorService housekeeping;
     private final TunnelHost tunnels;
+    private final MetricsFeed metrics;
     private FileChannel lockChannel;
     private FileLock lock;
     private volatile GpuSnapshot gpu;
@@ -67,6 +68,7 @@ public final class Daemon implements AutoCloseable {
         this.projects = new ProjectHost(home, supervisor, events);
         this.control = new ControlServer(home.socket());
         this.tunnels = new TunnelHost(home, events);
+        this.metrics = new MetricsFeed(supervisor, projects, tunnels);
         this.events.add(e -> {
             Notifier n = projects.notifier();
             if (n != null) {

@@ -35,6 +35,9 @@ class ArchitectureTest {
             Map.entry("boot", Set.of("core", "config", "process")),
             Map.entry("doctor", Set.of("core", "config", "process", "insight", "gpu")),
             Map.entry("demo", Set.of("core", "process")),
+            Map.entry("catalog", Set.of("core", "config", "backup")),
+            Map.entry("metrics", Set.of("core")),
+            Map.entry("dashboard", Set.of("core", "config")),
             Map.entry(
                     "daemon",
                     Set.of(
@@ -47,7 +50,10 @@ class ArchitectureTest {
                             "notify",
                             "insight",
                             "gpu",
-                            "doctor")),
+                            "doctor",
+                            "catalog",
+                            "metrics",
+                            "dashboard")),
             Map.entry(
                     "cli",
                     Set.of(
@@ -63,7 +69,9 @@ class ArchitectureTest {
                             "gpu",
                             "boot",
                             "doctor",
-                            "demo")));
+                            "demo",
+                            "catalog",
+                            "dashboard")));
 
     @Test
     void packagesDependOnlyOnWhatTheArchitecturePageAllows() {
