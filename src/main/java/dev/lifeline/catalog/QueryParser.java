@@ -40,7 +40,8 @@ final class QueryParser {
                             + " yesterday, date: before 2026-11-01 or date: 7d (the last 7 days)"),
             Map.entry(
                     "path",
-                    "path: */portraits/* (a glob: * and ? match across folders; no wildcard = part of the path)"),
+                    "path: */portraits/* or path: *.png (a glob: * and ? match across folders; without / it matches"
+                            + " the file name; no wildcard: any part of the path)"),
             Map.entry("deleted", "deleted: true or deleted: false"),
             Map.entry("snapshot", "snapshot: 20261130-120000-a1b2c3 (an id or a unique prefix), or snapshot: latest"),
             Map.entry("sha", "sha: 3fa4 (a prefix of the content's SHA-256)")));
@@ -198,14 +199,22 @@ final class QueryParser {
                 List<Object> args = new ArrayList<>();
                 for (String v : alternatives(key, start)) {
                     boolean wild = v.indexOf('*') >= 0 || v.indexOf('?') >= 0 || v.indexOf('[') >= 0;
-                    sql.add("EXISTS (SELECT 1 FROM paths p WHERE p.image_id = i.id AND p.path GLOB ?)");
-                    args.add(
-                            wild
-                                    ? v
-                                    : "*"
-                                            + v.replace("[", "[[]")
-                                                    .replace("*", "[*]")
-                                                    .replace("?", "[?]") + "*");
+                    // as the vault's globs: without '/' a file name at any depth; with one, the whole
+                    // path or the path under the source folder; no wildcard: any part of the path
+                    sql.add(
+                            "EXISTS (SELECT 1 FROM paths p WHERE p.image_id = i.id AND (p.path GLOB ? OR p.path GLOB ?))");
+                    if (!wild) {
+                        String lit =
+                                "*" + v.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*";
+                        args.add(lit);
+                        args.add(lit);
+                    } else if (v.indexOf('/') < 0) {
+                        args.add("*/" + v);
+                        args.add(v);
+                    } else {
+                        args.add(v);
+                        args.add("*/" + v);
+                    }
                 }
                 or(sql, args);
             }

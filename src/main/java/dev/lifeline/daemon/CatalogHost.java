@@ -202,7 +202,8 @@ final class CatalogHost implements AutoCloseable {
         }
     }
 
-    static ObjectNode result(List<CatalogHost> hosts, Query q, int limit, boolean raw) {
+    static ObjectNode result(List<CatalogHost> hosts, Query q, int requested, boolean raw) {
+        int limit = Math.max(1, Math.min(10_000, requested));
         if (hosts.isEmpty()) {
             throw new LifelineException(
                     "no catalog: no applied project has a backup: section",

@@ -65,8 +65,9 @@ class QueryParserTest {
     void likeWildcardsTheUserTypesAreLiteral() {
         assertThat(parse("model: 50%_off").conditions().get(0).args()).containsExactly("%50\\%\\_off%", "50\\%\\_off%");
         assertThat(parse("sampler: dpm*").conditions().get(0).args()).containsExactly("dpm%");
-        assertThat(parse("path: portraits").conditions().get(0).args()).containsExactly("*portraits*");
-        assertThat(parse("path: */portraits/*").conditions().get(0).args()).containsExactly("*/portraits/*");
+        assertThat(parse("path: portraits").conditions().get(0).args()).containsExactly("*portraits*", "*portraits*");
+        assertThat(parse("path: img-*.png").conditions().get(0).args()).containsExactly("*/img-*.png", "img-*.png");
+        assertThat(parse("path: */portraits/*").conditions().get(0).args()).contains("*/portraits/*");
     }
 
     @Test

@@ -117,6 +117,16 @@ class FindCommandTest {
                 .pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(found(app, "path: *.png")).isEqualTo(stored));
 
+        // the op the dashboard's GET /api/find calls
+        JsonNode op = dev.lifeline.daemon.DaemonClient.of(
+                        dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", cli.home.toString())))
+                .call("catalog.find", java.util.Map.of("query", "path: burst-*", "limit", 5));
+        assertThat(op.path("hits")).hasSize(5);
+        assertThat(op.path("total").asLong()).isEqualTo(30);
+        assertThat(op.path("hits").get(0).path("repository").asText()).isEqualTo(repo.toString());
+        assertThat(op.path("hits").get(0).path("sha256").asText()).hasSize(64);
+        assertThat(op.path("facets").path("day").size()).isEqualTo(1);
+
         DaemonCli.Result status = cli.run(app, "catalog", "status");
         assertThat(status.out()).as(status.toString()).contains("32 images").contains("last indexed 20");
     }
