@@ -72,23 +72,23 @@ final class Search {
             }
             fs.put(
                     "model",
-                    facet("SELECT i.model, count(*) FROM temp.hits h JOIN images i ON i.id = h.id WHERE"
+                    facet("SELECT i.model, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
                             + " i.model IS NOT NULL GROUP BY i.model ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
             fs.put(
                     "lora",
-                    facet("SELECT l.name, count(DISTINCT l.image_id) FROM temp.hits h JOIN loras l ON l.image_id"
+                    facet("SELECT l.name, count(DISTINCT l.image_id) FROM temp.hits h CROSS JOIN loras l ON l.image_id"
                             + " = h.id GROUP BY l.name ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
             fs.put(
                     "sampler",
-                    facet("SELECT i.sampler, count(*) FROM temp.hits h JOIN images i ON i.id = h.id WHERE"
+                    facet("SELECT i.sampler, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
                             + " i.sampler IS NOT NULL GROUP BY i.sampler ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
             fs.put(
                     "tool",
-                    facet("SELECT i.tool, count(*) FROM temp.hits h JOIN images i ON i.id = h.id WHERE"
+                    facet("SELECT i.tool, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
                             + " i.tool IS NOT NULL GROUP BY i.tool ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
             fs.put(
                     "day",
-                    facet("SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h"
+                    facet("SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
                             + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31"));
         }
         return new SearchResult(hits, total, fs);
@@ -99,7 +99,7 @@ final class Search {
         StringBuilder sql = new StringBuilder();
         List<String> where = new ArrayList<>();
         if (q.match() != null) {
-            sql.append(" FROM fts JOIN images i ON i.id = fts.rowid");
+            sql.append(" FROM fts CROSS JOIN images i ON i.id = fts.rowid"); // CROSS: the FTS table drives, always
             where.add("fts MATCH ?");
             args.add(q.match());
         } else {
