@@ -192,6 +192,10 @@ public final class Catalog implements AutoCloseable {
         c.setBusyTimeout(BUSY_TIMEOUT_MS);
         if (readOnly) {
             c.setReadOnly(true);
+            // a reader is short-lived (one find): map the file and cache more, so the row lookups of
+            // a broad search are memory reads rather than one read() each
+            c.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, Long.toString(256L << 20));
+            c.setCacheSize(-16_000);
         } else {
             c.setJournalMode(SQLiteConfig.JournalMode.WAL);
             c.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
@@ -241,7 +245,7 @@ public final class Catalog implements AutoCloseable {
             conn.setAutoCommit(false);
             if (v != 0) {
                 // another format: the index is a cache, so it is made again
-                for (String t : List.of("fts", "loras", "paths", "images", "snapshots", "meta")) {
+                for (String t : List.of("fts", "loras", "paths", "raw", "images", "snapshots", "meta")) {
                     s.execute("DROP TABLE IF EXISTS " + t);
                 }
             }
@@ -249,7 +253,10 @@ public final class Catalog implements AutoCloseable {
             s.execute("CREATE TABLE IF NOT EXISTS images("
                     + "id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, tool TEXT, prompt TEXT, negative TEXT,"
                     + " seed INTEGER, steps INTEGER, cfg REAL, sampler TEXT, scheduler TEXT, model TEXT,"
-                    + " model_hash TEXT, width INTEGER, height INTEGER, raw TEXT, first_seen INTEGER NOT NULL)");
+                    + " model_hash TEXT, width INTEGER, height INTEGER, first_seen INTEGER NOT NULL)");
+            // the raw metadata (a ComfyUI graph is kilobytes) apart, so image rows stay small for the
+            // filter lookups a search does on every FTS match
+            s.execute("CREATE TABLE IF NOT EXISTS raw(id INTEGER PRIMARY KEY, text TEXT)");
             s.execute("CREATE INDEX IF NOT EXISTS images_first_seen ON images(first_seen)");
             s.execute("CREATE INDEX IF NOT EXISTS images_seed ON images(seed)");
             s.execute("CREATE INDEX IF NOT EXISTS images_steps ON images(steps)");
@@ -414,8 +421,8 @@ public final class Catalog implements AutoCloseable {
         }
         ImageMeta m = meta.orElse(null);
         try (PreparedStatement p = conn.prepareStatement("INSERT INTO images(sha256, tool, prompt, negative, seed,"
-                + " steps, cfg, sampler, scheduler, model, model_hash, width, height, raw, first_seen)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " steps, cfg, sampler, scheduler, model, model_hash, width, height, first_seen)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, sha256);
             p.setObject(2, m == null ? null : m.tool());
             p.setObject(3, m == null ? null : m.prompt());
@@ -429,11 +436,17 @@ public final class Catalog implements AutoCloseable {
             p.setObject(11, m == null ? null : m.modelHash());
             p.setObject(12, m == null ? null : m.width());
             p.setObject(13, m == null ? null : m.height());
-            p.setObject(14, m == null ? null : m.raw());
-            p.setLong(15, firstSeen);
+            p.setLong(14, firstSeen);
             p.executeUpdate();
         }
         long newId = imageId(sha256);
+        if (m != null && m.raw() != null) {
+            try (PreparedStatement p = conn.prepareStatement("INSERT INTO raw(id, text) VALUES (?, ?)")) {
+                p.setLong(1, newId);
+                p.setString(2, m.raw());
+                p.executeUpdate();
+            }
+        }
         if (m != null) {
             StringBuilder names = new StringBuilder();
             try (PreparedStatement p =

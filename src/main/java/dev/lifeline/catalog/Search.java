@@ -42,7 +42,8 @@ final class Search {
         List<Object> args = new ArrayList<>();
         String from = from(q, args);
         String cols = "i.id, i.sha256, i.tool, i.prompt, i.negative, i.seed, i.steps, i.cfg, i.sampler, i.scheduler,"
-                + " i.model, i.model_hash, i.width, i.height, " + (withRaw ? "i.raw" : "NULL") + ", i.first_seen";
+                + " i.model, i.model_hash, i.width, i.height, "
+                + (withRaw ? "(SELECT r.text FROM raw r WHERE r.id = i.id)" : "NULL") + ", i.first_seen";
         String order = q.match() != null
                 ? " ORDER BY " + RANK + ", i.first_seen DESC"
                 : " ORDER BY i.first_seen DESC, i.id DESC";
@@ -88,8 +89,9 @@ final class Search {
                             + " i.tool IS NOT NULL GROUP BY i.tool ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
             fs.put(
                     "day",
-                    facet("SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
-                            + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31"));
+                    facet(
+                            "SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
+                                    + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31"));
         }
         return new SearchResult(hits, total, fs);
     }

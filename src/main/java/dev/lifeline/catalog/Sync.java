@@ -52,6 +52,7 @@ final class Sync {
                     s.execute("DELETE FROM paths");
                     s.execute("DELETE FROM loras");
                     s.execute("DELETE FROM images");
+                    s.execute("DELETE FROM raw");
                     s.execute("DELETE FROM snapshots");
                     s.execute("INSERT INTO fts(fts) VALUES ('delete-all')");
                 }
