@@ -56,6 +56,7 @@ public final class VaultWatcher implements AutoCloseable {
     private final Thread watchThread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong reconciles = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicBoolean evaluateQueued = new AtomicBoolean();
     /** Each source folder (as configured) → the folder's identity when its watch was registered; watch thread only. */
     private final Map<Path, Object> watchedRoots = new HashMap<>();
@@ -485,7 +486,14 @@ public final class VaultWatcher implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             error("reconciling scan failed: " + e.getMessage());
+        } finally {
+            reconciles.incrementAndGet();
         }
+    }
+
+    /** How many reconciling scans have ended (the first runs at start), for tests that must be past it. */
+    long reconcilesDone() {
+        return reconciles.get();
     }
 
     private void snapshot() {
