@@ -52,7 +52,7 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final ScheduledExecutorService housekeeping;
     private final TunnelHost tunnels;
-    private final ServiceViews views;
+    private final ServiceViews serviceViews;
     private final MetricsFeed metrics;
     private FileChannel lockChannel;
     private FileLock lock;
@@ -64,8 +64,8 @@ public final class Daemon implements AutoCloseable {
         this.projects = new ProjectHost(home, supervisor, events);
         this.control = new ControlServer(home.socket());
         this.tunnels = new TunnelHost(home, events);
-        this.views = new ServiceViews(projects);
-        this.metrics = new MetricsFeed(supervisor, projects, tunnels, views);
+        this.serviceViews = new ServiceViews(projects);
+        this.metrics = new MetricsFeed(supervisor, projects, tunnels, serviceViews);
         this.events.add(e -> {
             Notifier n = projects.notifier();
             if (n != null) {
@@ -322,7 +322,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private List<Protocol.ServiceView> views(List<ServiceStatus> statuses, boolean withGpu) {
-        return views.views(statuses, withGpu);
+        return serviceViews.views(statuses, withGpu);
     }
 
     /** Idempotent; holds no lock while it waits for threads to end. */
