@@ -28,6 +28,11 @@ public final class Promtool {
         return run("", "check", "rules", file.toString());
     }
 
+    /** {@code promtool test rules FILE}: rule unit tests (input series, expected alerts). */
+    public static Result testRules(Path file) throws IOException, InterruptedException {
+        return run("", "test", "rules", file.toString());
+    }
+
     private static Result run(String stdin, String... args) throws IOException, InterruptedException {
         List<String> argv = new ArrayList<>();
         argv.add(BINARY.toString());
