@@ -32,7 +32,7 @@ final class MetricsFeed {
     private final ProjectHost projects;
     private final TunnelHost tunnels;
     private final ServiceViews views;
-    private final LifelineMetrics metrics;
+    private volatile LifelineMetrics metrics; // made at the first scrape: a daemon never scraped loads none of it
     private final double startTimeSeconds;
 
     MetricsFeed(Supervisor supervisor, ProjectHost projects, TunnelHost tunnels) {
@@ -44,11 +44,6 @@ final class MetricsFeed {
         this.projects = projects;
         this.tunnels = tunnels;
         this.views = views;
-        String version = MetricsFeed.class.getPackage().getImplementationVersion();
-        this.metrics = new LifelineMetrics(
-                version == null ? "dev" : version,
-                Arrays.stream(ServiceState.values()).map(ServiceState::label).toList(),
-                Arrays.stream(TunnelState.values()).map(TunnelState::label).toList());
         this.startTimeSeconds = ProcessHandle.current()
                 .info()
                 .startInstant()
@@ -58,7 +53,29 @@ final class MetricsFeed {
 
     /** Writes one scrape (collected before anything is written; nothing is held while writing). */
     void write(OutputStream out) throws IOException {
-        metrics.write(collect(), out);
+        metrics().write(collect(), out);
+    }
+
+    private LifelineMetrics metrics() {
+        LifelineMetrics m = metrics;
+        if (m == null) {
+            synchronized (this) {
+                m = metrics;
+                if (m == null) {
+                    String version = MetricsFeed.class.getPackage().getImplementationVersion();
+                    m = new LifelineMetrics(
+                            version == null ? "dev" : version,
+                            Arrays.stream(ServiceState.values())
+                                    .map(ServiceState::label)
+                                    .toList(),
+                            Arrays.stream(TunnelState.values())
+                                    .map(TunnelState::label)
+                                    .toList());
+                    metrics = m;
+                }
+            }
+        }
+        return m;
     }
 
     /** One scrape as text (the {@code metrics} op of the socket). */

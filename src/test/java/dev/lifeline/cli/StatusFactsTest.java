@@ -64,4 +64,48 @@ class StatusFactsTest {
         assertThat(stopped.path("cpuSeconds").asDouble()).isZero();
         assertThat(stopped.path("startTimeSeconds").asLong()).as("no run").isZero();
     }
+
+    @Test
+    void backupStatusCarriesTheLagTheNewestSnapshotAndTheRetention() throws Exception {
+        Path outputs = java.nio.file.Files.createDirectories(tmp.resolve("outputs"));
+        Path repo = tmp.resolve("repo");
+        Path app = cli.project(
+                "app",
+                "services:\n  web:\n    command: " + sh("exec sleep 1000") + "\n    outputs: " + outputs
+                        + "\nbackup:\n  repository: " + repo
+                        + "\n  retention: { hourly: 24, daily: 14 }\n");
+        DaemonCli.Result up = cli.run(app, "up");
+        assertThat(up.exit()).as(up.toString()).isZero();
+        dev.lifeline.daemon.DaemonClient daemon = dev.lifeline.daemon.DaemonClient.of(
+                dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", cli.home.toString())));
+        JsonNode before = daemon.call("backup.status", java.util.Map.of()).get(0);
+        assertThat(before.path("retention").asText()).isEqualTo("hourly 24, daily 14");
+        assertThat(before.path("lagSeconds").isNull())
+                .as("nothing stored yet: " + before)
+                .isTrue();
+        assertThat(before.path("lastSnapshot").isNull()).isTrue();
+        assertThat(before.path("remote").asText()).isEmpty();
+
+        java.nio.file.Files.write(outputs.resolve("a.bin"), new byte[1000]);
+        await().atMost(TestTimes.SHORT)
+                .until(() -> daemon.call("backup.status", java.util.Map.of())
+                        .get(0)
+                        .path("lagSeconds")
+                        .isNumber());
+        JsonNode stored = daemon.call("backup.status", java.util.Map.of()).get(0);
+        assertThat(stored.path("lagSeconds").asDouble()).as(stored.toString()).isBetween(0.0, 5.0);
+        assertThat(Instant.parse(stored.path("lastStoredAt").asText()))
+                .isBetween(Instant.now().minusSeconds(10), Instant.now());
+
+        // 'lifeline backup now' cuts a snapshot without the daemon: status names it at once
+        DaemonCli.Result now = cli.run(app, "backup", "now");
+        assertThat(now.exit()).as(now.toString()).isZero();
+        JsonNode snap = daemon.call("backup.status", java.util.Map.of()).get(0);
+        DaemonCli.Result list = cli.run(app, "backup", "snapshots", "--json");
+        JsonNode snapshots = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.out());
+        assertThat(snap.path("lastSnapshot").asText())
+                .as(snap.toString())
+                .isEqualTo(snapshots.get(snapshots.size() - 1).path("id").asText());
+        assertThat(snap.path("lastSnapshotAt").isTextual()).isTrue();
+    }
 }
