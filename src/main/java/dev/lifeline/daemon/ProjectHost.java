@@ -1,5 +1,6 @@
 package dev.lifeline.daemon;
 
+import dev.lifeline.backup.BackupFacts;
 import dev.lifeline.backup.VaultWatcher;
 import dev.lifeline.config.BackupSpec;
 import dev.lifeline.config.LifelineConfig;
@@ -299,11 +300,20 @@ final class ProjectHost implements AutoCloseable {
         java.util.List<Protocol.BackupView> out = new java.util.ArrayList<>();
         vaultView.forEach((project, w) -> {
             VaultWatcher.Unprotected u = w.unprotected();
+            BackupFacts f = w.facts();
             out.add(new Protocol.BackupView(
                     project.toString(),
                     String.valueOf(w.repository()),
                     u.files(),
-                    u.reason() == null ? "" : u.reason()));
+                    u.reason() == null ? "" : u.reason(),
+                    f.lastSnapshot(),
+                    f.lastSnapshotAt(),
+                    f.lagSeconds(),
+                    f.lastStoredAt(),
+                    f.lastPushAt(),
+                    f.pushFailures(),
+                    f.retention(),
+                    f.remote()));
         });
         return out;
     }
