@@ -57,7 +57,7 @@
   function mib(n) { return present(n) ? bytes(n * 1048576) : '–'; }
   function time(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   }
   function ago(iso) {
     const t = typeof iso === 'number' ? iso : Date.parse(iso);
