@@ -267,45 +267,38 @@
     }
   }
 
-  function eventKey(e) {
-    return present(e.offset) && e.offset !== -9223372036854775808 ? `o${e.offset}` : null;
+  /** The raw text of a log event: all lines of a traceback, else its one line. */
+  function logText(e) {
+    if (present(e.text)) return String(e.text);
+    if (Array.isArray(e.lines) && e.lines.length) return e.lines.join('\n');
+    return String(e.message || '');
   }
 
   function selectLog(name) {
     logService = name;
     $('log-service').value = name;
     logEvents = [];
-    if (logStream) logStream.close();
-    logStream = null;
-    clearTimeout(logRetry);
     renderLog();
-    loadLogHistory(name).then(() => openLogStream(name));
+    followLog(name);
     refreshErrors();
   }
 
-  async function loadLogHistory(name) {
-    try {
-      const list = await get(`/api/services/${encodeURIComponent(name)}/logs?n=200`);
-      if (name !== logService) return;
-      const events = Array.isArray(list) ? list : (list && (list.events || list.lines)) || [];
-      const keys = new Set(logEvents.map(eventKey).filter(Boolean));
-      logEvents = events.filter((e) => !keys.has(eventKey(e))).concat(logEvents);
-      renderLog();
-    } catch (e) {
-      if (name === logService) logEvents.push({ level: 'warn', message: `cannot read the log: ${e.message}`, lines: [], hint: true });
-      renderLog();
-    }
-  }
-
-  function openLogStream(name) {
-    if (name !== logService) return;
+  /**
+   * Opens the live tail first and holds what it sends until the last lines have been read, then
+   * joins the two where they overlap: no line is lost or shown twice between history and stream.
+   */
+  function followLog(name) {
+    if (logStream) logStream.close();
+    logStream = null;
+    clearTimeout(logRetry);
+    const held = [];
+    let holding = true;
     const es = new EventSource(`/api/services/${encodeURIComponent(name)}/logs/stream`, { withCredentials: true });
     logStream = es;
     const onLog = (m) => {
       let e;
       try { e = JSON.parse(m.data); } catch (x) { return; }
-      const k = eventKey(e);
-      if (k && logEvents.some((x) => eventKey(x) === k)) return;
+      if (holding) { held.push(e); return; }
       logEvents.push(e);
       if (logEvents.length > LOG_KEEP) logEvents.splice(0, logEvents.length - LOG_KEEP);
       appendLog(e);
@@ -318,9 +311,24 @@
       es.close();
       if (logStream !== es) return;
       logStream = null;
-      logRetry = setTimeout(() => { if (name === logService) openLogStream(name); }, logBackoff);
+      logRetry = setTimeout(() => { if (name === logService) followLog(name); }, logBackoff);
       logBackoff = Math.min(logBackoff * 2, 15000);
     };
+    get(`/api/services/${encodeURIComponent(name)}/logs?n=200`).then((list) => {
+      const history = Array.isArray(list) ? list : (list && list.events) || [];
+      let k = Math.min(history.length, held.length);
+      for (; k > 0; k--) {
+        let same = true;
+        for (let i = 0; i < k && same; i++) same = logText(history[history.length - k + i]) === logText(held[i]);
+        if (same) break;
+      }
+      return history.concat(held.slice(k));
+    }, (err) => [{ level: 'warn', message: `cannot read the log: ${err.message}`, hint: true }, ...held]).then((events) => {
+      if (name !== logService || logStream !== es) return;
+      holding = false;
+      logEvents = events.slice(-LOG_KEEP);
+      renderLog();
+    });
   }
 
   function logMatches(e) {
@@ -328,20 +336,20 @@
     if (min && (LEVELS[e.level] ?? 0) < LEVELS[min]) return false;
     const q = $('log-search').value.trim().toLowerCase();
     if (!q) return true;
-    const text = ((e.lines && e.lines.length ? e.lines.join('\n') : '') + '\n' + (e.message || '')).toLowerCase();
-    return text.includes(q);
+    return (logText(e) + '\n' + (e.message || '')).toLowerCase().includes(q);
   }
 
   function logRow(e) {
     const level = e.level || 'info';
-    const lines = Array.isArray(e.lines) ? e.lines : [];
+    const text = logText(e);
     let msg;
-    if (lines.length > 1) {
+    if (e.traceback || text.includes('\n')) {
+      const lines = text.split('\n');
       msg = h('details', { class: 'msg traceback' },
         h('summary', { text: e.message || lines[lines.length - 1] }),
-        h('pre', { text: lines.join('\n') }));
+        h('pre', { text }));
     } else {
-      msg = h('span', { class: 'msg', text: lines.length === 1 ? lines[0] : (e.message || '') });
+      msg = h('span', { class: 'msg', text });
     }
     const problem = e.problem && e.problem.fix ? h('div', { class: 'fix', text: `${e.problem.title}: ${e.problem.fix}` }) : null;
     return h('div', { class: `line ${level}${e.hint ? ' hint' : ''}` },
@@ -539,7 +547,10 @@
   }
   function summary(r) {
     if (!r || typeof r !== 'object') return 'done';
-    if (Array.isArray(r)) return `${r.length} done`;
+    if (Array.isArray(r)) { // one entry per repository: {repository, ok, error?}
+      return r.map((x) => `${x.repository || ''} ${x.ok === false ? 'FAILED' + (x.error ? ': ' + x.error : '') : x.ok ? 'ok' : ''}`.trim()).join('; ') || 'done';
+    }
+    if (r.requested && Array.isArray(r.repositories)) return `requested for ${r.repositories.join(', ')}`;
     const parts = [];
     for (const [k, v] of Object.entries(r)) {
       if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length < 80)) parts.push(`${label(k)} ${v}`);
@@ -799,8 +810,7 @@
     scheduleBackup();
     refreshOutputs();
     if (logService) {
-      // the log stream reconnects itself; history fills what it missed
-      loadLogHistory(logService);
+      followLog(logService); // the lines written while the link was down
       scheduleErrors();
     }
   }
