@@ -56,6 +56,9 @@ public final class Daemon implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final TunnelHost tunnels;
     private final MetricsFeed metrics;
+    private final ViewOps views;
+    private final DashboardBackend dashboardBackend;
+    private final DashboardHost dashboard;
     private FileChannel lockChannel;
     private FileLock lock;
     private volatile GpuSnapshot gpu;
@@ -69,6 +72,10 @@ public final class Daemon implements AutoCloseable {
         this.control = new ControlServer(home.socket());
         this.tunnels = new TunnelHost(home, events);
         this.metrics = new MetricsFeed(supervisor, projects, tunnels);
+        this.views = new ViewOps(home, projects, events);
+        this.events.add(views);
+        this.dashboardBackend = new DashboardBackend(home, control, events, metrics, views, projects);
+        this.dashboard = new DashboardHost(home, dashboardBackend, events);
         this.events.add(e -> {
             Notifier n = projects.notifier();
             if (n != null) {
@@ -138,6 +145,7 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the control socket " + home.socket() + ": " + e.getMessage(),
                     "LIFELINE_HOME may be on a file system without Unix sockets, or its path too long (max ~100 chars)");
         }
+        dashboard.apply(projects.projects());
         housekeeping.scheduleWithFixedDelay(
                 () -> {
                     if (!Files.exists(home.socket())) {
@@ -185,11 +193,16 @@ public final class Daemon implements AutoCloseable {
         });
         control.register("restart", (req, p) -> {
             String name = req.path("service").asText();
+            boolean wait = req.path("wait").asBoolean(true);
             if (projects.start(name, config(req)).started()) {
-                awaitReady(List.of(name), p); // it was not running: started once, not restarted
+                if (wait) {
+                    awaitReady(List.of(name), p); // it was not running: started once, not restarted
+                }
             } else {
                 supervisor.restart(name);
-                awaitReady(List.of(name), p);
+                if (wait) {
+                    awaitReady(List.of(name), p);
+                }
             }
             return Protocol.service(view(supervisor.status(name).orElseThrow()));
         });
@@ -207,6 +220,7 @@ public final class Daemon implements AutoCloseable {
                             || projects.projects().get(project).isPresent());
             if (only) {
                 ProjectHost.Down d = projects.down(project);
+                dashboard.apply(projects.projects());
                 boolean exits = d.applied() && d.remaining().isEmpty();
                 if (exits) {
                     tunnels.close(true);
@@ -223,6 +237,8 @@ public final class Daemon implements AutoCloseable {
             n.put("daemonExits", true);
             return n;
         });
+        views.register(control);
+        control.register("dashboard", (req, p) -> dashboard.status());
         control.register("quit", (req, p) -> {
             // Leave every service running: for upgrades and tests of adoption.
             housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
@@ -256,6 +272,7 @@ public final class Daemon implements AutoCloseable {
         List<String> only = new ArrayList<>();
         req.path("services").forEach(n -> only.add(n.asText()));
         Protocol.Applied a = projects.up(c, only);
+        dashboard.apply(projects.projects()); // on its own thread: 'up' does not wait for it
         replies.send("applied", Protocol.applied(a)); // said before waiting: the user sees what changed at once
         Collection<String> targets = only.isEmpty() ? c.services().keySet() : only;
         if (req.path("wait").asBoolean(true)) {
@@ -362,6 +379,8 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         control.close();
+        dashboard.close();
+        dashboardBackend.close();
         if (lock == null) {
             // Another daemon owns this home: nothing here is ours to stop or remove.
             housekeeping.shutdownNow();

@@ -289,6 +289,11 @@ final class ProjectHost implements AutoCloseable {
         vaultView = Map.copyOf(vaults);
     }
 
+    /** The vault watchers by project file (never waits for an apply). */
+    Map<Path, VaultWatcher> watchers() {
+        return vaultView;
+    }
+
     /** Each watched vault and how many files it has not stored yet (never waits for an apply). */
     java.util.List<Protocol.BackupView> backups() {
         java.util.List<Protocol.BackupView> out = new java.util.ArrayList<>();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Json;
 import dev.lifeline.doctor.Check;
+import dev.lifeline.insight.ErrorReport;
+import dev.lifeline.insight.LogEvent;
 import dev.lifeline.supervisor.ServiceStatus;
 import dev.lifeline.tunnel.TunnelStatus;
 import java.util.ArrayList;
@@ -149,5 +151,76 @@ public final class Protocol {
 
     public static Check check(JsonNode n) {
         return Json.fromNode(n, Check.class);
+    }
+
+    /** {@code errors --json} and the API's {@code /errors}: one shape of an {@link ErrorReport}. */
+    public static ObjectNode errors(ErrorReport r, java.nio.file.Path log) {
+        ObjectNode n = Json.object();
+        n.put("log", log.toString());
+        n.put("total", r.total());
+        n.put("withoutTime", r.withoutTime());
+        n.put("estimated", r.estimated());
+        n.put("inLastRun", r.inLastRun());
+        r.lastRun()
+                .ifPresent(run -> n.putObject("lastRun")
+                        .put("number", run.number())
+                        .put("startedAt", run.startedAt().toString())
+                        .put("pid", run.pid())
+                        .put("running", run.running()));
+        ArrayNode hours = n.putArray("perHour");
+        r.perHour()
+                .forEach((h, c) -> hours.addObject().put("hour", h.toString()).put("errors", c));
+        ArrayNode top = n.putArray("top");
+        r.top()
+                .forEach(t -> top.addObject()
+                        .put("message", t.message())
+                        .put("count", t.count())
+                        .put(
+                                "lastSeen",
+                                t.lastSeen() == null ? null : t.lastSeen().toString()));
+        ArrayNode probs = n.putArray("problems");
+        r.problems()
+                .forEach(p -> probs.addObject()
+                        .put("id", p.problem().id())
+                        .put("title", p.problem().title())
+                        .put("count", p.count())
+                        .put("current", p.current())
+                        .put("inLastRun", p.inLastRun())
+                        .put(
+                                "lastSeen",
+                                p.lastSeen() == null ? null : p.lastSeen().toString())
+                        .put("explanation", p.problem().explanation())
+                        .put("fix", p.problem().fix()));
+        return n;
+    }
+
+    /**
+     * One log event (a Python traceback is one event) as the API's {@code /logs} and its stream
+     * write it: {@code {line, time, level, message, text, traceback, estimated, run, problem}};
+     * {@code text} is the raw lines joined by newlines.
+     */
+    public static ObjectNode logEvent(LogEvent e, java.util.function.UnaryOperator<String> redact) {
+        ObjectNode n = Json.object();
+        n.put("line", e.lineNumber());
+        n.put("time", e.time() == null ? null : e.time().toString());
+        n.put("level", e.level().name().toLowerCase(java.util.Locale.ROOT));
+        n.put("message", redact.apply(e.message()));
+        n.put("text", redact.apply(e.text()));
+        n.put("traceback", e.isTraceback());
+        n.put("estimated", e.estimated());
+        if (e.run().isPresent()) {
+            n.put("run", e.run().get().number());
+        } else {
+            n.putNull("run");
+        }
+        if (e.problem().isPresent()) {
+            n.putObject("problem")
+                    .put("id", e.problem().get().id())
+                    .put("title", e.problem().get().title())
+                    .put("fix", e.problem().get().fix());
+        } else {
+            n.putNull("problem");
+        }
+        return n;
     }
 }
