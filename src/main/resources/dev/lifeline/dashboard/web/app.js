@@ -188,6 +188,13 @@
     if (changes.length) announce(changes.join('. '));
   }
 
+  /** A project by its folder's name (the full path is the tooltip). */
+  function projectName(p) {
+    const parts = String(p).split('/').filter(Boolean);
+    if (parts.length > 1 && /^lifeline\.ya?ml$/.test(parts[parts.length - 1])) parts.pop();
+    return parts.length ? parts[parts.length - 1] : String(p);
+  }
+
   function serviceCard(s) {
     const running = s.state === 'starting' || s.state === 'ready' || s.state === 'unhealthy';
     const busy = s.state === 'stopping';
@@ -210,7 +217,7 @@
       h('header', {},
         h('h3', { text: s.name }),
         h('span', { class: `badge state ${s.state}`, text: s.state }),
-        s.project ? h('span', { class: 'project', title: s.project, text: s.project }) : null),
+        s.project ? h('span', { class: 'project', title: s.project, text: projectName(s.project) }) : null),
       s.reason ? h('p', { class: 'reason', text: s.reason }) : null,
       s.state === 'starting' && s.progress ? h('p', { class: 'progress', text: s.progress }) : null,
       facts,
@@ -298,6 +305,7 @@
     const onLog = (m) => {
       let e;
       try { e = JSON.parse(m.data); } catch (x) { return; }
+      if (!e.time) e.time = new Date().toISOString(); // a live line without a timestamp of its own: now
       if (holding) { held.push(e); return; }
       logEvents.push(e);
       if (logEvents.length > LOG_KEEP) logEvents.splice(0, logEvents.length - LOG_KEEP);
@@ -528,7 +536,7 @@
     return h('article', { class: 'card backup' },
       h('header', {}, h('h3', { text: b.repository || 'repository' }),
         h('span', { class: `badge ${b.reason ? 'fail' : (b.unprotectedFiles > 0 ? 'warn' : 'ok')}`, text: b.reason ? 'failing' : (b.unprotectedFiles > 0 ? 'storing' : 'all stored') })),
-      b.project ? h('p', { class: 'project', text: b.project }) : null,
+      b.project ? h('p', { class: 'project', title: b.project, text: `project ${projectName(b.project)}` }) : null,
       b.reason ? h('p', { class: 'reason', text: b.reason }) : null,
       h('dl', { class: 'facts' }, facts));
   }
@@ -569,12 +577,19 @@
       const checks = Array.isArray(r) ? r : (r && r.checks) || [];
       const rank = { FAIL: 0, WARN: 1, OK: 2 };
       checks.sort((a, b) => (rank[up(a.status)] ?? 3) - (rank[up(b.status)] ?? 3));
-      $('doctor-list').replaceChildren(h('table', {},
+      const table = (rows) => h('table', { class: 'checks' },
         h('thead', {}, h('tr', {}, h('th', { text: 'status' }), h('th', { text: 'check' }), h('th', { text: 'what to do' }))),
-        h('tbody', {}, checks.map((c) => h('tr', { dataset: { check: c.check, status: up(c.status) } },
+        h('tbody', {}, rows.map((c) => h('tr', { dataset: { check: c.check, status: up(c.status) } },
           h('td', {}, h('span', { class: `badge ${String(c.status).toLowerCase()}`, text: up(c.status) })),
-          h('td', { text: c.service ? `${c.check} (${c.service})` : c.check }),
-          h('td', { text: c.message }))))));
+          h('td', { class: 'check' }, c.check, c.service ? h('div', { class: 'muted', text: c.service }) : null),
+          h('td', { text: c.message })))));
+      const problems = checks.filter((c) => up(c.status) !== 'OK');
+      const fine = checks.filter((c) => up(c.status) === 'OK');
+      const counts = ['FAIL', 'WARN', 'OK'].map((st) => [st, checks.filter((c) => up(c.status) === st).length]).filter(([, n]) => n);
+      $('doctor-list').replaceChildren(
+        h('p', { class: 'summary' }, counts.map(([st, n]) => h('span', { class: `badge ${st.toLowerCase()}`, text: `${n} ${st}` })), ` at ${time(new Date().toISOString())}`),
+        problems.length ? table(problems) : h('p', { text: 'Nothing to do.' }),
+        fine.length ? h('details', {}, h('summary', { text: `${fine.length} checks OK` }), table(fine)) : null);
     } catch (e) {
       $('doctor-list').replaceChildren(h('p', { class: 'muted', text: `doctor did not run: ${e.message}` }));
     } finally {
@@ -596,7 +611,7 @@
     }
     let attempt = 0;
     const show = (url) => {
-      const img = h('img', { class: 'img', alt, src: url, loading: 'lazy', decoding: 'async' });
+      const img = h('img', { class: 'img', alt, src: url, decoding: 'async' }); // already fetched: nothing to defer
       box.replaceWith(img);
     };
     const load = async () => {

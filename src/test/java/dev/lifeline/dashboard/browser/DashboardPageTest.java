@@ -55,7 +55,7 @@ class DashboardPageTest {
     static final String XSS = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>";
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     Path outputs;
     LiveDaemon daemon;

@@ -34,9 +34,14 @@ final class LiveDaemon implements AutoCloseable {
     private int runs;
 
     LiveDaemon(Path tmp, String yaml) throws IOException {
+        this(tmp, "project", yaml);
+    }
+
+    /** A daemon for the project folder {@code folder} (its name shows on the page) with this lifeline.yaml. */
+    LiveDaemon(Path tmp, String folder, String yaml) throws IOException {
         this.tmp = tmp;
         this.home = tmp.resolve("home");
-        this.project = Files.createDirectories(tmp.resolve("project"));
+        this.project = Files.createDirectories(tmp.resolve(folder));
         Files.writeString(project.resolve("lifeline.yaml"), yaml);
     }
 
@@ -99,7 +104,20 @@ final class LiveDaemon implements AutoCloseable {
 
     /** The dashboard's URL with its token, as {@code lifeline dashboard --url} prints it. */
     String dashboardUrl() throws IOException, InterruptedException {
-        return ok("dashboard", "--url").out().trim();
+        Result r = run("dashboard", "--url");
+        if (r.exit() == 0) {
+            return r.out().trim();
+        }
+        // TEMP until 'lifeline dashboard' lands: the daemon's op and the token file
+        JsonNode d = dev.lifeline.daemon.DaemonClient.of(
+                        dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", home.toString())))
+                .call("dashboard", java.util.Map.of());
+        String url = d.path("url").asText();
+        if (!url.contains("token=")) {
+            url += (url.contains("?") ? "&" : "?") + "token="
+                    + Files.readString(Path.of(d.path("tokenFile").asText())).trim();
+        }
+        return url;
     }
 
     @Override
