@@ -120,6 +120,7 @@
 
   function setLink(state, text) {
     const l = $('link');
+    document.body.dataset.link = state;
     if (l.dataset.state === state && l.textContent === text) return;
     l.dataset.state = state;
     l.textContent = text;
@@ -158,12 +159,24 @@
   let services = [];
   const lastStates = new Map();
   let servicesAt = performance.now();
+  const cpuSeen = new Map(); // name → the last CPU time reading {cpu, at, pid, share}
 
   async function refreshServices() {
     try {
       const list = await get('/api/services');
       services = Array.isArray(list) ? list : [];
       servicesAt = performance.now();
+      const now = Date.now();
+      for (const s of services) {
+        if (!present(s.cpuSeconds)) continue;
+        const before = cpuSeen.get(s.name);
+        if (before && s.pid === before.pid && now - before.at >= 2000 && s.cpuSeconds >= before.cpu) {
+          s.cpuShare = (100 * (s.cpuSeconds - before.cpu)) / ((now - before.at) / 1000);
+        } else if (before && s.pid === before.pid) {
+          s.cpuShare = before.share;
+        }
+        if (!before || s.pid !== before.pid || now - before.at >= 2000) cpuSeen.set(s.name, { cpu: s.cpuSeconds, at: now, pid: s.pid, share: s.cpuShare });
+      }
       renderServices();
       fillLogChoice();
     } catch (e) {
@@ -179,6 +192,8 @@
       return;
     }
     const changes = [];
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('#service-list article button')
+      ? [document.activeElement.closest('article').dataset.service, document.activeElement.className] : null;
     box.replaceChildren(...services.map((s) => {
       const before = lastStates.get(s.name);
       if (before && before !== s.state) changes.push(`${s.name} is now ${s.state}${s.reason ? ': ' + s.reason : ''}`);
@@ -186,7 +201,17 @@
       return serviceCard(s);
     }));
     if (changes.length) announce(changes.join('. '));
+    if (focused) {
+      const again = Array.from(box.querySelectorAll('article')).find((a) => a.dataset.service === focused[0]);
+      const b = again && Array.from(again.querySelectorAll('button')).find((x) => x.className === focused[1]);
+      if (b) b.focus();
+    }
+    // The progress line of a loading model has no event of its own: while a service starts, its
+    // record is read again each second (state changes themselves arrive over /api/events).
+    clearTimeout(progressTimer);
+    if (services.some((s) => s.state === 'starting')) progressTimer = setTimeout(scheduleServices, 1000);
   }
+  let progressTimer = null;
 
   /** A project by its folder's name (the full path is the tooltip). */
   function projectName(p) {
@@ -206,7 +231,7 @@
       fact('last exit', present(s.lastExit) ? s.lastExit : '–', 'last-exit'),
       fact('ready in', s.readySeconds >= 0 ? `${Number(s.readySeconds).toFixed(1)} s` : '–', 'ready'),
       present(s.cpuPercent) ? fact('cpu', `${Number(s.cpuPercent).toFixed(1)} %`, 'cpu')
-        : present(s.cpuSeconds) ? fact('cpu time', `${Number(s.cpuSeconds).toFixed(1)} s`, 'cpu') : null,
+        : present(s.cpuSeconds) ? fact('cpu', `${present(s.cpuShare) ? s.cpuShare.toFixed(1) + ' % · ' : ''}${duration(s.cpuSeconds)} total`, 'cpu') : null,
       fact('memory (tree)', bytes(s.rssBytes), 'rss'),
       fact('memory limit', s.memoryLimitBytes > 0 ? bytes(s.memoryLimitBytes) : 'none', 'limit'),
       present(s.gpuMemoryMiB) ? fact('gpu memory', mib(s.gpuMemoryMiB), 'gpu') : null,
