@@ -96,6 +96,7 @@ public final class Main {
             ServiceCommand.class,
             BackupCommand.class,
             TunnelCommand.class,
+            DashboardCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class);
 

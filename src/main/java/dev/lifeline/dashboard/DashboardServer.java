@@ -463,12 +463,10 @@ public final class DashboardServer implements AutoCloseable {
         e.fields().forEach((k, v) -> {
             if (v == null) {
                 f.putNull(k);
+            } else if (v instanceof Double || v instanceof Float) {
+                f.put(k, ((Number) v).doubleValue());
             } else if (v instanceof Number num) {
-                f.put(
-                        k,
-                        num.doubleValue() == Math.rint(num.doubleValue()) && !(v instanceof Double)
-                                ? num.longValue()
-                                : num.doubleValue());
+                f.put(k, num.longValue());
             } else if (v instanceof Boolean b) {
                 f.put(k, b);
             } else {
