@@ -96,6 +96,7 @@ public final class Main {
             ServiceCommand.class,
             BackupCommand.class,
             TunnelCommand.class,
+            MetaCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class);
 
