@@ -18,7 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * metadata".
  */
 final class Input implements Closeable {
-    static final int HEAD = 64 * 1024;
+    static final int HEAD = 8 * 1024;
     static final int MAX_READ = 8 * 1024 * 1024;
 
     private final FileChannel channel;
