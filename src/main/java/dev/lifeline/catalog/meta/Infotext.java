@@ -65,16 +65,16 @@ final class Infotext {
         return new Parsed(prompt.toString(), negative.toString(), params);
     }
 
-    /** An A1111-style image: the infotext must have its parameter line (else it is just text). */
+    /**
+     * An A1111-style image. Without a parameter line the whole text is the prompt, as A1111
+     * itself reads it (apps that write only a prompt to {@code parameters} do so too).
+     */
     static ImageMeta read(String text, Found found) {
-        if (text.length() > MAX_LENGTH) {
+        if (text.length() > MAX_LENGTH || text.isBlank()) {
             return null;
         }
         Parsed p = parse(text);
         Map<String, String> k = p.params();
-        if (k.isEmpty() || !(k.containsKey("Steps") || k.containsKey("Seed") || k.containsKey("Sampler"))) {
-            return null;
-        }
         String version = k.get("Version");
         Draft d = new Draft(version != null && version.startsWith("Fooocus") ? "fooocus" : "a1111");
         d.prompt(p.prompt()).negative(p.negative());
