@@ -97,6 +97,7 @@ public final class Main {
             BackupCommand.class,
             TunnelCommand.class,
             DashboardCommand.class,
+            MetaCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class);
 
