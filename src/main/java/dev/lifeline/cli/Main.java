@@ -95,6 +95,8 @@ public final class Main {
             NotifyCommand.class,
             ServiceCommand.class,
             BackupCommand.class,
+            FindCommand.class,
+            CatalogCommand.class,
             TunnelCommand.class,
             DashboardCommand.class,
             MetaCommand.class,

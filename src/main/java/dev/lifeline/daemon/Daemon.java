@@ -246,6 +246,12 @@ public final class Daemon implements AutoCloseable {
             housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
             return Json.object().put("quit", true);
         });
+        control.register(
+                "catalog.find",
+                (req, p) -> projects.find(
+                        dev.lifeline.catalog.Query.parse(req.path("query").asText("")),
+                        req.path("limit").asInt(50),
+                        req.path("raw").asBoolean(false)));
         control.register("events", (req, p) -> {
             ArrayNode a = Json.array();
             for (Event e : events.recent(req.path("n").asInt(50))) {
