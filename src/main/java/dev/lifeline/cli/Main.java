@@ -98,6 +98,8 @@ public final class Main {
             FindCommand.class,
             CatalogCommand.class,
             TunnelCommand.class,
+            DashboardCommand.class,
+            MetaCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class);
 

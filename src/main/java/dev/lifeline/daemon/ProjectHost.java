@@ -1,5 +1,6 @@
 package dev.lifeline.daemon;
 
+import dev.lifeline.backup.BackupFacts;
 import dev.lifeline.backup.VaultWatcher;
 import dev.lifeline.config.BackupSpec;
 import dev.lifeline.config.CatalogSpec;
@@ -337,16 +338,30 @@ final class ProjectHost implements AutoCloseable {
         return catalogView;
     }
 
+    /** The vault watchers by project file (never waits for an apply). */
+    Map<Path, VaultWatcher> watchers() {
+        return vaultView;
+    }
+
     /** Each watched vault and how many files it has not stored yet (never waits for an apply). */
     java.util.List<Protocol.BackupView> backups() {
         java.util.List<Protocol.BackupView> out = new java.util.ArrayList<>();
         vaultView.forEach((project, w) -> {
             VaultWatcher.Unprotected u = w.unprotected();
+            BackupFacts f = w.facts();
             out.add(new Protocol.BackupView(
                     project.toString(),
                     String.valueOf(w.repository()),
                     u.files(),
-                    u.reason() == null ? "" : u.reason()));
+                    u.reason() == null ? "" : u.reason(),
+                    f.lastSnapshotId(),
+                    f.lastSnapshotAt(),
+                    f.lagSeconds(),
+                    f.lastStoredAt(),
+                    f.lastPushAt(),
+                    f.pushFailures(),
+                    f.retention(),
+                    f.remote()));
         });
         return out;
     }
