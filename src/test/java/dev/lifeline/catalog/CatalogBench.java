@@ -42,22 +42,26 @@ public final class CatalogBench {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "index" -> index(Path.of(args[1]));
+            case "index" -> index(Path.of(args[1]), args.length > 2 ? args[2] : "auto");
             case "search" ->
                 search(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 200);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
-    static void index(Path repo) throws Exception {
+    /** @param which auto (MetaReader when it reads these files, else the stand-in), standin, or const (no parsing: the index's own cost) */
+    static void index(Path repo, String which) throws Exception {
         Vault v = Vault.open(BackupSpec.of(repo, List.of()), EventListener.NONE);
         List<FileEntry> files = v.ls("latest", "");
         Path first = repo.resolve("objects")
                 .resolve(files.get(0).sha256().substring(0, 2))
                 .resolve(files.get(0).sha256());
-        boolean real = MetaReader.read(first, MetaOptions.DEFAULT).isPresent();
-        Function<Path, Optional<ImageMeta>> reader =
-                real ? f -> MetaReader.read(f, MetaOptions.DEFAULT) : new StandIn();
+        boolean real = which.equals("auto")
+                && MetaReader.read(first, MetaOptions.DEFAULT).isPresent();
+        ImageMeta fixed = synthetic(new Random(1), 0);
+        Function<Path, Optional<ImageMeta>> reader = real
+                ? f -> MetaReader.read(f, MetaOptions.DEFAULT)
+                : which.equals("const") ? f -> Optional.of(fixed) : new StandIn();
         Files.deleteIfExists(repo.resolve(Catalog.FILE));
         long withMeta;
         SyncResult r;
@@ -73,7 +77,9 @@ public final class CatalogBench {
         System.out.printf(
                 "{\"case\":\"index\",\"reader\":\"%s\",\"images\":%d,\"with_metadata\":%d,\"seconds\":%.3f,"
                         + "\"images_per_s\":%.0f,\"index_bytes\":%d,\"bytes_per_image\":%.0f}%n",
-                real ? "MetaReader" : "bench stand-in",
+                real
+                        ? "MetaReader"
+                        : which.equals("const") ? "none (a fixed value: the index's own cost)" : "bench stand-in",
                 r.imagesAdded(),
                 withMeta,
                 secs,
