@@ -51,6 +51,17 @@ for i in $(seq 1 "$INDEX_RUNS"); do
   run dev.lifeline.catalog.CatalogBench index "$B/repo" | tee -a "$OUT/index.json"
 done
 
+if [ -f "$PROJECT/target/lifeline.jar" ]; then
+  log "stored → searchable through a real daemon (40 files)"
+  LH=$B/daemon-home; LP=$B/daemon-project; rm -rf "$LH" "$LP"; mkdir -p "$LP/outputs"
+  printf 'services:\n  web:\n    command: sleep 100000\n    outputs: ./outputs\nbackup:\n  repository: %s/repo\n' "$LP" > "$LP/lifeline.yaml"
+  (cd "$LP" && LIFELINE_HOME=$LH java -jar "$PROJECT/target/lifeline.jar" up >/dev/null) || exit 1
+  run dev.lifeline.catalog.CatalogBench latency "$LH" "$LP/outputs" "$B/outputs/2026-11-05" 40 | tee "$OUT/latency.json"
+  (cd "$LP" && LIFELINE_HOME=$LH java -jar "$PROJECT/target/lifeline.jar" down --all >/dev/null)
+else
+  log "no target/lifeline.jar: the stored → searchable case is skipped (mvn -B -o -q package -DskipTests)"
+fi
+
 log "search: $ROWS rows, $QUERIES queries (the catalog is built once and kept)"
 run dev.lifeline.catalog.CatalogBench search "$B/search-$ROWS" "$ROWS" "$QUERIES" | tee "$OUT/search.json"
 log "done: $OUT"

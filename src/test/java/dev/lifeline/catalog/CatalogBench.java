@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  *   index REPO        rebuild REPO's catalog from the vault; images/s and bytes per image
  *   search DIR ROWS   a synthetic catalog of ROWS images in DIR, then free words + two filters,
  *                     FTS5 against LIKE '%word%' over the same rows in the same SQLite
+ *   latency HOME OUTPUTS SAMPLES N   with a daemon of HOME watching OUTPUTS: each of N sample files
+ *                     moved in whole, then catalog.find polled every 20 ms until it finds it
  * </pre>
  *
  * <p>Until the real {@code MetaReader} reads these files (the meta work lands separately), {@code
@@ -45,6 +47,7 @@ public final class CatalogBench {
             case "index" -> index(Path.of(args[1]), args.length > 2 ? args[2] : "auto");
             case "search" ->
                 search(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 200);
+            case "latency" -> latency(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -86,6 +89,36 @@ public final class CatalogBench {
                 r.imagesAdded() / secs,
                 bytes,
                 bytes / (double) Math.max(1, r.imagesAdded()));
+    }
+
+    static void latency(Path home, Path outputs, Path samples, int n) throws Exception {
+        var client = dev.lifeline.daemon.DaemonClient.of(
+                dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", home.toString())));
+        List<Path> files;
+        try (var s = Files.walk(samples)) {
+            files = s.filter(Files::isRegularFile).sorted().limit(n).toList();
+        }
+        long[] t = new long[files.size()];
+        for (int i = 0; i < files.size(); i++) {
+            String name = "lat-" + i + "-" + files.get(i).getFileName();
+            Path part = outputs.resolve("." + name + ".part");
+            Files.copy(files.get(i), part);
+            long t0 = System.nanoTime();
+            Files.move(part, outputs.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            while (client.call("catalog.find", java.util.Map.of("query", "path: " + name, "limit", 1))
+                    .path("hits")
+                    .isEmpty()) {
+                if (System.nanoTime() - t0 > 10_000_000_000L) {
+                    throw new IllegalStateException(name + " not searchable within 10 s");
+                }
+                Thread.sleep(20);
+            }
+            t[i] = System.nanoTime() - t0;
+            Thread.sleep(200);
+        }
+        System.out.printf(
+                "{\"case\":\"stored-to-searchable\",\"files\":%d,\"p50_ms\":%.0f,\"p95_ms\":%.0f,\"max_ms\":%.0f}%n",
+                t.length, pct(t, 50), pct(t, 95), pct(t, 100));
     }
 
     // ------------------------------------------------------------------ search at scale
