@@ -104,20 +104,7 @@ final class LiveDaemon implements AutoCloseable {
 
     /** The dashboard's URL with its token, as {@code lifeline dashboard --url} prints it. */
     String dashboardUrl() throws IOException, InterruptedException {
-        Result r = run("dashboard", "--url");
-        if (r.exit() == 0) {
-            return r.out().trim();
-        }
-        // TEMP until 'lifeline dashboard' lands: the daemon's op and the token file
-        JsonNode d = dev.lifeline.daemon.DaemonClient.of(
-                        dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", home.toString())))
-                .call("dashboard", java.util.Map.of());
-        String url = d.path("url").asText();
-        if (!url.contains("token=")) {
-            url += (url.contains("?") ? "&" : "?") + "token="
-                    + Files.readString(Path.of(d.path("tokenFile").asText())).trim();
-        }
-        return url;
+        return ok("dashboard", "--url").out().trim();
     }
 
     @Override
