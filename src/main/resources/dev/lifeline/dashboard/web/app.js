@@ -523,7 +523,6 @@
   }
 
   // ---- backups -----------------------------------------------------------------------------
-  const BACKUP_SHOWN = new Set(['project', 'repository', 'unprotectedFiles', 'reason']);
   async function refreshBackup() {
     let list;
     try {
@@ -541,22 +540,27 @@
   }
   const scheduleBackup = coalesce(refreshBackup, 1000);
 
+  // the fields of Protocol.BackupView; any other field the daemon adds is shown too, by its name
+  const BACKUP_KNOWN = new Set(['project', 'repository', 'unprotectedFiles', 'reason', 'lastSnapshot', 'lastSnapshotAt',
+    'lagSeconds', 'lastStoredAt', 'lastPushAt', 'pushFailures', 'retention', 'remote']);
+
   function backupCard(b) {
     const facts = [];
     const f = (lbl, v, key) => { if (present(v)) facts.push(fact(lbl, v, key)); };
-    const snapTime = b.lastSnapshotTime || b.lastSnapshotAt || (b.lastSnapshot && b.lastSnapshot.time);
-    const snapId = b.lastSnapshotId || (b.lastSnapshot && b.lastSnapshot.id);
-    f('last snapshot', snapId ? String(snapId).slice(0, 12) : null, 'snapshot');
-    f('snapshot age', snapTime ? ago(snapTime) : null, 'snapshot-age');
-    f('files waiting', b.pendingFiles ?? b.unprotectedFiles, 'pending');
+    const snap = typeof b.lastSnapshot === 'string' ? b.lastSnapshot : b.lastSnapshot && b.lastSnapshot.id;
+    f('last snapshot', snap ? String(snap).slice(0, 12) : present(b.lastSnapshot) || 'lastSnapshot' in b ? 'none yet' : null, 'snapshot');
+    f('snapshot age', b.lastSnapshotAt ? ago(b.lastSnapshotAt) : null, 'snapshot-age');
+    f('files waiting', b.unprotectedFiles, 'pending');
     f('lag', present(b.lagSeconds) ? `${Number(b.lagSeconds).toFixed(1)} s` : null, 'lag');
-    f('last push', b.lastPushTime || b.lastPushAt ? ago(b.lastPushTime || b.lastPushAt) : null, 'push');
-    f('push failures', b.pushFailures, 'push-failures');
+    f('last stored', b.lastStoredAt ? ago(b.lastStoredAt) : null, 'stored');
+    if (b.remote || b.lastPushAt || b.pushFailures > 0) {
+      f('mirror', b.remote || '–', 'remote');
+      f('last push', b.lastPushAt ? ago(b.lastPushAt) : 'none yet', 'push');
+      f('push failures', b.pushFailures ?? 0, 'push-failures');
+    }
     f('retention', b.retention, 'retention');
-    const known = new Set([...BACKUP_SHOWN, 'lastSnapshotTime', 'lastSnapshotAt', 'lastSnapshot', 'lastSnapshotId', 'pendingFiles',
-      'lagSeconds', 'lastPushTime', 'lastPushAt', 'pushFailures', 'retention']);
     for (const [k, v] of Object.entries(b)) {
-      if (!known.has(k) && present(v)) f(label(k), /(Time|At)$/.test(k) ? `${ago(v)}` : plain(v), k);
+      if (!BACKUP_KNOWN.has(k) && present(v)) f(label(k), /(Time|At)$/.test(k) ? ago(v) : plain(v), k);
     }
     return h('article', { class: 'card backup' },
       h('header', {}, h('h3', { text: b.repository || 'repository' }),
@@ -765,17 +769,23 @@
     img.alt = m.prompt || '';
     if (SHA.test(sha)) img.src = `/api/objects/${sha}`;
     const rows = [];
-    const add = (k, v) => { if (present(v) && !(Array.isArray(v) && !v.length)) rows.push(fact(label(k), v, k)); };
-    for (const [k, v] of Object.entries(hit)) {
-      if (k === 'meta' || k === 'image' || k === 'raw') continue;
-      add(k, k === 'loras' && Array.isArray(v) ? v.map((l) => `${l.name}:${l.weight}`).join(', ') : plain(v));
-    }
-    if (m !== hit) {
-      for (const [k, v] of Object.entries(m)) {
-        if (k === 'raw') continue;
-        add(k, k === 'loras' && Array.isArray(v) ? v.map((l) => `${l.name}:${l.weight}`).join(', ') : plain(v));
-      }
-    }
+    const add = (k, v, key) => { if (present(v) && v !== '–') rows.push(fact(k, v, key || k)); };
+    add('prompt', m.prompt);
+    add('negative prompt', m.negative, 'negative');
+    add('seed', m.seed);
+    add('model', [m.model, m.modelHash ? `(${m.modelHash})` : ''].filter(Boolean).join(' ') || null, 'model');
+    add('loras', Array.isArray(m.loras) && m.loras.length ? m.loras.map((l) => `${l.name}:${l.weight}`).join(', ') : null, 'loras');
+    add('steps', m.steps);
+    add('cfg', m.cfg);
+    add('sampler', [m.sampler, m.scheduler].filter(Boolean).join(' / ') || null, 'sampler');
+    add('size', m.width && m.height ? `${m.width} × ${m.height}` : null, 'size');
+    add('made with', m.tool, 'tool');
+    add('path', hit.path);
+    if (hit.deleted) add('deleted', 'yes: only older snapshots hold it');
+    add('first seen', hit.firstSeen ? new Date(hit.firstSeen).toLocaleString() : null, 'first-seen');
+    add('snapshots', Array.isArray(hit.snapshots) && hit.snapshots.length ? hit.snapshots.join(', ') : null, 'snapshots');
+    if (Array.isArray(hit.spans) && hit.spans.length > 1) add('earlier paths', hit.spans.map((x) => x.path).join(', '), 'spans');
+    add('sha-256', sha, 'sha256');
     if (m.raw) rows.push(h('div', {}, h('dt', { text: 'raw' }), h('dd', {}, h('details', {}, h('summary', { text: 'as written in the file' }), h('pre', { text: plain(m.raw) })))));
     $('detail-meta').replaceChildren(...rows);
     const dl = $('detail-download');
