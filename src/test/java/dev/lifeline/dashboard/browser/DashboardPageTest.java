@@ -58,6 +58,7 @@ class DashboardPageTest {
     static Path tmp;
 
     Path outputs;
+    int demoPort;
     LiveDaemon daemon;
     String tokenUrl;
     String base;
@@ -70,6 +71,7 @@ class DashboardPageTest {
     void startDaemonAndBrowser() throws Exception {
         outputs = Files.createDirectories(tmp.resolve("outputs"));
         int port = Services.freePort();
+        demoPort = port;
         String ticker = "i=0; while true; do i=$((i+1)); echo \"tick $i\";" + " if [ $((i % 10)) -eq 1 ]; then echo '"
                 + XSS + "'; fi; sleep 0.3; done";
         String yaml = "services:\n"
@@ -318,6 +320,51 @@ class DashboardPageTest {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         ImageIO.write(img, "png", b);
         return b.toByteArray();
+    }
+
+    @Test
+    void theGalleryFindsAnImageByItsSeedAndShowsItsPromptAsText() throws Exception {
+        long seed = 700_000_000L + new Random().nextInt(1_000_000);
+        String prompt = "a lighthouse <img src=x onerror=\"window.__xss=3\"> at dawn";
+        HttpResponse<String> made = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demoPort + "/generate?seed=" + seed
+                                        + "&prompt=" + java.net.URLEncoder.encode(prompt, "UTF-8")))
+                                .timeout(TestTimes.SHORT)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(200);
+        page.fill("#find-q", "seed: " + seed);
+
+        // stored, then indexed: a search finds it within a couple of seconds of the write
+        Locator hit = page.locator("#find-hits button.hit");
+        await().atMost(TestTimes.SHORT)
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    page.locator("#find-form button[type=submit]").click();
+                    page.waitForFunction(
+                            "() => !document.getElementById('find-hits').textContent.includes('searching')");
+                    return hit.count() > 0;
+                });
+
+        assertThat(hit).hasCount(1);
+        assertThat(hit.locator(".prompt")).hasText(prompt);
+        assertThat(hit.locator(".cap")).containsText("seed " + seed);
+        hit.click();
+        Locator detail = page.locator("dialog#detail");
+        assertThat(detail).isVisible();
+        assertThat(detail.locator("[data-fact=prompt] dd")).hasText(prompt);
+        assertThat(detail.locator("[data-fact=seed] dd")).hasText(Long.toString(seed));
+        assertThat(detail.locator("[data-fact=model] dd")).containsText("demo-diffusion-tiny");
+        String href = detail.locator("#detail-download").getAttribute("href");
+        assertThat(href).matches("/api/objects/[0-9a-f]{64}");
+        var original = context.request().get(base + href.substring(1));
+        assertThat(original.status()).isEqualTo(200);
+        assertThat(original.body()).startsWith(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        assertThat(page.locator("#find-hits img[src='x'], dialog#detail dl img"))
+                .hasCount(0);
+        assertThat(page.evaluate("() => window.__xss === undefined")).isEqualTo(true);
     }
 
     @Test
