@@ -231,7 +231,7 @@
       fact('last exit', present(s.lastExit) ? s.lastExit : '–', 'last-exit'),
       fact('ready in', s.readySeconds >= 0 ? `${Number(s.readySeconds).toFixed(1)} s` : '–', 'ready'),
       present(s.cpuPercent) ? fact('cpu', `${Number(s.cpuPercent).toFixed(1)} %`, 'cpu')
-        : present(s.cpuSeconds) ? fact('cpu', `${present(s.cpuShare) ? s.cpuShare.toFixed(1) + ' % · ' : ''}${duration(s.cpuSeconds)} total`, 'cpu') : null,
+        : present(s.cpuSeconds) ? fact('cpu', `${present(s.cpuShare) ? s.cpuShare.toFixed(1) + ' % · ' : ''}${s.cpuSeconds < 60 ? Number(s.cpuSeconds).toFixed(1) + ' s' : duration(s.cpuSeconds)} total`, 'cpu') : null,
       fact('memory (tree)', bytes(s.rssBytes), 'rss'),
       fact('memory limit', s.memoryLimitBytes > 0 ? bytes(s.memoryLimitBytes) : 'none', 'limit'),
       present(s.gpuMemoryMiB) ? fact('gpu memory', mib(s.gpuMemoryMiB), 'gpu') : null,
@@ -548,7 +548,7 @@
     const facts = [];
     const f = (lbl, v, key) => { if (present(v)) facts.push(fact(lbl, v, key)); };
     const snap = typeof b.lastSnapshot === 'string' ? b.lastSnapshot : b.lastSnapshot && b.lastSnapshot.id;
-    f('last snapshot', snap ? String(snap).slice(0, 12) : present(b.lastSnapshot) || 'lastSnapshot' in b ? 'none yet' : null, 'snapshot');
+    f('last snapshot', snap ? String(snap) : present(b.lastSnapshot) || 'lastSnapshot' in b ? 'none yet' : null, 'snapshot');
     f('snapshot age', b.lastSnapshotAt ? ago(b.lastSnapshotAt) : null, 'snapshot-age');
     f('files waiting', b.unprotectedFiles, 'pending');
     f('lag', present(b.lagSeconds) ? `${Number(b.lagSeconds).toFixed(1)} s` : null, 'lag');
