@@ -38,8 +38,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writing its log. One daemon and one browser for the class; each test opens its own page.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardPageTest {
     /** The promise: a state change shows on the open page within 1 s. Scaled for slow machines. */
     static final Duration PUSHED = TestTimes.scaled(Duration.ofSeconds(2));
@@ -87,7 +91,8 @@ class DashboardPageTest {
                 + "    restart: { policy: never }\n"
                 + "backup:\n"
                 + "  repository: " + tmp.resolve("vault") + "\n"
-                + "dashboard: { listen: 127.0.0.1:0 }\n";
+                // a fixed free port, not 0: the page must find the daemon again at the same address after a restart
+                + "dashboard: { listen: 127.0.0.1:" + Services.freePort() + " }\n";
         daemon = new LiveDaemon(tmp, yaml);
         daemon.ok("up");
         tokenUrl = daemon.dashboardUrl();
@@ -190,12 +195,14 @@ class DashboardPageTest {
                 + " if (c) window.__states.push(c.dataset.state + ' ' + c.dataset.pid); })"
                 + ".observe(document.getElementById('service-list'), {childList: true, subtree: true}); }");
 
+        long killed = System.nanoTime();
         new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
 
         page.waitForFunction(
                 "pid => window.__states.some(s => !s.startsWith('ready') || !s.endsWith(' ' + pid))",
                 Long.toString(pid),
                 new Page.WaitForFunctionOptions().setTimeout(PUSHED.toMillis()));
+        System.out.printf("crash shown on the page %d ms after kill -9%n", (System.nanoTime() - killed) / 1_000_000);
         assertThat(page.evaluate("() => window.__mark")).isEqualTo("same page");
         assertThat(page.locator("#announce"))
                 .containsText(
@@ -365,6 +372,33 @@ class DashboardPageTest {
         assertThat(page.locator("#find-hits img[src='x'], dialog#detail dl img"))
                 .hasCount(0);
         assertThat(page.evaluate("() => window.__xss === undefined")).isEqualTo(true);
+    }
+
+    /** Last: it restarts the daemon (the apps stay; the new daemon adopts them). */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void whenTheDaemonGoesThePageSaysSoAndComesBackWithIt() throws Exception {
+        long app = daemon.pid("demo");
+        long pid = Long.parseLong(
+                Files.readString(daemon.home.resolve("daemon.pid")).trim());
+        page.evaluate("() => { window.__mark = 'same page'; }");
+
+        ProcessHandle d = ProcessHandle.of(pid).orElseThrow();
+        d.destroy(); // TERM: the daemon goes, its apps stay
+        await().atMost(TestTimes.SHORT).until(() -> !d.isAlive());
+
+        Locator link = page.locator("#link");
+        assertThat(link).hasAttribute("data-state", "down", within(TestTimes.SHORT));
+        assertThat(link).containsText("daemon unreachable");
+
+        daemon.ok("up");
+        assertThat(link).hasAttribute("data-state", "live", within(TestTimes.APP));
+        assertThat(page.evaluate("() => window.__mark")).isEqualTo("same page");
+        assertThat(daemon.pid("demo")).as("adopted, not restarted").isEqualTo(app);
+        // pushed state works again over the new stream: a stop shows without a reload
+        card("ticker").locator("button.stop").click();
+        page.locator("#confirm-ok").click();
+        assertThat(card("ticker")).hasAttribute("data-state", "stopped", within(TestTimes.SHORT));
     }
 
     @Test
