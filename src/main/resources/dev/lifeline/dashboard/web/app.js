@@ -455,7 +455,7 @@
       if (i >= 0 && i < HOURS) { counts[i] += x.errors; total += x.errors; }
     }
     const max = Math.max(1, ...counts);
-    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${total} errors in the last 24 hours` });
+    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${total} error${total === 1 ? '' : 's'} in the last 24 hours` });
     s.append(svg('line', { class: 'axis', x1: 0, y1: base + 0.5, x2: W, y2: base + 0.5 }));
     const bw = W / HOURS;
     counts.forEach((c, i) => {

@@ -89,6 +89,13 @@ class DashboardPageTest {
                 + "  ticker:\n"
                 + "    command: " + sh(ticker) + "\n"
                 + "    restart: { policy: never }\n"
+                + "  oom:\n"
+                + "    command: "
+                + sh("echo 'Traceback (most recent call last):';"
+                        + " echo '  File \"app.py\", line 3, in <module>';"
+                        + " echo 'torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB';"
+                        + " echo 'model loaded on the CPU instead'; exec sleep 1000")
+                + "\n"
                 + "backup:\n"
                 + "  repository: " + tmp.resolve("vault") + "\n"
                 // a fixed free port, not 0: the page must find the daemon again at the same address after a restart
@@ -276,6 +283,30 @@ class DashboardPageTest {
             }
         }
         return last;
+    }
+
+    @Test
+    void aTracebackIsOneFoldedBlockWithItsKnownProblemsFixAndCountsInTheChart() {
+        page.selectOption("#log-service", "oom");
+
+        Locator traceback = page.locator("#log-view details.traceback");
+        assertThat(traceback).hasCount(1);
+        assertThat(traceback.locator("summary")).containsText("torch.cuda.OutOfMemoryError");
+        assertThat(traceback.locator("pre")).isHidden();
+        traceback.locator("summary").click();
+        assertThat(traceback.locator("pre")).containsText("File \"app.py\", line 3, in <module>");
+        Locator problem = page.locator("#problems .problem[data-problem='cuda-oom']");
+        assertThat(problem).isVisible();
+        assertThat(problem.locator(".fix")).containsText("nvidia-smi");
+        assertThat(page.locator("#error-chart svg rect.bar")).hasCount(1);
+        assertThat(page.locator("#error-chart svg")).hasAttribute("aria-label", "1 error in the last 24 hours");
+
+        page.selectOption("#log-level", "error");
+        assertThat(page.locator("#log-view .line")).hasCount(1);
+        page.selectOption("#log-level", "");
+        page.fill("#log-search", "CPU instead");
+        assertThat(page.locator("#log-view .line")).hasCount(1);
+        assertThat(page.locator("#log-view .line .msg")).hasText("model loaded on the CPU instead");
     }
 
     @Test
