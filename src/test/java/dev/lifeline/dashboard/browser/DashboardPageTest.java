@@ -13,6 +13,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Response;
 import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.ColorScheme;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.lifeline.testing.Services;
 import dev.lifeline.testing.TestTimes;
@@ -431,6 +432,59 @@ class DashboardPageTest {
         page.locator("#confirm-ok").click();
         assertThat(card("ticker")).hasAttribute("data-state", "stopped", within(TestTimes.SHORT));
     }
+
+    /** WCAG contrast (4.5:1 for text) of what the page shows, in the OS's dark and light modes. */
+    @Test
+    void textIsReadableInDarkAndInLightMode() {
+        for (ColorScheme scheme : List.of(ColorScheme.DARK, ColorScheme.LIGHT)) {
+            try (BrowserContext c = browser.newContext(new Browser.NewContextOptions().setColorScheme(scheme))) {
+                Page p = c.newPage();
+                p.navigate(tokenUrl);
+                p.locator("#service-list article[data-service='demo'] .badge").waitFor();
+                p.locator("#doctor-list .badge").first().waitFor();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> r = (Map<String, Object>) p.evaluate(CONTRAST);
+                assertThat(((Number) r.get("luminance")).doubleValue())
+                        .as(scheme + " background")
+                        .isCloseTo(scheme == ColorScheme.DARK ? 0 : 1, org.assertj.core.data.Offset.offset(0.1));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> ratios = (Map<String, Object>) r.get("ratios");
+                assertThat(ratios).isNotEmpty();
+                ratios.forEach((what, ratio) -> assertThat(((Number) ratio).doubleValue())
+                        .as(scheme + ": " + what)
+                        .isGreaterThanOrEqualTo(4.5));
+            }
+        }
+    }
+
+    /** Contrast of each kind of text against the background it is drawn on. */
+    static final String CONTRAST = """
+            () => {
+              const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+              const lum = ([r, g, b]) => {
+                const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+              };
+              const bg = (e) => {
+                for (; e; e = e.parentElement) {
+                  const c = getComputedStyle(e).backgroundColor;
+                  if (!/rgba\\(.*, 0\\)$/.test(c) && c !== 'transparent') return rgb(c);
+                }
+                return [255, 255, 255];
+              };
+              const ratio = (e) => {
+                const a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+                return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+              };
+              const ratios = {};
+              for (const sel of ['h1', 'h2', '.top nav a', '#link', 'article[data-service] h3', 'article[data-service] .badge',
+                  '.facts dt', '.facts dd', 'button.restart', 'button.stop', '.project', '#log-view .line .t', '#log-view .line .lv',
+                  '#log-view .line .msg', '#doctor-list .badge', '#doctor-list td', '.controls label']) {
+                document.querySelectorAll(sel).forEach((e, i) => { if (i < 5 && e.offsetParent) ratios[sel + ' #' + i] = ratio(e); });
+              }
+              return { luminance: lum(bg(document.body)), ratios };
+            }
+            """;
 
     @Test
     void onAPhoneWidthNothingOverflowsSideways() {
