@@ -151,7 +151,7 @@
     return new Promise((resolve) => {
       d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true });
       d.showModal();
-      $('confirm-ok').focus();
+      $('confirm-cancel').focus(); // a stray second Enter must not stop a loaded model
     });
   }
 

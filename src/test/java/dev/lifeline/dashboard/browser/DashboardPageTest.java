@@ -245,11 +245,14 @@ class DashboardPageTest {
     }
 
     @Test
-    void cancellingTheConfirmationOfStopLeavesTheServiceRunning() throws Exception {
+    void stopByKeyboardAsksFirstAndEscapeLeavesTheServiceRunning() throws Exception {
         long before = daemon.pid("demo");
 
-        card("demo").locator("button.stop").click();
+        // by keyboard alone: the button takes focus and Enter, the dialog takes Escape
+        card("demo").locator("button.stop").focus();
+        page.keyboard().press("Enter");
         assertThat(page.locator("dialog#confirm")).containsText("Stop demo?");
+        assertThat(page.locator("#confirm-cancel")).isFocused();
         page.keyboard().press("Escape");
 
         assertThat(page.locator("dialog#confirm")).isHidden();
