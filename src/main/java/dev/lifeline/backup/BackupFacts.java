@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * What a watched vault has done, for {@code status}, the dashboard and {@code /metrics}.
  *
- * @param lastSnapshot the newest snapshot in the repository (cut by the watcher or by {@code
+ * @param lastSnapshotId the newest snapshot in the repository (cut by the watcher or by {@code
  *     lifeline backup now}); empty before the first
  * @param lastSnapshotAt when it was cut
  * @param lagSeconds how long the newest output took from its last write (mtime) to being stored
@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param remote the mirror as {@code s3://bucket/prefix [at https://host]}, or "" without one
  */
 public record BackupFacts(
-        Optional<String> lastSnapshot,
+        Optional<String> lastSnapshotId,
         Optional<Instant> lastSnapshotAt,
         Optional<Double> lagSeconds,
         Optional<Instant> lastStoredAt,

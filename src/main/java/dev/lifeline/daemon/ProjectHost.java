@@ -354,7 +354,7 @@ final class ProjectHost implements AutoCloseable {
                     String.valueOf(w.repository()),
                     u.files(),
                     u.reason() == null ? "" : u.reason(),
-                    f.lastSnapshot(),
+                    f.lastSnapshotId(),
                     f.lastSnapshotAt(),
                     f.lagSeconds(),
                     f.lastStoredAt(),

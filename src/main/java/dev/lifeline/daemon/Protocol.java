@@ -69,7 +69,7 @@ public final class Protocol {
      * @param unprotectedFiles files seen but not stored yet (0 when everything seen is stored):
      *     the files waiting to be stored
      * @param reason why storing them failed, or "" while they are only being written
-     * @param lastSnapshot the id of the newest snapshot in the repository; null before the first
+     * @param lastSnapshotId the id of the newest snapshot in the repository; null before the first
      * @param lastSnapshotAt when it was cut (ISO-8601); null before the first
      * @param lagSeconds the newest output's last write → stored durably; while storing fails, at
      *     least how long it has been failing; null before anything was stored
@@ -85,7 +85,7 @@ public final class Protocol {
             String repository,
             int unprotectedFiles,
             String reason,
-            Optional<String> lastSnapshot,
+            Optional<String> lastSnapshotId,
             Optional<Instant> lastSnapshotAt,
             Optional<Double> lagSeconds,
             Optional<Instant> lastStoredAt,

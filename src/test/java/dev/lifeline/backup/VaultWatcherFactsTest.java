@@ -58,7 +58,7 @@ class VaultWatcherFactsTest {
         Vault v = Fixtures.vault(spec(Duration.ofHours(1)), rec);
         try (VaultWatcher w = VaultWatcher.start(v, rec)) {
             BackupFacts none = w.facts();
-            assertThat(none.lastSnapshot()).isEmpty();
+            assertThat(none.lastSnapshotId()).isEmpty();
             assertThat(none.lagSeconds()).as("nothing stored yet").isEmpty();
             assertThat(none.retention()).isEqualTo("hourly 24, daily 14");
             assertThat(none.remote()).isEmpty();
@@ -82,14 +82,14 @@ class VaultWatcherFactsTest {
 
             // a snapshot cut by 'lifeline backup now' (not the watcher) is the last one at once
             BackupResult r = v.backup();
-            assertThat(w.facts().lastSnapshot()).hasValue(r.snapshot());
+            assertThat(w.facts().lastSnapshotId()).hasValue(r.snapshot());
             assertThat(w.facts().lastSnapshotAt().orElseThrow())
                     .isBetween(Instant.now().minusSeconds(5), Instant.now().plusSeconds(1));
             Fixtures.write(src().resolve("b.bin"), Fixtures.random(1000, 3));
             await().atMost(Fixtures.scaled(Duration.ofSeconds(5))).until(() -> rec.paths.contains("outputs/b.bin"));
             BackupResult second = v.backup();
             assertThat(second.snapshot()).isNotEqualTo(r.snapshot());
-            assertThat(w.facts().lastSnapshot()).hasValue(second.snapshot());
+            assertThat(w.facts().lastSnapshotId()).hasValue(second.snapshot());
         }
     }
 

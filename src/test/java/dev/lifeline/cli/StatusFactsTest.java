@@ -83,7 +83,7 @@ class StatusFactsTest {
         assertThat(before.path("lagSeconds").isNull())
                 .as("nothing stored yet: " + before)
                 .isTrue();
-        assertThat(before.path("lastSnapshot").isNull()).isTrue();
+        assertThat(before.path("lastSnapshotId").isNull()).isTrue();
         assertThat(before.path("remote").asText()).isEmpty();
 
         java.nio.file.Files.write(outputs.resolve("a.bin"), new byte[1000]);
@@ -103,7 +103,7 @@ class StatusFactsTest {
         JsonNode snap = daemon.call("backup.status", java.util.Map.of()).get(0);
         DaemonCli.Result list = cli.run(app, "backup", "snapshots", "--json");
         JsonNode snapshots = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.out());
-        assertThat(snap.path("lastSnapshot").asText())
+        assertThat(snap.path("lastSnapshotId").asText())
                 .as(snap.toString())
                 .isEqualTo(snapshots.get(snapshots.size() - 1).path("id").asText());
         assertThat(snap.path("lastSnapshotAt").isTextual()).isTrue();

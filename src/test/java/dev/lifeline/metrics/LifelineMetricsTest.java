@@ -112,4 +112,52 @@ class LifelineMetricsTest {
                 .contains("lifeline_build_info{version=\"1.2.3\"} 1")
                 .contains("process_resident_memory_bytes 6.291456E7");
     }
+
+    @Test
+    void concurrentScrapesEachWriteTheirOwnValuesAndAStalledClientHoldsUpNoOther() throws Exception {
+        LifelineMetrics m = new LifelineMetrics("1", STATES, List.of("up"));
+        // a client that stops reading mid-scrape: its write blocks, holding nothing
+        java.io.PipedInputStream stalledIn = new java.io.PipedInputStream(16);
+        java.io.PipedOutputStream stalled = new java.io.PipedOutputStream(stalledIn);
+        Thread hung = new Thread(
+                () -> {
+                    try {
+                        m.write(scrape(List.of(service("hung", "/p", "ready")), List.of(), List.of()), stalled);
+                    } catch (java.io.IOException e) {
+                        // the pipe is closed at the end
+                    }
+                },
+                "stalled-scrape");
+        hung.setDaemon(true);
+        hung.start();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> hung.getState() == Thread.State.TIMED_WAITING);
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                String name = "svc" + i;
+                results.add(pool.submit(() -> {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    m.write(scrape(List.of(service(name, "/p", "ready")), List.of(), List.of()), out);
+                    return out.toString(StandardCharsets.UTF_8);
+                }));
+            }
+            for (int i = 0; i < 64; i++) {
+                String text = results.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(text)
+                        .contains("lifeline_service_up{project=\"/p\",service=\"svc" + i + "\"} 1.0")
+                        .doesNotContain("service=\"hung\"");
+                assertThat(text.split("lifeline_service_up\\{", -1))
+                        .as("one service in each scrape")
+                        .hasSize(2);
+            }
+        } finally {
+            pool.shutdownNow();
+            stalledIn.close();
+            stalled.close();
+        }
+    }
 }
