@@ -541,14 +541,14 @@
   const scheduleBackup = coalesce(refreshBackup, 1000);
 
   // the fields of Protocol.BackupView; any other field the daemon adds is shown too, by its name
-  const BACKUP_KNOWN = new Set(['project', 'repository', 'unprotectedFiles', 'reason', 'lastSnapshot', 'lastSnapshotAt',
+  const BACKUP_KNOWN = new Set(['project', 'repository', 'unprotectedFiles', 'reason', 'lastSnapshotId', 'lastSnapshot', 'lastSnapshotAt',
     'lagSeconds', 'lastStoredAt', 'lastPushAt', 'pushFailures', 'retention', 'remote']);
 
   function backupCard(b) {
     const facts = [];
     const f = (lbl, v, key) => { if (present(v)) facts.push(fact(lbl, v, key)); };
-    const snap = typeof b.lastSnapshot === 'string' ? b.lastSnapshot : b.lastSnapshot && b.lastSnapshot.id;
-    f('last snapshot', snap ? String(snap) : present(b.lastSnapshot) || 'lastSnapshot' in b ? 'none yet' : null, 'snapshot');
+    const snap = b.lastSnapshotId ?? b.lastSnapshot;
+    f('last snapshot', snap ? String(snap) : 'lastSnapshotId' in b ? 'none yet' : null, 'snapshot');
     f('snapshot age', b.lastSnapshotAt ? ago(b.lastSnapshotAt) : null, 'snapshot-age');
     f('files waiting', b.unprotectedFiles, 'pending');
     f('lag', present(b.lagSeconds) ? `${Number(b.lagSeconds).toFixed(1)} s` : null, 'lag');

@@ -351,6 +351,31 @@ class DashboardPageTest {
                 new Page.WaitForFunctionOptions().setTimeout(TestTimes.SHORT.toMillis()));
     }
 
+    @Test
+    void snapshotNowCutsASnapshotTheBackupCardShowsAndVerifySaysOk() throws Exception {
+        byte[] png = randomPng();
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(png));
+        Path part = Files.write(tmp.resolve("snap.png.part"), png);
+        Files.move(part, outputs.resolve("snap-" + sha.substring(0, 8) + ".png"), StandardCopyOption.ATOMIC_MOVE);
+        page.locator("#output-list a[data-sha='" + sha + "']").waitFor();
+        Locator snapshot = page.locator("#backup-list [data-fact=snapshot] dd");
+        String before = snapshot.textContent();
+
+        page.locator("#snapshot-now").click();
+
+        assertThat(snapshot)
+                .not()
+                .hasText(before, new LocatorAssertions.HasTextOptions().setTimeout(TestTimes.SHORT.toMillis()));
+        assertThat(snapshot).hasText(Pattern.compile("^\\d{8}-\\d{6}\\S*$"));
+        assertThat(page.locator("#backup-list [data-fact=snapshot-age] dd")).containsText("ago");
+        page.locator("#verify").click();
+        assertThat(page.locator("#toasts"))
+                .containsText(
+                        tmp.resolve("vault") + " ok",
+                        new LocatorAssertions.ContainsTextOptions().setTimeout(TestTimes.APP.toMillis()));
+    }
+
     private static byte[] randomPng() throws Exception {
         BufferedImage img = new BufferedImage(48, 48, BufferedImage.TYPE_INT_RGB);
         Random r = new Random();
