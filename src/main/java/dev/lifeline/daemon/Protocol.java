@@ -9,8 +9,10 @@ import dev.lifeline.insight.ErrorReport;
 import dev.lifeline.insight.LogEvent;
 import dev.lifeline.supervisor.ServiceStatus;
 import dev.lifeline.tunnel.TunnelStatus;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The control protocol, and the one codec for each record it carries (the CLI, the daemon and the
@@ -64,10 +66,33 @@ public final class Protocol {
      *
      * @param project the config file its {@code backup:} section came from
      * @param repository the local repository
-     * @param unprotectedFiles files seen but not stored yet (0 when everything seen is stored)
+     * @param unprotectedFiles files seen but not stored yet (0 when everything seen is stored):
+     *     the files waiting to be stored
      * @param reason why storing them failed, or "" while they are only being written
+     * @param lastSnapshot the id of the newest snapshot in the repository; null before the first
+     * @param lastSnapshotAt when it was cut (ISO-8601); null before the first
+     * @param lagSeconds the newest output's last write → stored durably; while storing fails, at
+     *     least how long it has been failing; null before anything was stored
+     * @param lastStoredAt when the watcher last stored a file; null before the first
+     * @param lastPushAt when the last complete upload to the remote mirror ended, in this daemon's
+     *     life; null before one or without a remote
+     * @param pushFailures uploads to the remote that failed or ended incomplete, in this daemon's life
+     * @param retention the retention policy in words ({@code lifeline backup prune} applies it)
+     * @param remote the mirror ({@code s3://bucket/prefix [at https://host]}), "" without one
      */
-    public record BackupView(String project, String repository, int unprotectedFiles, String reason) {}
+    public record BackupView(
+            String project,
+            String repository,
+            int unprotectedFiles,
+            String reason,
+            Optional<String> lastSnapshot,
+            Optional<Instant> lastSnapshotAt,
+            Optional<Double> lagSeconds,
+            Optional<Instant> lastStoredAt,
+            Optional<Instant> lastPushAt,
+            int pushFailures,
+            String retention,
+            String remote) {}
 
     public static ArrayNode backups(List<BackupView> list) {
         ArrayNode a = Json.array();
