@@ -54,7 +54,7 @@
     while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
     return `${n >= 100 || i === 0 ? Math.round(n) : n.toFixed(1)} ${u[i]}`;
   }
-  function mib(n) { return present(n) ? bytes(n * 1048576) : '–'; }
+  function mib(n) { return !present(n) ? '–' : n === 0 ? '0 MiB' : bytes(n * 1048576); }
   function time(iso) {
     const d = new Date(iso);
     return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });

@@ -15,6 +15,7 @@ import com.microsoft.playwright.Response;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.ColorScheme;
 import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.lifeline.testing.NvidiaSmiStandIn;
 import dev.lifeline.testing.Services;
 import dev.lifeline.testing.TestTimes;
 import java.awt.image.BufferedImage;
@@ -63,6 +64,7 @@ class DashboardPageTest {
     static Path tmp;
 
     Path outputs;
+    Path gpuBin;
     int demoPort;
     LiveDaemon daemon;
     String tokenUrl;
@@ -101,7 +103,8 @@ class DashboardPageTest {
                 + "  repository: " + tmp.resolve("vault") + "\n"
                 // a fixed free port, not 0: the page must find the daemon again at the same address after a restart
                 + "dashboard: { listen: 127.0.0.1:" + Services.freePort() + " }\n";
-        daemon = new LiveDaemon(tmp, yaml);
+        gpuBin = new NvidiaSmiStandIn().gpu("NVIDIA A10", 24576, 2048).writeTo(tmp.resolve("gpu-bin"));
+        daemon = new LiveDaemon(tmp, yaml).env("PATH", gpuBin + ":" + System.getenv("PATH"));
         daemon.ok("up");
         tokenUrl = daemon.dashboardUrl();
         base = URI.create(tokenUrl).resolve("/").toString();
@@ -513,6 +516,31 @@ class DashboardPageTest {
               return { luminance: lum(bg(document.body)), ratios };
             }
             """;
+
+    @Test
+    void theGpuMemoryOfAServiceAndTheCardsFreeMemoryShow() throws Exception {
+        long pid = daemon.pid("demo");
+        // the stand-in nvidia-smi now says the demo app holds 5 GiB of the card's 24
+        new NvidiaSmiStandIn()
+                .gpu("NVIDIA A10", 24576, 2048 + 5120)
+                .process(pid, 5120)
+                .writeTo(gpuBin);
+
+        await().atMost(TestTimes.SHORT)
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    page.reload();
+                    card("demo").waitFor();
+                    return card("demo").locator("[data-fact=gpu] dd").count() > 0
+                            && card("demo")
+                                    .locator("[data-fact=gpu] dd")
+                                    .textContent()
+                                    .equals("5.0 GiB");
+                });
+        assertThat(card("demo").locator("[data-fact=gpu-free] dd")).hasText("17.0 GiB");
+        assertThat(card("ticker").locator("[data-fact=gpu] dd")).hasText("0 MiB");
+    }
 
     @Test
     void onAPhoneWidthNothingOverflowsSideways() {
