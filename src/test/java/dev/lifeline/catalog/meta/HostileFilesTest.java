@@ -87,6 +87,35 @@ class HostileFilesTest {
     }
 
     @Test
+    void byteFlipsInBuiltAvifWebpAndJpegFilesNeverThrowOrHang() throws Exception {
+        byte[] tiff = TestImages.tiff(
+                true,
+                List.of(TestImages.ascii(0x0110, "prompt:{\"1\": {\"class_type\": \"KSampler\", \"inputs\": {}}}")),
+                List.of(TestImages.unicodeComment(ContainersTest.INFOTEXT, false)));
+        List<byte[]> files = List.of(
+                TestImages.avif(tiff, 0),
+                TestImages.avif(tiff, 1),
+                TestImages.webp("EXIF", TestImages.exifApp1(tiff)),
+                TestImages.jpeg(
+                        TestImages.exifApp1(tiff), TestImages.xmpApp1("<exif:UserComment>{}</exif:UserComment>")));
+        Random random = new Random(7);
+        assertTimeoutPreemptively(BATCH, () -> {
+            for (byte[] f : files) {
+                for (int len = 0; len < f.length; len += 3) {
+                    MetaReader.read(java.util.Arrays.copyOf(f, len), STEALTH);
+                }
+                for (int r = 0; r < 1500; r++) {
+                    byte[] b = f.clone();
+                    for (int k = 1 + random.nextInt(4); k > 0; k--) {
+                        b[random.nextInt(b.length)] = (byte) random.nextInt();
+                    }
+                    MetaReader.read(b, STEALTH);
+                }
+            }
+        });
+    }
+
+    @Test
     void aChunkLengthOf0x7fffffffIsNoMetadata() {
         byte[] png = png(chunk("tEXt", "parameters\0photo\nSteps: 1, Seed: 2, Sampler: Euler"));
         ByteBuffer.wrap(png).putInt(33, 0x7fffffff); // the tEXt chunk's length
