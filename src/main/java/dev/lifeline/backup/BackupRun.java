@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One backup, as steps: scan → hash and store what changed → write the snapshot (or, for a
@@ -326,20 +328,27 @@ final class BackupRun {
     private List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored, ExecutorService committer)
             throws IOException, InterruptedException {
         List<Future<ObjectStore.Staged>> futures = new ArrayList<>();
+        List<SafeOpen.Watch> watches = new ArrayList<>();
         for (Scanner.Scanned s : files) {
+            SafeOpen.Watch watch = repo.store().watch();
+            watches.add(watch);
             futures.add(pool.submit(() -> {
                 try {
-                    return repo.store().stage(s, events);
+                    return repo.store().stage(s, events, watch);
                 } catch (NoSuchFileException gone) {
                     return null;
+                } finally {
+                    if (watch.abandoned()) {
+                        compensate(-1); // back from an open given up: the thread added for it goes
+                    }
                 }
             }));
         }
         List<ObjectStore.Staged> staged = new ArrayList<>();
         IOException failure = null;
-        for (Future<ObjectStore.Staged> f : futures) {
+        for (int k = 0; k < futures.size(); k++) {
             try {
-                ObjectStore.Staged st = f.get();
+                ObjectStore.Staged st = await(futures, watches, files, k);
                 staged.add(st);
             } catch (ExecutionException e) {
                 staged.add(null);
@@ -390,6 +399,65 @@ final class BackupRun {
             });
         }
         return out;
+    }
+
+    /**
+     * A staging task's result. Its open runs on the pool thread without a guard of its own, so the
+     * wait here is the guard, for every task of the batch still running: an open that takes longer
+     * than {@link SafeOpen#FIFO_WAIT} (a FIFO swapped in) is nudged every {@code FIFO_WAIT}, and one
+     * still stuck after {@link SafeOpen#GIVE_UP} (the FIFO was unlinked, or a device) is given up:
+     * its file is skipped with a warning, and the pool gets a thread more for as long as the stuck
+     * one is blocked.
+     */
+    private ObjectStore.Staged await(
+            List<Future<ObjectStore.Staged>> futures, List<SafeOpen.Watch> watches, List<Scanner.Scanned> files, int k)
+            throws ExecutionException, InterruptedException {
+        while (true) {
+            if (watches.get(k).abandoned()) {
+                return null;
+            }
+            try {
+                return futures.get(k).get(SafeOpen.FIFO_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException slow) {
+                for (int j = k; j < watches.size(); j++) {
+                    guard(watches.get(j), files.get(j));
+                }
+            }
+        }
+    }
+
+    private void guard(SafeOpen.Watch watch, Scanner.Scanned s) {
+        Duration opening = watch.opening();
+        if (opening == null || opening.compareTo(SafeOpen.FIFO_WAIT) < 0) {
+            return; // queued, hashing, or only just opening
+        }
+        if (opening.compareTo(SafeOpen.GIVE_UP) < 0) {
+            watch.nudge();
+        } else if (watch.abandon()) {
+            compensate(1);
+            events.onEvent(Event.of(
+                    "backup",
+                    "skipped",
+                    Event.Level.WARN,
+                    s.file() + " did not open within " + SafeOpen.GIVE_UP.toSeconds()
+                            + " s (a FIFO or device swapped in?); skipped",
+                    Map.of("path", s.path())));
+        }
+    }
+
+    /** Grows (or shrinks back) a fixed pool by the threads stuck in opens given up. */
+    private void compensate(int delta) {
+        if (pool instanceof java.util.concurrent.ThreadPoolExecutor tpe) {
+            synchronized (tpe) {
+                if (delta > 0) {
+                    tpe.setMaximumPoolSize(tpe.getMaximumPoolSize() + delta);
+                    tpe.setCorePoolSize(tpe.getCorePoolSize() + delta);
+                } else {
+                    tpe.setCorePoolSize(tpe.getCorePoolSize() + delta);
+                    tpe.setMaximumPoolSize(tpe.getMaximumPoolSize() + delta);
+                }
+            }
+        }
     }
 
     private static boolean sameFiles(List<FileEntry> a, List<FileEntry> b) {

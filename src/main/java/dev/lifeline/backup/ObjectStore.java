@@ -98,16 +98,27 @@ final class ObjectStore {
      * failure to write the copy (a full disk) is thrown.
      */
     Staged stage(Scanner.Scanned s, EventListener events) throws IOException {
+        return stage(s, events, null);
+    }
+
+    /**
+     * {@link #stage(Scanner.Scanned, EventListener)} with the open on the calling thread, watched
+     * through {@code watch} by the thread waiting for the result (see {@link SafeOpen.Watch}); null
+     * for an open that guards itself.
+     */
+    Staged stage(Scanner.Scanned s, EventListener events, SafeOpen.Watch watch) throws IOException {
         if (s.link() != null) {
             return stageBytes(Names.encode(s.link()));
         }
         SafeOpen.Opened in;
         try {
-            in = opener.open(s.root(), s.file());
+            in = opener.open(s.root(), s.file(), watch);
         } catch (NoSuchFileException gone) {
             return null;
         } catch (SafeOpen.Refused r) {
-            skipped(events, s, r.getMessage());
+            if (watch == null || !watch.abandoned()) { // given up: the waiter has warned
+                skipped(events, s, r.getMessage());
+            }
             return null;
         }
         Path tmp = layout.tmp()
@@ -313,6 +324,11 @@ final class ObjectStore {
                 // tmp/ is emptied on the next locked run anyway
             }
         }
+    }
+
+    /** A watch for one staging task's open. */
+    SafeOpen.Watch watch() {
+        return opener.watch();
     }
 
     /** Closes the folder handles kept open between files (see {@link SafeOpen#release}). */

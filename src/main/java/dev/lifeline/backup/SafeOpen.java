@@ -46,6 +46,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link Opened#size()} bytes, its size when opened (fstat), so a character device (which only
  * root can create) gives nothing and a folder fails to read.
  *
+ * <p>A backup's staging tasks already run on pool threads while one thread collects their
+ * results, so they skip that hand-off ({@link #open(Path, Path, Watch)}): each task opens on its own
+ * pool thread and publishes what it is opening in a {@link Watch}, and the collecting thread does
+ * the unblocking and the giving up for every task of the batch (see {@code BackupRun}); a pool
+ * thread given up on is replaced for as long as it stays blocked.
+ *
  * <p>Defaults: unblocking tried after 250 ms and every 250 ms after, given up after 5 s.
  */
 final class SafeOpen {
@@ -90,6 +96,17 @@ final class SafeOpen {
      *     read (the message names the file and says why)
      */
     Opened open(Path root, Path file) throws IOException {
+        return open(root, file, null);
+    }
+
+    /**
+     * Like {@link #open(Path, Path)}, but with a {@code watch} the open runs on the calling thread,
+     * without a hand-off: then whoever waits for this thread's work (the thread collecting a
+     * batch's results, see {@code BackupRun}) must watch it, {@link Watch#nudge() nudging} an open
+     * that takes longer than {@link #FIFO_WAIT} and {@link Watch#abandon() abandoning} one stuck
+     * past {@link #GIVE_UP}, so that nothing waits forever on a FIFO.
+     */
+    Opened open(Path root, Path file, Watch watch) throws IOException {
         Path rel = root.relativize(file);
         int n = rel.getNameCount();
         if (n == 0 || rel.toString().isEmpty() || rel.startsWith("..")) {
@@ -109,7 +126,9 @@ final class SafeOpen {
             held = new Held(root, parent, dir);
             this.held.put(Thread.currentThread(), held);
         }
-        return openIn(held, rel.getName(n - 1), file);
+        return watch == null
+                ? openIn(held, rel.getName(n - 1), file)
+                : openWatched(held, rel.getName(n - 1), file, watch);
     }
 
     /**
@@ -187,6 +206,95 @@ final class SafeOpen {
         }
     }
 
+    /**
+     * The open a worker thread is doing right now, for the thread that waits for the worker's
+     * result: one per task, written by the worker (volatile fields, no lock), read by the waiter.
+     */
+    final class Watch {
+        private volatile SecureDirectoryStream<Path> dir;
+        private volatile Path name;
+        private volatile Thread thread;
+        private volatile long since; // System.nanoTime() when the open began, 0 when none runs
+        private final AtomicBoolean abandoned = new AtomicBoolean();
+
+        private void begin(SecureDirectoryStream<Path> dir, Path name) {
+            this.dir = dir;
+            this.name = name;
+            this.thread = Thread.currentThread();
+            long now = System.nanoTime();
+            this.since = now == 0 ? 1 : now;
+        }
+
+        private void end() {
+            since = 0;
+        }
+
+        /** How long the current open has taken so far, or null when no open runs. */
+        Duration opening() {
+            long at = since;
+            return at == 0 ? null : Duration.ofNanos(System.nanoTime() - at);
+        }
+
+        /** Opens the entry being opened for writing when it is a FIFO, so that the stuck open returns. */
+        void nudge() {
+            SecureDirectoryStream<Path> d = dir;
+            Path n = name;
+            if (since != 0 && d != null && n != null) {
+                unblock(d, n);
+            }
+        }
+
+        /**
+         * Gives the open up: the waiter goes on without this file (the worker thread stays blocked in
+         * the kernel; whatever it opens later is closed and refused). Its folder handle is dropped,
+         * never closed: the JDK holds the handle's lock during an open, so closing it would wait as
+         * long. Returns false when the open ended meanwhile.
+         */
+        boolean abandon() {
+            if (since == 0 || !abandoned.compareAndSet(false, true)) {
+                return false;
+            }
+            Thread t = thread;
+            if (t != null) {
+                Held h = held.get(t);
+                if (h != null && h.dir == dir) {
+                    held.remove(t, h);
+                }
+            }
+            return true;
+        }
+
+        boolean abandoned() {
+            return abandoned.get();
+        }
+    }
+
+    /** A watch for one task's open (see {@link #open(Path, Path, Watch)}). */
+    Watch watch() {
+        return new Watch();
+    }
+
+    private Opened openWatched(Held held, Path name, Path file, Watch watch) throws IOException {
+        SecureDirectoryStream<Path> dir = held.dir;
+        SeekableByteChannel ch;
+        watch.begin(dir, name);
+        try {
+            ch = dir.newByteChannel(name, READ);
+        } catch (NoSuchFileException gone) {
+            throw gone;
+        } catch (IOException e) {
+            throw refusal(dir, name, file, e);
+        } finally {
+            watch.end();
+        }
+        if (watch.abandoned()) { // given up while it waited: the waiter went on without it
+            ch.close();
+            throw new Refused(file + " did not open within " + GIVE_UP.toSeconds()
+                    + " s (a FIFO or device swapped in?); skipped");
+        }
+        return checked(ch, file);
+    }
+
     private Opened openIn(Held held, Path name, Path file) throws IOException {
         SecureDirectoryStream<Path> dir = held.dir;
         AtomicBoolean abandoned = new AtomicBoolean();
@@ -225,6 +333,11 @@ final class SafeOpen {
         if (abandoned.get()) { // lost the race with the worker: it closed the channel
             throw new Refused(file + " did not open in time; skipped");
         }
+        return checked(ch, file);
+    }
+
+    /** The opened entry as a regular file, or refused (and closed) when it is a FIFO or socket. */
+    private static Opened checked(SeekableByteChannel ch, Path file) throws IOException {
         boolean ok = false;
         try {
             if (!(ch instanceof FileChannel fc)) {

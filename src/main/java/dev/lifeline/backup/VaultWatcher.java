@@ -56,6 +56,7 @@ public final class VaultWatcher implements AutoCloseable {
     private final Thread watchThread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong reconciles = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicBoolean evaluateQueued = new AtomicBoolean();
     /** Each source folder (as configured) → the folder's identity when its watch was registered; watch thread only. */
     private final Map<Path, Object> watchedRoots = new HashMap<>();
@@ -66,6 +67,10 @@ public final class VaultWatcher implements AutoCloseable {
     private volatile Duration backoff = RETRY_FIRST;
     private volatile String failure;
     private volatile int unprotectedReported;
+    private final WatchFacts facts = new WatchFacts();
+    private final LatestSnapshot latest;
+    private final String retention;
+    private final String remote;
 
     static final Duration RETRY_FIRST = Duration.ofSeconds(1);
     static final Duration RETRY_MAX = Duration.ofMinutes(1);
@@ -102,6 +107,9 @@ public final class VaultWatcher implements AutoCloseable {
                 new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
         this.hashPool = vault.pool("watch-hash", 2);
         this.watchThread = named(this::watchLoop, "lifeline-vault-watch");
+        this.latest = new LatestSnapshot(vault.spec().repository());
+        this.retention = BackupFacts.retention(vault.spec().retention());
+        this.remote = BackupFacts.remote(vault.spec());
     }
 
     /**
@@ -382,6 +390,7 @@ public final class VaultWatcher implements AutoCloseable {
         long at = System.currentTimeMillis();
         for (FileEntry e : done.entries()) {
             stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+            facts.stored(e.mtimeNanos(), at);
             events.onEvent(Event.of(
                     "backup",
                     "stored",
@@ -390,6 +399,7 @@ public final class VaultWatcher implements AutoCloseable {
                     Map.of("path", e.path(), "sha256", e.sha256(), "size", e.size(), "durableAtMillis", at)));
         }
         if (done.failed().isEmpty()) {
+            facts.storeWorks();
             if (failure != null) {
                 failure = null;
                 backoff = RETRY_FIRST;
@@ -398,6 +408,7 @@ public final class VaultWatcher implements AutoCloseable {
             return;
         }
         // put them back: tried again after the backoff, not at the next reconciling scan
+        facts.storeFailed(at);
         long now = System.nanoTime();
         for (Path f : done.failed()) {
             pending.putIfAbsent(f, new Pending(now));
@@ -414,12 +425,20 @@ public final class VaultWatcher implements AutoCloseable {
         worker.schedule(this::evaluate, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Files seen but not stored yet, and why (a store that failed), for status, doctor and the dashboard. */
     /** The repository this watcher stores into. */
     public java.nio.file.Path repository() {
         return vault.spec().repository();
     }
 
+    /**
+     * The newest snapshot, the lag, the last upload and the failed ones, for status, the dashboard
+     * and {@code /metrics}: one {@code stat} of the snapshots folder, nothing else read.
+     */
+    public BackupFacts facts() {
+        return facts.facts(latest.read(), System.currentTimeMillis(), retention, remote);
+    }
+
+    /** Files seen but not stored yet, and why (a store that failed), for status, doctor and the dashboard. */
     public Unprotected unprotected() {
         return new Unprotected(pending.size(), failure);
     }
@@ -470,6 +489,7 @@ public final class VaultWatcher implements AutoCloseable {
             long at = System.currentTimeMillis();
             for (FileEntry e : found) {
                 stored.put(e.path(), new long[] {e.size(), e.mtimeNanos()});
+                facts.stored(e.mtimeNanos(), at);
                 events.onEvent(Event.of(
                         "backup",
                         "stored",
@@ -485,7 +505,14 @@ public final class VaultWatcher implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             error("reconciling scan failed: " + e.getMessage());
+        } finally {
+            reconciles.incrementAndGet();
         }
+    }
+
+    /** How many reconciling scans have ended (the first runs at start), for tests that must be past it. */
+    long reconcilesDone() {
+        return reconciles.get();
     }
 
     private void snapshot() {
@@ -512,11 +539,15 @@ public final class VaultWatcher implements AutoCloseable {
         }
         try {
             PushResult p = vault.push();
-            if (!p.ok()) {
+            if (p.ok()) {
+                facts.pushed(java.time.Instant.now());
+            } else {
+                facts.pushFailed();
                 error("upload to the remote incomplete (" + p.failures().size()
                         + " failure(s)); the next snapshot's push resumes");
             }
         } catch (RuntimeException e) {
+            facts.pushFailed();
             error("upload to the remote failed: " + e.getMessage());
         }
     }

@@ -1,8 +1,6 @@
 package dev.lifeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.insight.ErrorReport;
@@ -71,7 +69,9 @@ final class ErrorsCommand implements Callable<Integer> {
         ErrorReport r = insight.errors(log, ServiceRuns.read(home.stateFile(service)), from, top);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r, log)));
+            out.println(new ObjectMapper()
+                    .writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(dev.lifeline.daemon.Protocol.errors(r, log)));
         } else {
             print(out, r, log, insight);
         }
@@ -139,46 +139,5 @@ final class ErrorsCommand implements Callable<Integer> {
         }
         return " (" + r.estimated() + " without a timestamp of their own: counted in the hour their run started"
                 + " or the last timestamp before them; add %(asctime)s to the app's log format for exact times)";
-    }
-
-    private static ObjectNode toJson(ErrorReport r, Path log) {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode n = m.createObjectNode();
-        n.put("log", log.toString());
-        n.put("total", r.total());
-        n.put("withoutTime", r.withoutTime());
-        n.put("estimated", r.estimated());
-        n.put("inLastRun", r.inLastRun());
-        r.lastRun()
-                .ifPresent(run -> n.putObject("lastRun")
-                        .put("number", run.number())
-                        .put("startedAt", run.startedAt().toString())
-                        .put("pid", run.pid())
-                        .put("running", run.running()));
-        ArrayNode hours = n.putArray("perHour");
-        r.perHour()
-                .forEach((h, c) -> hours.addObject().put("hour", h.toString()).put("errors", c));
-        ArrayNode top = n.putArray("top");
-        r.top()
-                .forEach(t -> top.addObject()
-                        .put("message", t.message())
-                        .put("count", t.count())
-                        .put(
-                                "lastSeen",
-                                t.lastSeen() == null ? null : t.lastSeen().toString()));
-        ArrayNode probs = n.putArray("problems");
-        r.problems()
-                .forEach(p -> probs.addObject()
-                        .put("id", p.problem().id())
-                        .put("title", p.problem().title())
-                        .put("count", p.count())
-                        .put("current", p.current())
-                        .put("inLastRun", p.inLastRun())
-                        .put(
-                                "lastSeen",
-                                p.lastSeen() == null ? null : p.lastSeen().toString())
-                        .put("explanation", p.problem().explanation())
-                        .put("fix", p.problem().fix()));
-        return n;
     }
 }

@@ -95,7 +95,10 @@ public final class Main {
             NotifyCommand.class,
             ServiceCommand.class,
             BackupCommand.class,
+            FindCommand.class,
+            CatalogCommand.class,
             TunnelCommand.class,
+            DashboardCommand.class,
             MetaCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class);

@@ -28,12 +28,14 @@ public record LifelineConfig(
         Optional<BackupSpec> backup,
         Map<String, TunnelSpec> tunnels,
         List<NotifySpec> notifications,
-        Optional<DashboardSpec> dashboard) {
+        Optional<DashboardSpec> dashboard,
+        Optional<CatalogSpec> catalog) {
 
     /** Top-level keys starting with this are ignored, as in docker compose: a place for anchors. */
     static final String EXTENSION_PREFIX = "x-";
 
-    static final Set<String> TOP_KEYS = Set.of("services", "backup", "tunnels", "notify", "dashboard", "version");
+    static final Set<String> TOP_KEYS =
+            Set.of("services", "backup", "tunnels", "notify", "dashboard", "version", "catalog");
 
     public LifelineConfig {
         services = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(services));
@@ -113,7 +115,10 @@ public record LifelineConfig(
         Optional<DashboardSpec> dashboard = root.get("dashboard").isPresent()
                 ? Optional.of(DashboardSpec.parse(root.get("dashboard")))
                 : Optional.empty();
-        return new LifelineConfig(abs, text, services, backup, tunnels, notify, dashboard);
+        Optional<CatalogSpec> catalog = root.get("catalog").isPresent()
+                ? Optional.of(CatalogSpec.parse(root.get("catalog")))
+                : Optional.empty();
+        return new LifelineConfig(abs, text, services, backup, tunnels, notify, dashboard, catalog);
     }
 
     /** The named service, or an error listing the configured ones. */

@@ -165,7 +165,7 @@ public record TunnelSpec(
         return t;
     }
 
-    static final Set<String> KEYS = Set.of("ssh", "forward", "probe", "keepalive");
+    static final Set<String> KEYS = Set.of("ssh", "forward", "probe", "keepalive", "dashboard");
 
     static TunnelSpec parse(String name, ConfigNode n, Path base) {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
@@ -194,6 +194,7 @@ public record TunnelSpec(
                 throw f.error(e.getMessage(), e.hint());
             }
         }
+        dashboardForward(n.get("dashboard")).ifPresent(forwards::add);
         if (forwards.isEmpty()) {
             throw n.error(
                     "has no forward",
@@ -211,6 +212,33 @@ public record TunnelSpec(
         Probe probe = parseProbe(n.get("probe"));
         Keepalive keepalive = parseKeepalive(n.get("keepalive"), keepaliveFrom(ssh, DEFAULT_KEEPALIVE));
         return new TunnelSpec(name, ssh, new ArrayList<>(forwards), probe, keepalive);
+    }
+
+    /** The server's default dashboard address, forwarded to the same port on the laptop. */
+    public static final Forward DASHBOARD = new Forward("127.0.0.1", 8370, "127.0.0.1", 8370);
+
+    /**
+     * {@code dashboard: true} forwards the server's dashboard (127.0.0.1:8370 there) to
+     * 127.0.0.1:8370 here; a forward such as {@code "18370:127.0.0.1:8370"} chooses the ports.
+     */
+    private static java.util.Optional<Forward> dashboardForward(ConfigNode d) {
+        if (!d.isPresent()) {
+            return java.util.Optional.empty();
+        }
+        String v = d.asString().trim();
+        if (v.matches("(?i)true|yes|on")) {
+            return java.util.Optional.of(DASHBOARD);
+        }
+        if (v.matches("(?i)false|no|off")) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Forward.parse(v));
+        } catch (SshArgs.Invalid e) {
+            throw d.error(
+                    e.getMessage(),
+                    "write dashboard: true (127.0.0.1:8370 on both ends) or a forward such as \"18370:127.0.0.1:8370\"");
+        }
     }
 
     private static Probe parseProbe(ConfigNode p) {

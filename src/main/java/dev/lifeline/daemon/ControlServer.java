@@ -96,6 +96,31 @@ final class ControlServer implements AutoCloseable {
         ops.put(name, op);
     }
 
+    /** An op nobody registered. */
+    static final class UnknownOp extends LifelineException {
+        UnknownOp(String name) {
+            super(
+                    "the daemon does not know the request '" + name + "'",
+                    "the daemon may be older than this command: run 'lifeline down' and 'lifeline up' again");
+        }
+    }
+
+    /**
+     * Runs a registered op in the calling thread as a socket request would (the dashboard's way
+     * in: one table of ops, no second code path); progress messages are dropped.
+     *
+     * @throws UnknownOp when no op has that name
+     */
+    JsonNode invoke(String name, ObjectNode request) throws Exception {
+        Op op = ops.get(name);
+        if (op == null) {
+            throw new UnknownOp(name);
+        }
+        ObjectNode req = request.deepCopy();
+        req.put("op", name);
+        return op.handle(req, (kind, body) -> {});
+    }
+
     /** Binds the socket; call only while holding the daemon lock (a socket file left there is stale). */
     void start() throws IOException {
         Files.deleteIfExists(socketPath);
@@ -185,9 +210,7 @@ final class ControlServer implements AutoCloseable {
             String name = req.path("op").asText();
             Op op = ops.get(name);
             if (op == null) {
-                throw new LifelineException(
-                        "the daemon does not know the request '" + name + "'",
-                        "the daemon may be older than this command: run 'lifeline down' and 'lifeline up' again");
+                throw new UnknownOp(name);
             }
             JsonNode result = op.handle(req, conn);
             reply.put("ok", true);

@@ -8,10 +8,7 @@ import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
-import dev.lifeline.gpu.Gpu;
-import dev.lifeline.gpu.GpuSnapshot;
 import dev.lifeline.notify.Notifier;
-import dev.lifeline.process.Procfs;
 import dev.lifeline.supervisor.LogFiles;
 import dev.lifeline.supervisor.ServiceStatus;
 import dev.lifeline.supervisor.Supervisor;
@@ -55,11 +52,13 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final ScheduledExecutorService housekeeping;
     private final TunnelHost tunnels;
+    private final ServiceViews serviceViews;
     private final MetricsFeed metrics;
+    private final ViewOps views;
+    private final DashboardBackend dashboardBackend;
+    private final DashboardHost dashboard;
     private FileChannel lockChannel;
     private FileLock lock;
-    private volatile GpuSnapshot gpu;
-    private volatile long gpuReadAt;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Daemon(Home home) {
@@ -68,7 +67,12 @@ public final class Daemon implements AutoCloseable {
         this.projects = new ProjectHost(home, supervisor, events);
         this.control = new ControlServer(home.socket());
         this.tunnels = new TunnelHost(home, events);
-        this.metrics = new MetricsFeed(supervisor, projects, tunnels);
+        this.serviceViews = new ServiceViews(projects);
+        this.metrics = new MetricsFeed(supervisor, projects, tunnels, serviceViews);
+        this.views = new ViewOps(home, projects, events);
+        this.events.add(views);
+        this.dashboardBackend = new DashboardBackend(home, control, events, metrics, views, projects);
+        this.dashboard = new DashboardHost(home, dashboardBackend, events);
         this.events.add(e -> {
             Notifier n = projects.notifier();
             if (n != null) {
@@ -138,6 +142,7 @@ public final class Daemon implements AutoCloseable {
                     "cannot open the control socket " + home.socket() + ": " + e.getMessage(),
                     "LIFELINE_HOME may be on a file system without Unix sockets, or its path too long (max ~100 chars)");
         }
+        dashboard.apply(projects.projects());
         housekeeping.scheduleWithFixedDelay(
                 () -> {
                     if (!Files.exists(home.socket())) {
@@ -166,6 +171,11 @@ public final class Daemon implements AutoCloseable {
         });
         control.register("status", (req, p) -> Protocol.services(views(supervisor.status(), true)));
         control.register("backup.status", (req, p) -> Protocol.backups(projects.backups()));
+        control.register(
+                "metrics",
+                (req, p) -> Json.object()
+                        .put("contentType", MetricsFeed.CONTENT_TYPE)
+                        .put("text", metrics.text()));
         control.register("up", this::up);
         control.register("start", (req, p) -> {
             String name = req.path("service").asText();
@@ -185,11 +195,16 @@ public final class Daemon implements AutoCloseable {
         });
         control.register("restart", (req, p) -> {
             String name = req.path("service").asText();
+            boolean wait = req.path("wait").asBoolean(true);
             if (projects.start(name, config(req)).started()) {
-                awaitReady(List.of(name), p); // it was not running: started once, not restarted
+                if (wait) {
+                    awaitReady(List.of(name), p); // it was not running: started once, not restarted
+                }
             } else {
                 supervisor.restart(name);
-                awaitReady(List.of(name), p);
+                if (wait) {
+                    awaitReady(List.of(name), p);
+                }
             }
             return Protocol.service(view(supervisor.status(name).orElseThrow()));
         });
@@ -207,6 +222,7 @@ public final class Daemon implements AutoCloseable {
                             || projects.projects().get(project).isPresent());
             if (only) {
                 ProjectHost.Down d = projects.down(project);
+                dashboard.apply(projects.projects());
                 boolean exits = d.applied() && d.remaining().isEmpty();
                 if (exits) {
                     tunnels.close(true);
@@ -223,11 +239,19 @@ public final class Daemon implements AutoCloseable {
             n.put("daemonExits", true);
             return n;
         });
+        views.register(control);
+        control.register("dashboard", (req, p) -> dashboard.status());
         control.register("quit", (req, p) -> {
             // Leave every service running: for upgrades and tests of adoption.
             housekeeping.schedule(done::countDown, 100, TimeUnit.MILLISECONDS);
             return Json.object().put("quit", true);
         });
+        control.register(
+                "catalog.find",
+                (req, p) -> projects.find(
+                        dev.lifeline.catalog.Query.parse(req.path("query").asText("")),
+                        req.path("limit").asInt(50),
+                        req.path("raw").asBoolean(false)));
         control.register("events", (req, p) -> {
             ArrayNode a = Json.array();
             for (Event e : events.recent(req.path("n").asInt(50))) {
@@ -256,6 +280,7 @@ public final class Daemon implements AutoCloseable {
         List<String> only = new ArrayList<>();
         req.path("services").forEach(n -> only.add(n.asText()));
         Protocol.Applied a = projects.up(c, only);
+        dashboard.apply(projects.projects()); // on its own thread: 'up' does not wait for it
         replies.send("applied", Protocol.applied(a)); // said before waiting: the user sees what changed at once
         Collection<String> targets = only.isEmpty() ? c.services().keySet() : only;
         if (req.path("wait").asBoolean(true)) {
@@ -319,40 +344,8 @@ public final class Daemon implements AutoCloseable {
                 s, projects.projects().owner(s.name()).map(Path::toString).orElse(""), null, null);
     }
 
-    /**
-     * The services of applied projects (a runner no project owns is a removed service left idle),
-     * with GPU memory where nvidia-smi exists (read at most every 2 s: it is slow).
-     */
     private List<Protocol.ServiceView> views(List<ServiceStatus> statuses, boolean withGpu) {
-        Projects p = projects.projects();
-        GpuSnapshot g = null;
-        if (withGpu) {
-            long now = System.nanoTime();
-            if (gpu == null || now - gpuReadAt > 2_000_000_000L) {
-                gpu = Gpu.fromSystemPath().read();
-                gpuReadAt = now;
-            }
-            g = gpu.usable() ? gpu : null;
-        }
-        List<Protocol.ServiceView> out = new ArrayList<>();
-        for (ServiceStatus s : statuses) {
-            Optional<Path> owner = p.owner(s.name());
-            if (owner.isEmpty()) {
-                continue;
-            }
-            Long used = null;
-            Long free = null;
-            if (g != null) {
-                if (s.pid() > 0) {
-                    List<Long> tree = new ArrayList<>();
-                    Procfs.session(s.pid()).forEach(x -> tree.add(x.pid()));
-                    used = g.usedMiBBy(tree);
-                }
-                free = g.freeMiB();
-            }
-            out.add(new Protocol.ServiceView(s, owner.get().toString(), used, free));
-        }
-        return out;
+        return serviceViews.views(statuses, withGpu);
     }
 
     /** Idempotent; holds no lock while it waits for threads to end. */
@@ -362,6 +355,8 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         control.close();
+        dashboard.close();
+        dashboardBackend.close();
         if (lock == null) {
             // Another daemon owns this home: nothing here is ours to stop or remove.
             housekeeping.shutdownNow();

@@ -21,6 +21,16 @@ final class EventHub implements EventListener {
         listeners.add(l);
     }
 
+    /**
+     * Adds a listener until the handle is closed (an SSE client). The listener runs on the
+     * emitter's thread: it must only hand the event on without waiting (a bounded queue).
+     */
+    AutoCloseable subscribe(EventListener l) {
+        EventListener wrapped = l::onEvent; // its own identity: subscribing one listener twice is two subscriptions
+        listeners.add(wrapped);
+        return () -> listeners.remove(wrapped);
+    }
+
     @Override
     public void onEvent(Event e) {
         switch (e.level()) {

@@ -1,7 +1,9 @@
 package dev.lifeline.daemon;
 
+import dev.lifeline.backup.BackupFacts;
 import dev.lifeline.backup.VaultWatcher;
 import dev.lifeline.config.BackupSpec;
+import dev.lifeline.config.CatalogSpec;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.config.NotifySpec;
 import dev.lifeline.core.Event;
@@ -55,6 +57,9 @@ final class ProjectHost implements AutoCloseable {
     private volatile Map<Path, VaultWatcher> vaultView = Map.of();
 
     private final Map<Path, BackupSpec> vaultSpecs = new LinkedHashMap<>();
+    private final Map<Path, CatalogHost> catalogs = new LinkedHashMap<>(); // apply thread only
+    /** The catalogs {@link #find} reads from other threads: a copy published after each rebuild. */
+    private volatile List<CatalogHost> catalogView = List.of();
 
     ProjectHost(Home home, Supervisor supervisor, EventListener events) {
         this.home = home;
@@ -269,9 +274,16 @@ final class ProjectHost implements AutoCloseable {
         }
         Map<Path, BackupSpec> wanted = p.backups();
         for (Path file : List.copyOf(vaults.keySet())) {
-            if (!wanted.containsKey(file) || !wanted.get(file).equals(vaultSpecs.get(file))) {
+            if (!wanted.containsKey(file)
+                    || !wanted.get(file).equals(vaultSpecs.get(file))
+                    || !catalogSpec(p, file).equals(catalogSpecs.get(file))) {
                 vaults.remove(file).close();
                 vaultSpecs.remove(file);
+                CatalogHost c = catalogs.remove(file);
+                if (c != null) {
+                    c.close();
+                }
+                catalogSpecs.remove(file);
             }
         }
         for (Map.Entry<Path, BackupSpec> e : wanted.entrySet()) {
@@ -279,7 +291,27 @@ final class ProjectHost implements AutoCloseable {
                 continue;
             }
             try {
-                vaults.put(e.getKey(), VaultWatcher.start(e.getValue(), events));
+                CatalogSpec cs = catalogSpec(p, e.getKey());
+                // started before the watcher, so no stored event of its first scan is missed
+                CatalogHost catalog = cs.enabled() ? CatalogHost.start(e.getValue(), cs, events) : null;
+                EventListener l = catalog == null
+                        ? events
+                        : ev -> {
+                            events.onEvent(ev);
+                            catalog.onEvent(ev);
+                        };
+                try {
+                    vaults.put(e.getKey(), VaultWatcher.start(e.getValue(), l));
+                } catch (LifelineException ex) {
+                    if (catalog != null) {
+                        catalog.close();
+                    }
+                    throw ex;
+                }
+                if (catalog != null) {
+                    catalogs.put(e.getKey(), catalog);
+                }
+                catalogSpecs.put(e.getKey(), cs);
                 vaultSpecs.put(e.getKey(), e.getValue());
             } catch (LifelineException ex) {
                 events.onEvent(Event.of(
@@ -287,6 +319,28 @@ final class ProjectHost implements AutoCloseable {
             }
         }
         vaultView = Map.copyOf(vaults);
+        catalogView = List.copyOf(catalogs.values());
+    }
+
+    private final Map<Path, CatalogSpec> catalogSpecs = new LinkedHashMap<>(); // apply thread only
+
+    private static CatalogSpec catalogSpec(Projects p, Path file) {
+        return p.get(file).flatMap(LifelineConfig::catalog).orElse(CatalogSpec.DEFAULT);
+    }
+
+    /** {@code catalog.find} over every watched vault's catalog (never waits for an apply or for indexing). */
+    com.fasterxml.jackson.databind.node.ObjectNode find(dev.lifeline.catalog.Query q, int limit, boolean raw) {
+        return CatalogHost.result(catalogView, q, limit, raw);
+    }
+
+    /** The catalog hosts, for tests. */
+    List<CatalogHost> catalogs() {
+        return catalogView;
+    }
+
+    /** The vault watchers by project file (never waits for an apply). */
+    Map<Path, VaultWatcher> watchers() {
+        return vaultView;
     }
 
     /** Each watched vault and how many files it has not stored yet (never waits for an apply). */
@@ -294,11 +348,20 @@ final class ProjectHost implements AutoCloseable {
         java.util.List<Protocol.BackupView> out = new java.util.ArrayList<>();
         vaultView.forEach((project, w) -> {
             VaultWatcher.Unprotected u = w.unprotected();
+            BackupFacts f = w.facts();
             out.add(new Protocol.BackupView(
                     project.toString(),
                     String.valueOf(w.repository()),
                     u.files(),
-                    u.reason() == null ? "" : u.reason()));
+                    u.reason() == null ? "" : u.reason(),
+                    f.lastSnapshotId(),
+                    f.lastSnapshotAt(),
+                    f.lagSeconds(),
+                    f.lastStoredAt(),
+                    f.lastPushAt(),
+                    f.pushFailures(),
+                    f.retention(),
+                    f.remote()));
         });
         return out;
     }
@@ -330,8 +393,11 @@ final class ProjectHost implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         vaultView = Map.of();
+        catalogView = List.of();
         vaults.values().forEach(VaultWatcher::close);
         vaults.clear();
+        catalogs.values().forEach(CatalogHost::close);
+        catalogs.clear();
         Notifier n = notifier;
         if (n != null) {
             n.close();

@@ -112,7 +112,8 @@ record Projects(Map<Path, LifelineConfig> configs) {
     LifelineConfig merged(Path file) {
         Map<String, ServiceSpec> services = new LinkedHashMap<>();
         configs.values().forEach(c -> services.putAll(c.services()));
-        return new LifelineConfig(file, "", services, Optional.empty(), Map.of(), List.of(), Optional.empty());
+        return new LifelineConfig(
+                file, "", services, Optional.empty(), Map.of(), List.of(), Optional.empty(), Optional.empty());
     }
 
     /** Every project's webhooks (one destination once, even when two files name it). */

@@ -112,6 +112,11 @@ final class TunnelHost implements AutoCloseable {
         return m != null && m.down(name);
     }
 
+    /** Every tunnel's status, as {@link #status} sends it. */
+    synchronized List<TunnelStatus> statuses() {
+        return manager == null ? List.of() : manager.status();
+    }
+
     synchronized ArrayNode status() {
         ArrayNode a = Json.array();
         if (manager != null) {

@@ -6,6 +6,8 @@ package dev.lifeline.process;
  * @param startTicks start time in clock ticks since boot; with the pid, it names one process for
  *     good (a reused pid has a different start time)
  * @param state the one-letter state from {@code /proc/PID/stat} ('Z' is a zombie: dead)
+ * @param cpuTicks user + system CPU time of the process itself, in clock ticks
+ * @param childCpuTicks user + system CPU time of its children that exited and that it waited for
  */
 public record ProcessInfo(
         long pid,
@@ -16,6 +18,7 @@ public record ProcessInfo(
         char state,
         long rssBytes,
         long cpuTicks,
+        long childCpuTicks,
         String command) {
 
     public boolean isZombie() {

@@ -226,10 +226,25 @@ public final class ProcessTree {
 
     /** Sum of RSS over the live session members. */
     public static long rss(long sid) {
-        long total = 0;
+        return usage(sid).rssBytes();
+    }
+
+    /**
+     * What a session's live members use, from one look at {@code /proc}.
+     *
+     * @param rssBytes resident memory summed over the live members
+     * @param cpuSeconds CPU time (user + system) of the live members and of the exited children
+     *     they waited for; a process that exits unwaited-for (reparented to init) drops out
+     */
+    public record Usage(long rssBytes, double cpuSeconds) {}
+
+    public static Usage usage(long sid) {
+        long rss = 0;
+        long ticks = 0;
         for (ProcessInfo p : Procfs.session(sid)) {
-            total += p.rssBytes();
+            rss += p.rssBytes();
+            ticks += p.cpuTicks() + p.childCpuTicks();
         }
-        return total;
+        return new Usage(rss, (double) ticks / Procfs.ticksPerSecond());
     }
 }

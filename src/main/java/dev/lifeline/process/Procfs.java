@@ -40,10 +40,21 @@ public final class Procfs {
             long sid = Long.parseLong(f[3]);
             long utime = Long.parseLong(f[11]);
             long stime = Long.parseLong(f[12]);
+            long cutime = Long.parseLong(f[13]);
+            long cstime = Long.parseLong(f[14]);
             long start = Long.parseLong(f[19]);
             long rss = Long.parseLong(f[21]) * PAGE;
             return Optional.of(new ProcessInfo(
-                    pid, ppid, pgid, sid, start, state, rss, utime + stime, withCommand ? cmdline(pid) : ""));
+                    pid,
+                    ppid,
+                    pgid,
+                    sid,
+                    start,
+                    state,
+                    rss,
+                    utime + stime,
+                    cutime + cstime,
+                    withCommand ? cmdline(pid) : ""));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -731,7 +731,7 @@ final class ServiceRunner {
             s = statusLocked();
             off = runOffset;
         }
-        long rss = s.pid() == 0 ? 0 : ProcessTree.rss(s.pid());
+        ProcessTree.Usage use = s.pid() == 0 ? new ProcessTree.Usage(0, 0) : ProcessTree.usage(s.pid());
         String progress = s.state() == ServiceState.STARTING ? Readiness.progress(LogFiles.tailFrom(log, off, 3)) : "";
         return new ServiceStatus(
                 s.name(),
@@ -740,13 +740,15 @@ final class ServiceRunner {
                 s.restarts(),
                 s.uptimeSeconds(),
                 s.lastExit(),
-                rss,
+                use.rssBytes(),
                 s.memoryLimitBytes(),
                 s.readySeconds(),
                 s.port(),
                 s.reason(),
                 s.log(),
-                progress);
+                progress,
+                use.cpuSeconds(),
+                s.startTimeSeconds());
     }
 
     /** The status without anything that reads files or /proc (under the lock). */
@@ -765,7 +767,11 @@ final class ServiceRunner {
                 spec.port().orElse(null),
                 life.reason(),
                 log.toString(),
-                "");
+                "",
+                0,
+                life.state().isRunning() && life.startedAt() != null
+                        ? life.startedAt().getEpochSecond()
+                        : 0);
     }
 
     /** Completes when ready; fails with the reason and the log's last lines when the start fails. */

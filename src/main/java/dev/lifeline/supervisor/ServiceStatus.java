@@ -12,6 +12,10 @@ package dev.lifeline.supervisor;
  * @param reason why it is in this state, for people (empty when nothing to say)
  * @param progress while it starts, the last line its log shows for this run (a loading progress
  *     bar's latest redraw); "" otherwise
+ * @param cpuSeconds CPU time (user + system) the whole tree has used: its live processes and the
+ *     exited children they waited for; 0 when none runs
+ * @param startTimeSeconds when the current run started, in seconds since the epoch (the run an
+ *     adopted process belongs to included); 0 when none runs
  */
 public record ServiceStatus(
         String name,
@@ -26,4 +30,6 @@ public record ServiceStatus(
         Integer port,
         String reason,
         String log,
-        String progress) {}
+        String progress,
+        double cpuSeconds,
+        long startTimeSeconds) {}

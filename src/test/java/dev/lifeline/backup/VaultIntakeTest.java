@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -159,6 +160,90 @@ class VaultIntakeTest {
                 .satisfies(e -> assertThat(e.message()).contains(fifo.toString()))
                 .satisfies(e -> assertThat(e.level()).isEqualTo(Event.Level.WARN));
         v.repository().store().releaseFolders();
+    }
+
+    /**
+     * A FIFO swapped in for a file and then moved out of the outputs while the backup's open waits
+     * on it (so no open by name can meet it): the batch gives that file up after {@link
+     * SafeOpen#GIVE_UP}, warns once, and stores the others, even on a one-thread pool whose only
+     * thread stays stuck in the kernel.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFifoMovedAwayWhileItsOpenWaitsIsGivenUpAndTheRestIsStored() throws Exception {
+        Files.createDirectories(src());
+        Path aside = Files.createDirectories(tmp.resolve("aside"));
+        Path a = Fixtures.write(src().resolve("a.png"), Fixtures.png(8, 1));
+        Path fifo = src().resolve("b.png");
+        mkfifo(fifo);
+        Path c = Fixtures.write(src().resolve("c.png"), Fixtures.png(8, 3));
+        Fixtures.Recorder rec = new Fixtures.Recorder();
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()), rec);
+        v.repository().store().cleanTmp();
+        // what the scan recorded a moment before the swap: three regular files
+        List<Scanner.Scanned> seen = List.of(
+                new Scanner.Scanned("outputs/a.png", a, Files.size(a), 1, 0644, null, src()),
+                new Scanner.Scanned("outputs/b.png", fifo, 100, 1, 0644, null, src()),
+                new Scanner.Scanned("outputs/c.png", c, Files.size(c), 1, 0644, null, src()));
+        java.util.concurrent.ExecutorService pool = v.pool("test", 1);
+        Thread mover = new Thread(() -> {
+            org.awaitility.Awaitility.await()
+                    .atMost(Fixtures.scaled(Duration.ofSeconds(10)))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(VaultIntakeTest::aThreadWaitsOnAFifo);
+            try {
+                Files.move(fifo, aside.resolve("fifo"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        mover.start();
+        BackupRun run = new BackupRun(
+                v.repository(),
+                new Scanner(Map.of("outputs", src()), List.of(), rec),
+                rec,
+                java.time.Clock.systemUTC(),
+                pool);
+        List<FileEntry> stored;
+        try {
+            stored = run.storeBatch(seen, new long[2]);
+        } finally {
+            mover.join(10_000);
+            // let the stuck thread go: a writer meets its open
+            Thread writer = new Thread(() -> {
+                try {
+                    Files.newOutputStream(aside.resolve("fifo")).close();
+                } catch (IOException ignored) {
+                    // nobody waits any more
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(5_000);
+            pool.shutdownNow();
+            v.repository().store().releaseFolders();
+        }
+        assertThat(stored).extracting(FileEntry::path).containsExactly("outputs/a.png", "outputs/c.png");
+        assertThat(rec.events)
+                .filteredOn(e -> e.type().equals("skipped"))
+                .singleElement()
+                .satisfies(
+                        e -> assertThat(e.message()).contains(fifo.toString()).contains("did not open"));
+    }
+
+    /** Whether a thread of this JVM is blocked opening a FIFO that has no writer. */
+    static boolean aThreadWaitsOnAFifo() {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.anyMatch(t -> {
+                try {
+                    return Files.readString(t.resolve("wchan")).contains("wait_for_partner");
+                } catch (IOException gone) {
+                    return false;
+                }
+            });
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** FIFOs swapped in for files during many backups: every backup ends, no FIFO is stored. */

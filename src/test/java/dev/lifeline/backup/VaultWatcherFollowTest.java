@@ -77,7 +77,7 @@ class VaultWatcherFollowTest {
             Fixtures.write(src().resolve("before.png"), Fixtures.png(16, 2));
             await().atMost(Fixtures.scaled(Duration.ofSeconds(5)))
                     .until(() -> rec.paths.contains("outputs/before.png"));
-            Thread.sleep(300); // (past the start-up reconciling scan)
+            await().atMost(Fixtures.scaled(Duration.ofSeconds(5))).until(() -> w.reconcilesDone() >= 1);
             Files.move(src(), tmp.resolve("outputs.old"));
             Files.createDirectories(src());
             Fixtures.write(src().resolve("new.png"), Fixtures.png(16, 1));

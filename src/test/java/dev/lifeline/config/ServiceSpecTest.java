@@ -245,8 +245,9 @@ class ServiceSpecTest {
 
     @Test
     void aDashboardListensOnHostAndPort() {
-        assertThat(parse("dashboard: { listen: 0.0.0.0:9000 }\n").dashboard())
-                .contains(new DashboardSpec("0.0.0.0", 9000));
+        assertThat(parse("dashboard: { listen: 0.0.0.0:9000, allow-remote: true }\n")
+                        .dashboard())
+                .contains(new DashboardSpec(true, "0.0.0.0", 9000, true));
         assertThat(parse("dashboard: {}\n").dashboard()).contains(new DashboardSpec("127.0.0.1", 8370));
         assertThat(parse("services: {}\n").dashboard()).isEmpty();
         assertThatThrownBy(() -> parse("dashboard: { listen: localhost }\n")).hasMessageContaining("has no port");

@@ -1,0 +1,10 @@
+package dev.lifeline.catalog;
+
+import dev.lifeline.core.LifelineException;
+
+/** A query that does not parse: what is wrong, where, and the form that would be right. */
+public final class QueryException extends LifelineException {
+    QueryException(String message, String hint) {
+        super(message, hint);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.lifeline.cli;
+
+import static dev.lifeline.testing.Services.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lifeline.testing.TestTimes;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code status --json} carries what the dashboard and {@code /metrics} show of a service: the
+ * CPU time of its whole tree, children that already exited included, and when its run started —
+ * a real daemon and a real service.
+ */
+class StatusFactsTest {
+    @TempDir
+    Path tmp;
+
+    DaemonCli cli;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cli = new DaemonCli(tmp);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cli.close();
+    }
+
+    @Test
+    void statusCountsTheCpuTimeOfChildrenThatExitedAndSaysWhenTheRunStarted() throws Exception {
+        // a child burns about a second of CPU and exits; then only an idle sleep is left
+        String work = "i=0; while [ $i -lt 1500000 ]; do i=$((i+1)); done";
+        Path app = cli.project(
+                "app",
+                "services:\n  busy:\n    command: " + sh("sh -c '" + work + "'; touch done; exec sleep 1000") + "\n");
+        long before = Instant.now().getEpochSecond();
+        DaemonCli.Result up = cli.run(app, "up");
+        assertThat(up.exit()).as(up.toString()).isZero();
+        await().atMost(TestTimes.APP).until(() -> java.nio.file.Files.exists(app.resolve("done")));
+        JsonNode s = cli.services(app).get("busy");
+        assertThat(s.path("cpuSeconds").asDouble())
+                .as("the exited child's CPU time counts: " + s)
+                .isGreaterThan(0.3);
+        assertThat(s.path("startTimeSeconds").asLong())
+                .as("when this run started: " + s)
+                .isBetween(before - 1, Instant.now().getEpochSecond());
+        assertThat(s.path("uptimeSeconds").asLong())
+                .isCloseTo(
+                        Instant.now().getEpochSecond()
+                                - s.path("startTimeSeconds").asLong(),
+                        org.assertj.core.data.Offset.offset(2L));
+
+        DaemonCli.Result stop = cli.run(app, "stop", "busy");
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        JsonNode stopped = cli.services(app).get("busy");
+        assertThat(stopped.path("cpuSeconds").asDouble()).isZero();
+        assertThat(stopped.path("startTimeSeconds").asLong()).as("no run").isZero();
+    }
+
+    @Test
+    void backupStatusCarriesTheLagTheNewestSnapshotAndTheRetention() throws Exception {
+        Path outputs = java.nio.file.Files.createDirectories(tmp.resolve("outputs"));
+        Path repo = tmp.resolve("repo");
+        Path app = cli.project(
+                "app",
+                "services:\n  web:\n    command: " + sh("exec sleep 1000") + "\n    outputs: " + outputs
+                        + "\nbackup:\n  repository: " + repo
+                        + "\n  retention: { hourly: 24, daily: 14 }\n");
+        DaemonCli.Result up = cli.run(app, "up");
+        assertThat(up.exit()).as(up.toString()).isZero();
+        dev.lifeline.daemon.DaemonClient daemon = dev.lifeline.daemon.DaemonClient.of(
+                dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", cli.home.toString())));
+        JsonNode before = daemon.call("backup.status", java.util.Map.of()).get(0);
+        assertThat(before.path("retention").asText()).isEqualTo("hourly 24, daily 14");
+        assertThat(before.path("lagSeconds").isNull())
+                .as("nothing stored yet: " + before)
+                .isTrue();
+        assertThat(before.path("lastSnapshotId").isNull()).isTrue();
+        assertThat(before.path("remote").asText()).isEmpty();
+
+        java.nio.file.Files.write(outputs.resolve("a.bin"), new byte[1000]);
+        await().atMost(TestTimes.SHORT)
+                .until(() -> daemon.call("backup.status", java.util.Map.of())
+                        .get(0)
+                        .path("lagSeconds")
+                        .isNumber());
+        JsonNode stored = daemon.call("backup.status", java.util.Map.of()).get(0);
+        assertThat(stored.path("lagSeconds").asDouble()).as(stored.toString()).isBetween(0.0, 5.0);
+        assertThat(Instant.parse(stored.path("lastStoredAt").asText()))
+                .isBetween(Instant.now().minusSeconds(10), Instant.now());
+
+        // 'lifeline backup now' cuts a snapshot without the daemon: status names it at once
+        DaemonCli.Result now = cli.run(app, "backup", "now");
+        assertThat(now.exit()).as(now.toString()).isZero();
+        JsonNode snap = daemon.call("backup.status", java.util.Map.of()).get(0);
+        DaemonCli.Result list = cli.run(app, "backup", "snapshots", "--json");
+        JsonNode snapshots = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.out());
+        assertThat(snap.path("lastSnapshotId").asText())
+                .as(snap.toString())
+                .isEqualTo(snapshots.get(snapshots.size() - 1).path("id").asText());
+        assertThat(snap.path("lastSnapshotAt").isTextual()).isTrue();
+    }
+}

@@ -1,0 +1,335 @@
+package dev.lifeline.dashboard.browser;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static dev.lifeline.testing.Services.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.Response;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.lifeline.testing.Services;
+import dev.lifeline.testing.TestTimes;
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard page in a real headless Chromium (Debian's {@code /usr/bin/chromium}, driven by
+ * Playwright) against a real daemon supervising the demo model app and a shell service that keeps
+ * writing its log. One daemon and one browser for the class; each test opens its own page.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardPageTest {
+    /** The promise: a state change shows on the open page within 1 s. Scaled for slow machines. */
+    static final Duration PUSHED = TestTimes.scaled(Duration.ofSeconds(2));
+
+    static final String XSS = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>";
+
+    @TempDir
+    static Path tmp;
+
+    Path outputs;
+    LiveDaemon daemon;
+    String tokenUrl;
+    String base;
+    Playwright playwright;
+    Browser browser;
+    BrowserContext context;
+    Page page;
+
+    @BeforeAll
+    void startDaemonAndBrowser() throws Exception {
+        outputs = Files.createDirectories(tmp.resolve("outputs"));
+        int port = Services.freePort();
+        String ticker = "i=0; while true; do i=$((i+1)); echo \"tick $i\";" + " if [ $((i % 10)) -eq 1 ]; then echo '"
+                + XSS + "'; fi; sleep 0.3; done";
+        String yaml = "services:\n"
+                + "  demo:\n"
+                + "    command: " + Services.demoCommand(port, 1, outputs) + "\n"
+                + "    port: " + port + "\n"
+                + "    ready: { http: /, timeout: 1m }\n"
+                + "    restart: { policy: always, backoff: 1s..5s }\n"
+                + "    stop: { timeout: 5s }\n"
+                + "    outputs: " + outputs + "\n"
+                + "  ticker:\n"
+                + "    command: " + sh(ticker) + "\n"
+                + "    restart: { policy: never }\n"
+                + "backup:\n"
+                + "  repository: " + tmp.resolve("vault") + "\n"
+                + "dashboard: { listen: 127.0.0.1:0 }\n";
+        daemon = new LiveDaemon(tmp, yaml);
+        daemon.ok("up");
+        tokenUrl = daemon.dashboardUrl();
+        base = URI.create(tokenUrl).resolve("/").toString();
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Paths.get("/usr/bin/chromium"))
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--no-first-run")));
+    }
+
+    @AfterAll
+    void stopAll() throws Exception {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    @BeforeEach
+    void openPage() throws Exception {
+        awaitReady("demo");
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900));
+        context.setDefaultTimeout(TestTimes.SHORT.toMillis());
+        page = context.newPage();
+        page.onPageError(e -> System.err.println("page error: " + e));
+        page.navigate(tokenUrl);
+        assertThat(card("demo")).isVisible();
+        assertThat(page.locator("#link")).hasAttribute("data-state", "live");
+    }
+
+    @AfterEach
+    void closePage() {
+        if (context != null) {
+            context.close();
+        }
+    }
+
+    private Locator card(String service) {
+        return page.locator("#service-list article[data-service='" + service + "']");
+    }
+
+    private void awaitReady(String service) {
+        await().atMost(TestTimes.APP)
+                .until(() -> daemon.service(service).path("state").asText().equals("ready"));
+    }
+
+    private static LocatorAssertions.HasAttributeOptions within(Duration d) {
+        return new LocatorAssertions.HasAttributeOptions().setTimeout(d.toMillis());
+    }
+
+    @Test
+    void thePageLoadsWithTheTokenAndIsRefusedWithout() throws Exception {
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> bare = http.send(
+                HttpRequest.newBuilder(URI.create(base))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bare.statusCode()).isEqualTo(401);
+        assertThat(bare.body()).doesNotContain("Services");
+
+        try (BrowserContext stranger = browser.newContext()) {
+            Page p = stranger.newPage();
+            Response r = p.navigate(base);
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(p.locator("#service-list").count()).isZero();
+            Response api = p.navigate(base + "api/services");
+            assertThat(api.status()).isEqualTo(401);
+        }
+
+        // the page opened with ?token= in @BeforeEach: the token went into a cookie, out of the address
+        assertThat(page.url()).doesNotContain("token");
+        assertThat(card("ticker")).isVisible();
+        assertThat(card("demo").locator("[data-fact=pid] dd")).hasText(Long.toString(daemon.pid("demo")));
+    }
+
+    @Test
+    void aCrashShowsOnTheOpenPageWithoutAReload() throws Exception {
+        long pid = daemon.pid("demo");
+        assertThat(card("demo")).hasAttribute("data-pid", Long.toString(pid));
+        // every state the card shows from now on, and a mark that a reload would wipe
+        page.evaluate("() => { window.__mark = 'same page'; window.__states = [];"
+                + " new MutationObserver(() => { const c = document.querySelector(\"article[data-service='demo']\");"
+                + " if (c) window.__states.push(c.dataset.state + ' ' + c.dataset.pid); })"
+                + ".observe(document.getElementById('service-list'), {childList: true, subtree: true}); }");
+
+        new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+
+        page.waitForFunction(
+                "pid => window.__states.some(s => !s.startsWith('ready') || !s.endsWith(' ' + pid))",
+                Long.toString(pid),
+                new Page.WaitForFunctionOptions().setTimeout(PUSHED.toMillis()));
+        assertThat(page.evaluate("() => window.__mark")).isEqualTo("same page");
+        assertThat(page.locator("#announce"))
+                .containsText(
+                        "demo is now",
+                        new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions()
+                                .setTimeout(PUSHED.toMillis()));
+        // and it comes back on its own (restart: always), shown without a reload too
+        awaitReady("demo");
+        long fresh = daemon.pid("demo");
+        assertThat(fresh).isNotEqualTo(pid);
+        assertThat(card("demo")).hasAttribute("data-pid", Long.toString(fresh), within(PUSHED));
+        assertThat(card("demo")).hasAttribute("data-state", "ready", within(PUSHED));
+        assertThat(page.evaluate("() => window.__mark")).isEqualTo("same page");
+    }
+
+    @Test
+    void clickingRestartAndConfirmingRestartsTheService() throws Exception {
+        long before = daemon.pid("demo");
+
+        card("demo").locator("button.restart").click();
+        Locator dialog = page.locator("dialog#confirm");
+        assertThat(dialog).isVisible();
+        assertThat(dialog).containsText("Restart demo?");
+        page.locator("#confirm-ok").click();
+
+        await().atMost(TestTimes.APP).until(() -> {
+            var s = daemon.service("demo");
+            return s.path("state").asText().equals("ready") && s.path("pid").asLong() != before;
+        });
+        long after = daemon.pid("demo");
+        assertThat(card("demo")).hasAttribute("data-pid", Long.toString(after), within(PUSHED));
+    }
+
+    @Test
+    void cancellingTheConfirmationOfStopLeavesTheServiceRunning() throws Exception {
+        long before = daemon.pid("demo");
+
+        card("demo").locator("button.stop").click();
+        assertThat(page.locator("dialog#confirm")).containsText("Stop demo?");
+        page.keyboard().press("Escape");
+
+        assertThat(page.locator("dialog#confirm")).isHidden();
+        assertThat(daemon.service("demo").path("state").asText()).isEqualTo("ready");
+        assertThat(daemon.pid("demo")).isEqualTo(before);
+    }
+
+    @Test
+    void theLogTailGrowsAsTheAppWrites() throws Exception {
+        page.selectOption("#log-service", "ticker");
+        Locator ticks = page.locator("#log-view .line .msg", new Page.LocatorOptions().setHasText("tick "));
+        ticks.last().waitFor();
+        int first = lastTick();
+
+        page.waitForFunction(
+                "n => { const m = [...document.querySelectorAll('#log-view .line .msg')]"
+                        + ".map(e => /^tick (\\d+)$/.exec(e.textContent)).filter(Boolean);"
+                        + " return m.length && Number(m[m.length - 1][1]) >= n; }",
+                first + 3,
+                new Page.WaitForFunctionOptions().setTimeout(TestTimes.SHORT.toMillis()));
+        assertThat(lastTick()).isGreaterThanOrEqualTo(first + 3);
+    }
+
+    private int lastTick() {
+        List<String> texts = page.locator("#log-view .line .msg").allTextContents();
+        Pattern tick = Pattern.compile("^tick (\\d+)$");
+        int last = -1;
+        for (String t : texts) {
+            Matcher m = tick.matcher(t);
+            if (m.matches()) {
+                last = Integer.parseInt(m.group(1));
+            }
+        }
+        return last;
+    }
+
+    @Test
+    void aLogLineWithMarkupShowsAsTextAndRunsNothing() {
+        page.selectOption("#log-service", "ticker");
+
+        Locator line = page.locator("#log-view .line .msg", new Page.LocatorOptions().setHasText("onerror="));
+        line.first().waitFor(new Locator.WaitForOptions().setTimeout(TestTimes.SHORT.toMillis()));
+
+        assertThat(line.first()).hasText(XSS);
+        assertThat(page.locator("#log-view img")).hasCount(0);
+        assertThat(page.locator("#log-view script")).hasCount(0);
+        assertThat(page.evaluate("() => window.__xss === undefined")).isEqualTo(true);
+    }
+
+    @Test
+    void aNewImageInTheOutputsFolderAppearsInRecentOutputs() throws Exception {
+        byte[] png = randomPng();
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(png));
+        Path part = Files.write(tmp.resolve("new.png.part"), png);
+
+        Files.move(part, outputs.resolve("00042-1234.png"), StandardCopyOption.ATOMIC_MOVE);
+
+        Locator tile = page.locator("#output-list a[data-sha='" + sha + "']");
+        tile.waitFor(new Locator.WaitForOptions().setTimeout(TestTimes.SHORT.toMillis()));
+        assertThat(tile).containsText("00042-1234.png");
+        assertThat(tile).hasAttribute("href", "/api/objects/" + sha);
+        // the thumbnail comes once the server has made it (a placeholder until then)
+        tile.locator("img")
+                .waitFor(new Locator.WaitForOptions()
+                        .setState(WaitForSelectorState.VISIBLE)
+                        .setTimeout(TestTimes.SHORT.toMillis()));
+        page.waitForFunction(
+                "sha => { const i = document.querySelector(`#output-list a[data-sha='${sha}'] img`);"
+                        + " return i && i.complete && i.naturalWidth > 0; }",
+                sha,
+                new Page.WaitForFunctionOptions().setTimeout(TestTimes.SHORT.toMillis()));
+    }
+
+    private static byte[] randomPng() throws Exception {
+        BufferedImage img = new BufferedImage(48, 48, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random();
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 48; x++) {
+                img.setRGB(x, y, r.nextInt(0x1000000));
+            }
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        ImageIO.write(img, "png", b);
+        return b.toByteArray();
+    }
+
+    @Test
+    void onAPhoneWidthNothingOverflowsSideways() {
+        page.setViewportSize(360, 740);
+        page.selectOption("#log-service", "ticker");
+        page.locator("#log-view .line").first().waitFor();
+
+        Object overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth");
+        assertThat(((Number) overflow).intValue()).isLessThanOrEqualTo(0);
+        Object wider = page.evaluate("() => [...document.querySelectorAll('main > section:not([hidden])')]"
+                + ".filter(s => s.getBoundingClientRect().right > window.innerWidth + 0.5).map(s => s.id)");
+        assertThat((List<?>) wider).isEmpty();
+    }
+}
