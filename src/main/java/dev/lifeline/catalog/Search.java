@@ -88,8 +88,9 @@ final class Search {
                             + " i.tool IS NOT NULL GROUP BY i.tool ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
             fs.put(
                     "day",
-                    facet("SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
-                            + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31"));
+                    facet(
+                            "SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
+                                    + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31"));
         }
         return new SearchResult(hits, total, fs);
     }

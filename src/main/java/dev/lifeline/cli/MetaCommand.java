@@ -58,7 +58,7 @@ final class MetaCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        MetaOptions options = new MetaOptions(stealth, fields);
+        MetaOptions options = options();
         ArrayNode all = Json.array();
         boolean failed = false;
         boolean firstBlock = true;
@@ -93,6 +93,26 @@ final class MetaCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return failed ? 1 : 0;
+    }
+
+    /**
+     * The catalog's own settings when a config file is there ({@code catalog: { fields, stealth }}),
+     * so this shows what indexing reads; {@code --field} and {@code --stealth} add to them.
+     */
+    private MetaOptions options() {
+        Map<String, String> all = new LinkedHashMap<>();
+        boolean steal = stealth;
+        Path config = Context.configPath(spec);
+        if (java.nio.file.Files.isRegularFile(config)) {
+            java.util.Optional<dev.lifeline.config.CatalogSpec> c =
+                    dev.lifeline.config.LifelineConfig.load(config).catalog();
+            if (c.isPresent()) {
+                all.putAll(c.get().fields());
+                steal |= c.get().stealth();
+            }
+        }
+        all.putAll(fields);
+        return new MetaOptions(steal, all);
     }
 
     private static String reason(IOException e) {
