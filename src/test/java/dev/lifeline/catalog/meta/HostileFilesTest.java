@@ -188,6 +188,24 @@ class HostileFilesTest {
     }
 
     @Test
+    void longLinesThatMakeRegexesBacktrackAreReadInLinearTime() {
+        // A1111's own re_param is quadratic on a long line without colons (40,000 characters: 7 s)
+        String words = "ab cd ".repeat(170_000); // ~1 MiB
+        byte[] infotext = png(chunk("tEXt", "parameters\0x\n" + words));
+        byte[] colons = png(chunk("tEXt", "parameters\0x\n" + "a:".repeat(400_000)));
+        String opens = "<exif:UserComment>".repeat(200_000);
+        byte[] xmp = TestImages.jpeg(TestImages.xmpApp1(opens));
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            assertThat(MetaReader.read(infotext, MetaOptions.DEFAULT)
+                            .orElseThrow()
+                            .prompt())
+                    .endsWith("ab cd");
+            MetaReader.read(colons, MetaOptions.DEFAULT);
+            assertThat(MetaReader.read(xmp, MetaOptions.DEFAULT)).isEmpty();
+        });
+    }
+
+    @Test
     void aComfyGraphWhoseLinksFormACycleEnds() {
         String graph = "{\"1\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"2\",0]}},"
                 + "\"2\":{\"class_type\":\"KSampler\",\"inputs\":{\"seed\":[\"3\",0],\"steps\":5,\"cfg\":7,"
