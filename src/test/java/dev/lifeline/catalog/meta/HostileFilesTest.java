@@ -206,6 +206,29 @@ class HostileFilesTest {
     }
 
     @Test
+    void aFileOfManyLargeTextChunksIsReadOnlyUpToTheBudget(@TempDir Path dir) throws Exception {
+        // 64 chunks of 1 MiB of junk before the real one: reading stops at 32 MiB, the real one is never reached
+        Path f = dir.resolve("many.png");
+        try (java.io.OutputStream out = Files.newOutputStream(f)) {
+            byte[] junk = chunk("tEXt", "junk\0" + "j".repeat(1024 * 1024));
+            out.write(Png.SIGNATURE);
+            out.write(chunk(
+                    "IHDR",
+                    ByteBuffer.allocate(13)
+                            .putInt(1)
+                            .putInt(1)
+                            .put((byte) 8)
+                            .put((byte) 6)
+                            .array()));
+            for (int i = 0; i < 64; i++) {
+                out.write(junk);
+            }
+            out.write(chunk("tEXt", "parameters\0late\nSteps: 1, Seed: 2, Sampler: Euler"));
+        }
+        assertThat(MetaReader.read(f, MetaOptions.DEFAULT)).isEmpty();
+    }
+
+    @Test
     void aComfyGraphWhoseLinksFormACycleEnds() {
         String graph = "{\"1\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"2\",0]}},"
                 + "\"2\":{\"class_type\":\"KSampler\",\"inputs\":{\"seed\":[\"3\",0],\"steps\":5,\"cfg\":7,"
