@@ -35,7 +35,7 @@ final class MetaCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "PNG, JPEG or WebP files to read.")
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "PNG, JPEG, WebP or AVIF files to read.")
     List<Path> files;
 
     @Option(names = "--json", description = "An array of {file, meta}; meta is null for a file without metadata.")
@@ -68,7 +68,7 @@ final class MetaCommand implements Callable<Integer> {
                 meta = MetaReader.inspect(f, options);
             } catch (IOException e) {
                 err.println("lifeline: cannot read " + f + ": " + reason(e));
-                err.println("  → check the path; only regular PNG, JPEG and WebP files are read");
+                err.println("  → check the path; only regular PNG, JPEG, WebP and AVIF files are read");
                 failed = true;
                 continue;
             }
