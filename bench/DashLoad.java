@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * The dashboard benchmark's client (run as a single-file program: java bench/DashLoad.java MODE …).
  *
  * <pre>
- *   api  BASE TOKEN CLIENTS SECONDS   CLIENTS threads, each its own connection, GET /api/services back to back:
- *                                     requests, errors, p50/p90/p99/max in ms
+ *   api  BASE TOKEN CLIENTS SECONDS [PACE_MS]   CLIENTS threads, each its own connection, GET /api/services back
+ *                                     to back (or one every PACE_MS each): requests, errors, p50/p90/p99/max in ms
  *   page BASE TOKEN SECONDS           what an open page does: /api/events open, GET /api/services every 1 s
  *   sse  BASE TOKEN COUNT SECONDS     reads /api/events for up to SECONDS or COUNT events; for each event the
  *                                     delay from its own "time" (stamped in the daemon) to its arrival: p50/p99/max
@@ -29,14 +29,14 @@ import java.util.regex.Pattern;
 public class DashLoad {
     public static void main(String[] a) throws Exception {
         switch (a[0]) {
-            case "api" -> api(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]));
+            case "api" -> api(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), a.length > 5 ? Integer.parseInt(a[5]) : 0);
             case "page" -> page(a[1], a[2], Integer.parseInt(a[3]));
             case "sse" -> sse(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]));
             default -> throw new IllegalArgumentException(a[0]);
         }
     }
 
-    static void api(String base, String token, int clients, int seconds) throws Exception {
+    static void api(String base, String token, int clients, int seconds, int paceMillis) throws Exception {
         List<Long> all = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger errors = new AtomicInteger();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -59,7 +59,16 @@ public class DashLoad {
                     } catch (Exception e) {
                         errors.incrementAndGet();
                     }
-                    mine.add(System.nanoTime() - t0);
+                    long took = System.nanoTime() - t0;
+                    mine.add(took);
+                    long left = paceMillis * 1_000_000L - took;
+                    if (left > 0) {
+                        try {
+                            Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+                        } catch (InterruptedException e) {
+                            break;
+                        }
+                    }
                 }
                 all.addAll(mine);
                 done.countDown();
@@ -70,7 +79,8 @@ public class DashLoad {
         List<Long> s = new ArrayList<>(all);
         Collections.sort(s);
         System.out.printf(
-                "api: %d clients %d s: %d requests (%.0f/s), %d errors, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                "api: %d clients %d s" + (paceMillis > 0 ? ", one request every " + paceMillis + " ms each" : ", back to back")
+                        + ": %d requests (%.0f/s), %d errors, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 clients, seconds, s.size(), s.size() / (double) seconds, errors.get(), pct(s, 50), pct(s, 90), pct(s, 99),
                 s.isEmpty() ? 0 : s.get(s.size() - 1) / 1e6);
     }

@@ -4,10 +4,10 @@
 #   bench/dashboard.sh        env: SECONDS_PAGE=30 CLIENTS=50 SECONDS_API=10 EVENTS=500
 #   SHARED_BENCH (default: ../shared/bench next to the project; its fake_webui.py is the app)
 #
-# Measures: (i) idle RSS of the Lifeline daemon (dashboard listening) and of pm2's God daemon, each
-# supervising the same app; (ii) the daemon's CPU while a page-like client keeps /api/events open and
-# polls /api/services every 1 s; (iii) API latency with CLIENTS concurrent clients (bench/DashLoad.java;
-# wrk/hey are not needed); (iv) SSE delay from an event's own time to its arrival, p99, over EVENTS
+# Measures: (i) idle RSS of the Lifeline daemon (dashboard listening, supervising only) and of pm2's God
+# daemon, each supervising the same app; (ii) the daemon's CPU while a page-like client keeps /api/events open and
+# polls /api/services every 1 s, next to its idle CPU; (iii) API latency with CLIENTS concurrent clients,
+# each one request every 100 ms and back to back (bench/DashLoad.java; wrk/hey are not needed); (iv) SSE delay from an event's own time to its arrival, p99, over EVENTS
 # events (files written into the outputs: one 'stored' event each); (v) page weight: / and the assets it
 # names, gzip. Scratch goes to $TMPDIR/lifeline-bench-dashboard; only 127.0.0.1 is used; every process
 # started is stopped.
@@ -46,8 +46,6 @@ services:
     port: $PORT
     ready: { http: /healthz, timeout: 2m }
     outputs: $W/outputs
-backup:
-  repository: $W/repo
 dashboard: { listen: 127.0.0.1:$DPORT }
 YAML
 cd "$W/project"
@@ -77,12 +75,22 @@ fi
 ticks() { awk '{print $14+$15}' "/proc/$dpid/stat"; }
 hz=$(getconf CLK_TCK)
 c0=$(ticks); t0=$(date +%s.%N)
+sleep "$SECONDS_PAGE"
+c1=$(ticks); t1=$(date +%s.%N)
+say "(ii) daemon CPU idle (no client) over $(printf %.1f "$(echo "$t1 - $t0" | bc)") s: $(echo "scale=3; 100 * ($c1 - $c0) / $hz / ($t1 - $t0)" | bc) % of a core"
+c0=$(ticks); t0=$(date +%s.%N)
 $LOAD page "$base" "$token" "$SECONDS_PAGE" | tee -a "$out"
 c1=$(ticks); t1=$(date +%s.%N)
 say "(ii) daemon CPU with one page open (SSE + /api/services every 1 s) over $(printf %.1f "$(echo "$t1 - $t0" | bc)") s: $(echo "scale=3; 100 * ($c1 - $c0) / $hz / ($t1 - $t0)" | bc) % of a core"
 
 $LOAD api "$base" "$token" 5 3 >/dev/null  # warm-up
+$LOAD api "$base" "$token" "$CLIENTS" "$SECONDS_API" 100 | sed 's/^/(iii) /' | tee -a "$out"
 $LOAD api "$base" "$token" "$CLIENTS" "$SECONDS_API" | sed 's/^/(iii) /' | tee -a "$out"
+
+# (iv) needs a vault: the same project with a backup: section (the daemon keeps running)
+printf 'backup:\n  repository: %s\n' "$W/repo" >> "$W/project/lifeline.yaml"
+"$L" up >/dev/null || { echo "lifeline up with backup failed" >&2; exit 1; }
+sleep 2
 
 $LOAD sse "$base" "$token" "$EVENTS" 120 > "$W/sse.out" &
 lp=$!

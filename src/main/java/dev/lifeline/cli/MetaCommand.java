@@ -35,7 +35,7 @@ final class MetaCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "PNG, JPEG or WebP files to read.")
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "PNG, JPEG, WebP or AVIF files to read.")
     List<Path> files;
 
     @Option(names = "--json", description = "An array of {file, meta}; meta is null for a file without metadata.")
@@ -58,7 +58,7 @@ final class MetaCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        MetaOptions options = new MetaOptions(stealth, fields);
+        MetaOptions options = options();
         ArrayNode all = Json.array();
         boolean failed = false;
         boolean firstBlock = true;
@@ -68,7 +68,7 @@ final class MetaCommand implements Callable<Integer> {
                 meta = MetaReader.inspect(f, options);
             } catch (IOException e) {
                 err.println("lifeline: cannot read " + f + ": " + reason(e));
-                err.println("  → check the path; only regular PNG, JPEG and WebP files are read");
+                err.println("  → check the path; only regular PNG, JPEG, WebP and AVIF files are read");
                 failed = true;
                 continue;
             }
@@ -93,6 +93,26 @@ final class MetaCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return failed ? 1 : 0;
+    }
+
+    /**
+     * The catalog's own settings when a config file is there ({@code catalog: { fields, stealth }}),
+     * so this shows what indexing reads; {@code --field} and {@code --stealth} add to them.
+     */
+    private MetaOptions options() {
+        Map<String, String> all = new LinkedHashMap<>();
+        boolean steal = stealth;
+        Path config = Context.configPath(spec);
+        if (java.nio.file.Files.isRegularFile(config)) {
+            java.util.Optional<dev.lifeline.config.CatalogSpec> c =
+                    dev.lifeline.config.LifelineConfig.load(config).catalog();
+            if (c.isPresent()) {
+                all.putAll(c.get().fields());
+                steal |= c.get().stealth();
+            }
+        }
+        all.putAll(fields);
+        return new MetaOptions(steal, all);
     }
 
     private static String reason(IOException e) {

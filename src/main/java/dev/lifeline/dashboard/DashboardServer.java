@@ -64,6 +64,15 @@ public final class DashboardServer implements AutoCloseable {
     private final Thumbnails thumbnails;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final long heartbeatMillis;
+    /** {@code status} as last read, shared by the requests of the next {@link #STATUS_MAX_AGE_MILLIS}; any event voids it. */
+    private volatile CachedStatus status;
+
+    private final AtomicInteger generation = new AtomicInteger();
+    private volatile AutoCloseable statusEvents;
+
+    static final long STATUS_MAX_AGE_MILLIS = 250;
+
+    private record CachedStatus(JsonNode value, long readAtNanos, int generation) {}
 
     private DashboardServer(
             Backend backend, DashboardToken token, HttpServer server, Path thumbDir, long heartbeatMillis) {
@@ -107,6 +116,7 @@ public final class DashboardServer implements AutoCloseable {
         HttpServer s = HttpServer.create(listen, 64);
         DashboardServer d = new DashboardServer(backend, token, s, home.resolve("thumbnails"), heartbeatMillis);
         s.setExecutor(d.requests);
+        d.statusEvents = backend.subscribe(e -> d.generation.incrementAndGet());
         s.createContext("/", d::handle);
         s.start();
         return d;
@@ -296,7 +306,7 @@ public final class DashboardServer implements AutoCloseable {
     private void services(HttpExchange ex, String m, List<String> p, Map<String, String> q) throws IOException {
         if (p.size() == 1) {
             allow(m, "GET");
-            json(ex, 200, backend.call("status", Json.object()));
+            json(ex, 200, status());
             return;
         }
         String name = service(p.get(1));
@@ -349,9 +359,25 @@ public final class DashboardServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code status}, read at most every {@link #STATUS_MAX_AGE_MILLIS} however many clients ask, and
+     * again after any event (a state change is never served stale).
+     */
+    private JsonNode status() {
+        CachedStatus c = status;
+        int gen = generation.get();
+        long now = System.nanoTime();
+        if (c != null && c.generation() == gen && now - c.readAtNanos() < STATUS_MAX_AGE_MILLIS * 1_000_000L) {
+            return c.value();
+        }
+        JsonNode fresh = backend.call("status", Json.object());
+        status = new CachedStatus(fresh, now, gen);
+        return fresh;
+    }
+
     /** The {@code status} record of one service, or 404. */
     private JsonNode known(String name) {
-        for (JsonNode s : backend.call("status", Json.object())) {
+        for (JsonNode s : status()) {
             if (name.equals(s.path("name").asText())) {
                 return s;
             }
@@ -693,6 +719,14 @@ public final class DashboardServer implements AutoCloseable {
     /** Stops listening, ends every stream and the thumbnail thread; holds no lock while waiting. */
     @Override
     public void close() {
+        AutoCloseable sub = statusEvents;
+        if (sub != null) {
+            try {
+                sub.close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
         for (SseStream s : List.copyOf(streams)) {
             s.close();
         }

@@ -159,10 +159,36 @@ final class AppJson {
                 case "width" -> d.size(v, path(get, fields.get("height")));
                 case "size" -> d.size(Draft.text(v));
                 case "tool" -> d.tool = Draft.text(v) == null ? d.tool : Draft.text(v);
+                case "loras" -> loras(d, v);
                 default -> {}
             }
         }
         return d.empty() ? null : d.build(raw, found);
+    }
+
+    /** A list of names, of {name, weight} objects or [name, weight] pairs, or text "a:0.5, b". */
+    private static void loras(Draft d, JsonNode v) {
+        if (v.isTextual()) {
+            for (String item : v.textValue().split(",")) {
+                int colon = item.lastIndexOf(':');
+                boolean weighted = colon > 0 && Draft.asDouble(item.substring(colon + 1)) != null;
+                d.lora(
+                        weighted ? item.substring(0, colon).strip() : item.strip(),
+                        weighted ? item.substring(colon + 1) : null);
+            }
+            return;
+        }
+        for (JsonNode l : v) {
+            if (l.isTextual()) {
+                d.lora(l.textValue(), null);
+            } else if (l.isArray() && l.size() >= 1) {
+                d.lora(Draft.text(l.get(0)), l.get(1));
+            } else if (l.isObject()) {
+                d.lora(
+                        Draft.text(l.has("name") ? l.get("name") : l.get("lora")),
+                        l.has("weight") ? l.get("weight") : l.get("strength"));
+            }
+        }
     }
 
     /** Keys most Gradio apps use; only when there is a prompt and one more known field. */

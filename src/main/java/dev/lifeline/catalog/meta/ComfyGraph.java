@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -281,7 +280,7 @@ final class ComfyGraph {
 
     private String texts(JsonNode link) {
         Set<String> out = new LinkedHashSet<>();
-        collectTexts(linked(link), out, new HashSet<>(), 0);
+        collectTexts(linked(link), out, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()), 0);
         return out.isEmpty() ? null : String.join("\n", out);
     }
 

@@ -20,7 +20,17 @@ final class Found {
     /** PNG only: whether the image has an alpha channel (for stealth reading). */
     boolean pngAlpha;
 
+    /** At most this many bytes of metadata segments are read per file, whatever the file's size. */
+    static final long MAX_READ_TOTAL = 32L * 1024 * 1024;
+
     private long textChars;
+    private long bytesRead;
+
+    /** Counts {@code n} bytes about to be read; false when the file's read budget is spent. */
+    boolean spend(long n) {
+        bytesRead += n;
+        return bytesRead <= MAX_READ_TOTAL;
+    }
 
     /** Keeps the first value of each key, within the per-file text budget. */
     void text(String key, String value) {

@@ -16,10 +16,6 @@ import java.util.regex.Pattern;
  * JSON. {@code <lora:name:weight>} in the prompt gives the LoRAs.
  */
 final class Infotext {
-    /** A1111's re_param, with Python's Unicode \w. */
-    private static final Pattern PARAM = Pattern.compile(
-            "\\s*(\\w[\\w \\-/]+):\\s*(\"(?:\\\\.|[^\\\\\"])+\"|[^,]*)(?:,|$)", Pattern.UNICODE_CHARACTER_CLASS);
-
     private static final Pattern LORA = Pattern.compile("<(?:lora|lyco):([^:>]{1,300})(?::([^:>]{0,40}))?[^>]{0,200}>");
     /** Infotext longer than this is not parsed (the raw text is still kept). */
     static final int MAX_LENGTH = 1024 * 1024;
@@ -34,15 +30,7 @@ final class Infotext {
         List<String> body = new ArrayList<>(List.of(lines).subList(0, lines.length - 1));
         String last = lines[lines.length - 1];
         Map<String, String> params = new LinkedHashMap<>();
-        Matcher m = PARAM.matcher(last);
-        int pairs = 0;
-        while (m.find() && pairs < 1000) {
-            if (m.end() == m.start()) {
-                break;
-            }
-            pairs++;
-            params.putIfAbsent(m.group(1), unquote(m.group(2).strip()));
-        }
+        int pairs = params(last, params);
         if (pairs < 3) {
             body.add(last);
             params.clear();
@@ -97,6 +85,79 @@ final class Infotext {
             }
         }
         return d.build(text, found);
+    }
+
+    /**
+     * The {@code key: value} pairs of a parameter line, as A1111's {@code re_param} finds them
+     * ({@code \\s*(\\w[\\w \\-/]+):\\s*("(?:\\\\.|[^\\\\"])+"|[^,]*)(?:,|$)}, Python's Unicode
+     * {@code \\w}), in one left-to-right pass: the regex itself takes time quadratic in a long line
+     * without colons (40,000 characters: 7 s), and an image's text is not to be trusted.
+     *
+     * @return how many pairs the line has (A1111 counts them to decide whether it is parameters)
+     */
+    static int params(String line, Map<String, String> into) {
+        int n = line.length();
+        int pos = 0;
+        int pairs = 0;
+        while (pos < n && pairs < 1000) {
+            int colon = line.indexOf(':', pos);
+            if (colon < 0) {
+                break;
+            }
+            int k = colon;
+            while (k > pos && keyChar(line.charAt(k - 1))) {
+                k--;
+            }
+            while (k < colon && line.charAt(k) == ' ') {
+                k++; // re_param's leading \\s* takes these, the key starts at a word character
+            }
+            String key = line.substring(k, colon);
+            boolean valid = key.length() >= 2 && word(key.charAt(0));
+            if (!valid) {
+                pos = colon + 1;
+                continue;
+            }
+            int v = colon + 1;
+            while (v < n && Character.isWhitespace(line.charAt(v))) {
+                v++;
+            }
+            int next;
+            String value;
+            int close = v < n && line.charAt(v) == '"' ? closingQuote(line, v) : -1;
+            if (close > v + 1 && (close + 1 == n || line.charAt(close + 1) == ',')) {
+                value = line.substring(v, close + 1);
+                next = close + 2;
+            } else {
+                int comma = line.indexOf(',', v);
+                value = line.substring(v, comma < 0 ? n : comma);
+                next = comma < 0 ? n : comma + 1;
+            }
+            pairs++;
+            into.putIfAbsent(key, unquote(value.strip()));
+            pos = next;
+        }
+        return pairs;
+    }
+
+    /** The index of the quote closing the one at {@code open} (backslash escapes honoured), or -1. */
+    private static int closingQuote(String s, int open) {
+        for (int i = open + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean word(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
+    }
+
+    private static boolean keyChar(char c) {
+        return word(c) || c == ' ' || c == '-' || c == '/';
     }
 
     private static String unquote(String v) {

@@ -42,6 +42,9 @@ final class Jpeg {
             }
             long data = pos + 4;
             int dataLen = len - 2;
+            if ((marker == 0xE1 || marker == 0xFE) && !found.spend(dataLen)) {
+                return;
+            }
             if (marker == 0xE1) {
                 byte[] seg = in.bytes(data, dataLen);
                 if (dataLen > XMP.length && startsWith(seg, XMP)) {

@@ -9,7 +9,7 @@ import java.util.Optional;
  * hostile file gives empty, never an exception, a hang or unbounded memory.
  *
  * <p>The file is opened only if it is a regular file (no link followed, a FIFO never opened);
- * PNG, JPEG and WebP are recognised by their first bytes, whatever the name. Only header
+ * PNG, JPEG, WebP and AVIF/HEIF are recognised by their first bytes, whatever the name. Only header
  * chunks and segments are read (at most 64 KiB at open, then bounded reads where the container
  * points); pixels are decoded only for stealth payloads, when {@link MetaOptions#stealth()} is
  * on. See {@code docs/catalog-formats.md} for every format and where each value comes from.
@@ -52,6 +52,8 @@ public final class MetaReader {
                 Jpeg.read(in, found);
             } else if (Webp.is(in)) {
                 Webp.read(in, found);
+            } else if (Avif.is(in)) {
+                Avif.read(in, found);
             } else {
                 return null;
             }

@@ -58,6 +58,9 @@ final class Png {
                     }
                 }
                 case "tEXt", "zTXt", "iTXt" -> {
+                    if (!found.spend(len)) {
+                        return;
+                    }
                     if (len <= MAX_TEXT_CHUNK) {
                         String key = text(type, in.bytes(data, len), found);
                         known |= key != null && KNOWN.contains(key);

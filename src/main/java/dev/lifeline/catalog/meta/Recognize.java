@@ -88,7 +88,9 @@ final class Recognize {
     private static ImageMeta parameters(String params, Map<String, String> t, Found found) {
         ObjectNode j = JsonText.object(params);
         if (j == null) {
-            return Infotext.read(params, found);
+            String lead = params.stripLeading();
+            // JSON that did not parse (broken, or past the limits) is not a prompt
+            return lead.startsWith("{") || lead.startsWith("[") ? null : Infotext.read(params, found);
         }
         if (j.has("sui_image_params")) {
             return AppJson.swarmUi(j, params, found);

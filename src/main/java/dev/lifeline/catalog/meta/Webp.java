@@ -45,13 +45,13 @@ final class Webp {
                     }
                 }
                 case "EXIF" -> {
-                    if (len <= Input.MAX_READ) {
+                    if (len <= Input.MAX_READ && found.spend(len)) {
                         byte[] b = in.bytes(data, len);
                         Exif.read(b, 0, b.length, found);
                     }
                 }
                 case "XMP " -> {
-                    if (len <= Input.MAX_READ) {
+                    if (len <= Input.MAX_READ && found.spend(len)) {
                         Xmp.read(Text.utf8OrLatin1(in.bytes(data, len)), found);
                     }
                 }

@@ -9,21 +9,37 @@ import java.util.regex.Pattern;
  * parser: XMP is small and an XML parser brings entity expansion to defend against.
  */
 final class Xmp {
-    private static final Pattern PROPERTY = Pattern.compile(
-            "<(exif:UserComment|dc:description|xmp:CreatorTool)(?:\\s[^>]{0,2000})?>(.{0,4000000}?)</\\1>",
-            Pattern.DOTALL);
     private static final Pattern ATTRIBUTE = Pattern.compile("\\s(xmp:CreatorTool)=\"([^\"]{0,1000})\"");
-    private static final Pattern LI = Pattern.compile("<rdf:li(?:\\s[^>]{0,2000})?>(.*?)</rdf:li>", Pattern.DOTALL);
+    private static final String[] PROPERTIES = {"exif:UserComment", "dc:description", "xmp:CreatorTool"};
+    /** XMP longer than this is not read (generators write a few KiB). */
+    static final int MAX_LENGTH = 4 * 1024 * 1024;
 
     private Xmp() {}
 
+    /** The first occurrence of each property, found with indexOf: one pass per property, whatever the text. */
     static void read(String xml, Found found) {
-        Matcher m = PROPERTY.matcher(xml);
-        while (m.find()) {
-            String body = m.group(2);
-            Matcher li = LI.matcher(body);
-            String v = li.find() ? li.group(1) : body;
-            found.text("xmp:" + m.group(1).substring(m.group(1).indexOf(':') + 1), unescape(v.strip()));
+        if (xml.length() > MAX_LENGTH) {
+            return;
+        }
+        for (String name : PROPERTIES) {
+            int open = xml.indexOf("<" + name);
+            int after = open < 0 ? -1 : open + name.length() + 1;
+            if (after < 0
+                    || after >= xml.length()
+                    || (xml.charAt(after) != '>' && !Character.isWhitespace(xml.charAt(after)))) {
+                continue;
+            }
+            int gt = xml.indexOf('>', after);
+            int close = gt < 0 ? -1 : xml.indexOf("</" + name + ">", gt);
+            if (close < 0 || xml.charAt(gt - 1) == '/') {
+                continue;
+            }
+            String body = xml.substring(gt + 1, close);
+            int li = body.indexOf("<rdf:li");
+            int liGt = li < 0 ? -1 : body.indexOf('>', li);
+            int liEnd = liGt < 0 ? -1 : body.indexOf("</rdf:li>", liGt);
+            String v = liEnd > 0 ? body.substring(liGt + 1, liEnd) : body;
+            found.text("xmp:" + name.substring(name.indexOf(':') + 1), unescape(v.strip()));
         }
         Matcher a = ATTRIBUTE.matcher(xml);
         if (a.find()) {

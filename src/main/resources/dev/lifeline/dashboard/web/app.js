@@ -54,7 +54,7 @@
     while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
     return `${n >= 100 || i === 0 ? Math.round(n) : n.toFixed(1)} ${u[i]}`;
   }
-  function mib(n) { return present(n) ? bytes(n * 1048576) : '–'; }
+  function mib(n) { return !present(n) ? '–' : n === 0 ? '0 MiB' : bytes(n * 1048576); }
   function time(iso) {
     const d = new Date(iso);
     return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
@@ -151,7 +151,7 @@
     return new Promise((resolve) => {
       d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true });
       d.showModal();
-      $('confirm-ok').focus();
+      $('confirm-cancel').focus(); // a stray second Enter must not stop a loaded model
     });
   }
 
@@ -231,7 +231,7 @@
       fact('last exit', present(s.lastExit) ? s.lastExit : '–', 'last-exit'),
       fact('ready in', s.readySeconds >= 0 ? `${Number(s.readySeconds).toFixed(1)} s` : '–', 'ready'),
       present(s.cpuPercent) ? fact('cpu', `${Number(s.cpuPercent).toFixed(1)} %`, 'cpu')
-        : present(s.cpuSeconds) ? fact('cpu', `${present(s.cpuShare) ? s.cpuShare.toFixed(1) + ' % · ' : ''}${duration(s.cpuSeconds)} total`, 'cpu') : null,
+        : present(s.cpuSeconds) ? fact('cpu', `${present(s.cpuShare) ? s.cpuShare.toFixed(1) + ' % · ' : ''}${s.cpuSeconds < 60 ? Number(s.cpuSeconds).toFixed(1) + ' s' : duration(s.cpuSeconds)} total`, 'cpu') : null,
       fact('memory (tree)', bytes(s.rssBytes), 'rss'),
       fact('memory limit', s.memoryLimitBytes > 0 ? bytes(s.memoryLimitBytes) : 'none', 'limit'),
       present(s.gpuMemoryMiB) ? fact('gpu memory', mib(s.gpuMemoryMiB), 'gpu') : null,
@@ -455,7 +455,7 @@
       if (i >= 0 && i < HOURS) { counts[i] += x.errors; total += x.errors; }
     }
     const max = Math.max(1, ...counts);
-    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${total} errors in the last 24 hours` });
+    const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${total} error${total === 1 ? '' : 's'} in the last 24 hours` });
     s.append(svg('line', { class: 'axis', x1: 0, y1: base + 0.5, x2: W, y2: base + 0.5 }));
     const bw = W / HOURS;
     counts.forEach((c, i) => {
@@ -523,7 +523,6 @@
   }
 
   // ---- backups -----------------------------------------------------------------------------
-  const BACKUP_SHOWN = new Set(['project', 'repository', 'unprotectedFiles', 'reason']);
   async function refreshBackup() {
     let list;
     try {
@@ -541,22 +540,27 @@
   }
   const scheduleBackup = coalesce(refreshBackup, 1000);
 
+  // the fields of Protocol.BackupView; any other field the daemon adds is shown too, by its name
+  const BACKUP_KNOWN = new Set(['project', 'repository', 'unprotectedFiles', 'reason', 'lastSnapshotId', 'lastSnapshot', 'lastSnapshotAt',
+    'lagSeconds', 'lastStoredAt', 'lastPushAt', 'pushFailures', 'retention', 'remote']);
+
   function backupCard(b) {
     const facts = [];
     const f = (lbl, v, key) => { if (present(v)) facts.push(fact(lbl, v, key)); };
-    const snapTime = b.lastSnapshotTime || b.lastSnapshotAt || (b.lastSnapshot && b.lastSnapshot.time);
-    const snapId = b.lastSnapshotId || (b.lastSnapshot && b.lastSnapshot.id);
-    f('last snapshot', snapId ? String(snapId).slice(0, 12) : null, 'snapshot');
-    f('snapshot age', snapTime ? ago(snapTime) : null, 'snapshot-age');
-    f('files waiting', b.pendingFiles ?? b.unprotectedFiles, 'pending');
+    const snap = b.lastSnapshotId ?? b.lastSnapshot;
+    f('last snapshot', snap ? String(snap) : 'lastSnapshotId' in b ? 'none yet' : null, 'snapshot');
+    f('snapshot age', b.lastSnapshotAt ? ago(b.lastSnapshotAt) : null, 'snapshot-age');
+    f('files waiting', b.unprotectedFiles, 'pending');
     f('lag', present(b.lagSeconds) ? `${Number(b.lagSeconds).toFixed(1)} s` : null, 'lag');
-    f('last push', b.lastPushTime || b.lastPushAt ? ago(b.lastPushTime || b.lastPushAt) : null, 'push');
-    f('push failures', b.pushFailures, 'push-failures');
+    f('last stored', b.lastStoredAt ? ago(b.lastStoredAt) : null, 'stored');
+    if (b.remote || b.lastPushAt || b.pushFailures > 0) {
+      f('mirror', b.remote || '–', 'remote');
+      f('last push', b.lastPushAt ? ago(b.lastPushAt) : 'none yet', 'push');
+      f('push failures', b.pushFailures ?? 0, 'push-failures');
+    }
     f('retention', b.retention, 'retention');
-    const known = new Set([...BACKUP_SHOWN, 'lastSnapshotTime', 'lastSnapshotAt', 'lastSnapshot', 'lastSnapshotId', 'pendingFiles',
-      'lagSeconds', 'lastPushTime', 'lastPushAt', 'pushFailures', 'retention']);
     for (const [k, v] of Object.entries(b)) {
-      if (!known.has(k) && present(v)) f(label(k), /(Time|At)$/.test(k) ? `${ago(v)}` : plain(v), k);
+      if (!BACKUP_KNOWN.has(k) && present(v)) f(label(k), /(Time|At)$/.test(k) ? ago(v) : plain(v), k);
     }
     return h('article', { class: 'card backup' },
       h('header', {}, h('h3', { text: b.repository || 'repository' }),
@@ -765,17 +769,23 @@
     img.alt = m.prompt || '';
     if (SHA.test(sha)) img.src = `/api/objects/${sha}`;
     const rows = [];
-    const add = (k, v) => { if (present(v) && !(Array.isArray(v) && !v.length)) rows.push(fact(label(k), v, k)); };
-    for (const [k, v] of Object.entries(hit)) {
-      if (k === 'meta' || k === 'image' || k === 'raw') continue;
-      add(k, k === 'loras' && Array.isArray(v) ? v.map((l) => `${l.name}:${l.weight}`).join(', ') : plain(v));
-    }
-    if (m !== hit) {
-      for (const [k, v] of Object.entries(m)) {
-        if (k === 'raw') continue;
-        add(k, k === 'loras' && Array.isArray(v) ? v.map((l) => `${l.name}:${l.weight}`).join(', ') : plain(v));
-      }
-    }
+    const add = (k, v, key) => { if (present(v) && v !== '–') rows.push(fact(k, v, key || k)); };
+    add('prompt', m.prompt);
+    add('negative prompt', m.negative, 'negative');
+    add('seed', m.seed);
+    add('model', [m.model, m.modelHash ? `(${m.modelHash})` : ''].filter(Boolean).join(' ') || null, 'model');
+    add('loras', Array.isArray(m.loras) && m.loras.length ? m.loras.map((l) => `${l.name}:${l.weight}`).join(', ') : null, 'loras');
+    add('steps', m.steps);
+    add('cfg', m.cfg);
+    add('sampler', [m.sampler, m.scheduler].filter(Boolean).join(' / ') || null, 'sampler');
+    add('size', m.width && m.height ? `${m.width} × ${m.height}` : null, 'size');
+    add('made with', m.tool, 'tool');
+    add('path', hit.path);
+    if (hit.deleted) add('deleted', 'yes: only older snapshots hold it');
+    add('first seen', hit.firstSeen ? new Date(hit.firstSeen).toLocaleString() : null, 'first-seen');
+    add('snapshots', Array.isArray(hit.snapshots) && hit.snapshots.length ? hit.snapshots.join(', ') : null, 'snapshots');
+    if (Array.isArray(hit.spans) && hit.spans.length > 1) add('earlier paths', hit.spans.map((x) => x.path).join(', '), 'spans');
+    add('sha-256', sha, 'sha256');
     if (m.raw) rows.push(h('div', {}, h('dt', { text: 'raw' }), h('dd', {}, h('details', {}, h('summary', { text: 'as written in the file' }), h('pre', { text: plain(m.raw) })))));
     $('detail-meta').replaceChildren(...rows);
     const dl = $('detail-download');

@@ -151,6 +151,19 @@ class ContainersTest {
     }
 
     @Test
+    void avifExifItemFoundThroughIinfAndIloc() {
+        byte[] tiff = tiff(false, List.of(), List.of(unicodeComment(INFOTEXT, true)));
+        for (int ilocVersion : new int[] {0, 1}) {
+            isTheLighthouse(read(avif(tiff, ilocVersion)));
+        }
+        // the size comes from ispe when the metadata has none
+        byte[] noSize =
+                tiff(false, List.of(), List.of(unicodeComment("a cat\nSteps: 5, Sampler: Euler, Seed: 1", true)));
+        ImageMeta m = read(avif(noSize, 0));
+        assertThat(List.of(m.width(), m.height())).containsExactly(1280, 720);
+    }
+
+    @Test
     void unknownBytesAndOtherFormatsAreNoMetadata() {
         assertThat(MetaReader.read("GIF89a....".getBytes(StandardCharsets.US_ASCII), MetaOptions.DEFAULT))
                 .isEmpty();

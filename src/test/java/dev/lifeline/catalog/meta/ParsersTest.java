@@ -196,16 +196,29 @@ class ParsersTest {
 
     @Test
     void customFieldsMappingReadsAGradioAppsOwnJsonIncludingNestedKeys() {
-        String json = "{\"text\": \"a comet\", \"my_seed\": 2024, \"opts\": {\"n_steps\": 8}, \"res\": \"1024 x 576\"}";
+        String json = "{\"text\": \"a comet\", \"my_seed\": 2024, \"opts\": {\"n_steps\": 8}, \"res\": \"1024 x 576\","
+                + " \"adapters\": \"ink:0.4, paper\"}";
         byte[] file = png(text("parameters", json), idat());
         MetaOptions options = new MetaOptions(
-                false, Map.of("prompt", "text", "seed", "my_seed", "steps", "opts.n_steps", "size", "res"));
+                false,
+                Map.of(
+                        "prompt",
+                        "text",
+                        "seed",
+                        "my_seed",
+                        "steps",
+                        "opts.n_steps",
+                        "size",
+                        "res",
+                        "loras",
+                        "adapters"));
         ImageMeta m = MetaReader.read(file, options).orElseThrow();
         assertThat(m.tool()).isEqualTo("custom");
         assertThat(m.prompt()).isEqualTo("a comet");
         assertThat(m.seed()).isEqualTo(2024L);
         assertThat(m.steps()).isEqualTo(8);
         assertThat(List.of(m.width(), m.height())).containsExactly(1024, 576);
+        assertThat(m.loras()).containsExactly(new ImageMeta.Lora("ink", 0.4), new ImageMeta.Lora("paper", null));
         // without the mapping, the common keys are still tried: "text" is not one of them
         assertThat(MetaReader.read(file, MetaOptions.DEFAULT)).isEmpty();
     }

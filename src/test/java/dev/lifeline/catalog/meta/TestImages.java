@@ -196,4 +196,71 @@ final class TestImages {
             out.write(0);
         }
     }
+
+    // ---- AVIF
+
+    /** ftyp, meta (hdlr, iinf with an Exif infe, iloc, iprp/ipco/ispe), mdat holding the Exif item. */
+    static byte[] avif(byte[] tiff, int ilocVersion) {
+        java.io.ByteArrayOutputStream exifItem = new java.io.ByteArrayOutputStream();
+        exifItem.writeBytes(new byte[] {0, 0, 0, 6}); // offset to the TIFF header
+        exifItem.writeBytes("Exif\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        exifItem.writeBytes(tiff);
+        byte[] ftyp = box(
+                "ftyp",
+                cat(
+                        "avif".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                        new byte[4],
+                        "mif1avif".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        byte[] hdlr = box(
+                "hdlr", cat(new byte[8], "pict".getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[13]));
+        byte[] infe = box(
+                "infe",
+                cat(
+                        new byte[] {2, 0, 0, 0, 0, 1, 0, 0},
+                        "Exif".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                        new byte[1]));
+        byte[] iinf = box("iinf", cat(new byte[] {0, 0, 0, 0, 0, 1}, infe));
+        byte[] ispe = box("ispe", cat(new byte[4], be32(1280), be32(720)));
+        byte[] iprp = box("iprp", box("ipco", ispe));
+        // iloc is written last with the real offset; its size does not depend on the offset
+        int ilocSize = 8 + 4 + 2 + 2 + (ilocVersion == 1 ? 2 : 0) + 2 + 2 + (ilocVersion == 1 ? 4 : 0) + 2 + 4 + 4;
+        int metaSize = 8 + 4 + hdlr.length + iinf.length + ilocSize + iprp.length;
+        int mdatData = ftyp.length + metaSize + 8;
+        java.io.ByteArrayOutputStream iloc = new java.io.ByteArrayOutputStream();
+        iloc.writeBytes(new byte[] {(byte) ilocVersion, 0, 0, 0});
+        iloc.writeBytes(new byte[] {0x44, (byte) (ilocVersion == 1 ? 0x40 : 0x00)}); // offset 4, length 4, base 4|0
+        iloc.writeBytes(new byte[] {0, 1, 0, 1}); // one item, id 1
+        if (ilocVersion == 1) {
+            iloc.writeBytes(new byte[] {0, 0}); // construction method 0
+        }
+        iloc.writeBytes(new byte[] {0, 0}); // data reference index
+        int base = ilocVersion == 1 ? mdatData - 100 : 0;
+        if (ilocVersion == 1) {
+            iloc.writeBytes(be32(base));
+        }
+        iloc.writeBytes(new byte[] {0, 1});
+        iloc.writeBytes(be32(mdatData - base));
+        iloc.writeBytes(be32(exifItem.size()));
+        byte[] meta = box("meta", cat(new byte[4], hdlr, iinf, box("iloc", iloc.toByteArray()), iprp));
+        if (meta.length != metaSize) {
+            throw new IllegalStateException("meta box size " + meta.length + " != " + metaSize);
+        }
+        return cat(ftyp, meta, box("mdat", exifItem.toByteArray()));
+    }
+
+    private static byte[] box(String type, byte[] body) {
+        return cat(be32(8 + body.length), type.getBytes(java.nio.charset.StandardCharsets.US_ASCII), body);
+    }
+
+    private static byte[] be32(int v) {
+        return java.nio.ByteBuffer.allocate(4).putInt(v).array();
+    }
+
+    private static byte[] cat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
 }

@@ -13,7 +13,9 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Response;
 import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.ColorScheme;
 import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.lifeline.testing.NvidiaSmiStandIn;
 import dev.lifeline.testing.Services;
 import dev.lifeline.testing.TestTimes;
 import java.awt.image.BufferedImage;
@@ -38,8 +40,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writing its log. One daemon and one browser for the class; each test opens its own page.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardPageTest {
     /** The issue's promise: a state change shows on the open page within 1 s. Scaled for slow machines. */
     static final Duration PUSHED = TestTimes.scaled(Duration.ofSeconds(2));
@@ -58,6 +64,8 @@ class DashboardPageTest {
     static Path tmp;
 
     Path outputs;
+    Path gpuBin;
+    int demoPort;
     LiveDaemon daemon;
     String tokenUrl;
     String base;
@@ -70,6 +78,7 @@ class DashboardPageTest {
     void startDaemonAndBrowser() throws Exception {
         outputs = Files.createDirectories(tmp.resolve("outputs"));
         int port = Services.freePort();
+        demoPort = port;
         String ticker = "i=0; while true; do i=$((i+1)); echo \"tick $i\";" + " if [ $((i % 10)) -eq 1 ]; then echo '"
                 + XSS + "'; fi; sleep 0.3; done";
         String yaml = "services:\n"
@@ -83,10 +92,19 @@ class DashboardPageTest {
                 + "  ticker:\n"
                 + "    command: " + sh(ticker) + "\n"
                 + "    restart: { policy: never }\n"
+                + "  oom:\n"
+                + "    command: "
+                + sh("echo 'Traceback (most recent call last):';"
+                        + " echo '  File \"app.py\", line 3, in <module>';"
+                        + " echo 'torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB';"
+                        + " echo 'model loaded on the CPU instead'; exec sleep 1000")
+                + "\n"
                 + "backup:\n"
                 + "  repository: " + tmp.resolve("vault") + "\n"
-                + "dashboard: { listen: 127.0.0.1:0 }\n";
-        daemon = new LiveDaemon(tmp, yaml);
+                // a fixed free port, not 0: the page must find the daemon again at the same address after a restart
+                + "dashboard: { listen: 127.0.0.1:" + Services.freePort() + " }\n";
+        gpuBin = new NvidiaSmiStandIn().gpu("NVIDIA A10", 24576, 2048).writeTo(tmp.resolve("gpu-bin"));
+        daemon = new LiveDaemon(tmp, yaml).env("PATH", gpuBin + ":" + System.getenv("PATH"));
         daemon.ok("up");
         tokenUrl = daemon.dashboardUrl();
         base = URI.create(tokenUrl).resolve("/").toString();
@@ -188,12 +206,14 @@ class DashboardPageTest {
                 + " if (c) window.__states.push(c.dataset.state + ' ' + c.dataset.pid); })"
                 + ".observe(document.getElementById('service-list'), {childList: true, subtree: true}); }");
 
+        long killed = System.nanoTime();
         new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
 
         page.waitForFunction(
                 "pid => window.__states.some(s => !s.startsWith('ready') || !s.endsWith(' ' + pid))",
                 Long.toString(pid),
                 new Page.WaitForFunctionOptions().setTimeout(PUSHED.toMillis()));
+        System.out.printf("crash shown on the page %d ms after kill -9%n", (System.nanoTime() - killed) / 1_000_000);
         assertThat(page.evaluate("() => window.__mark")).isEqualTo("same page");
         assertThat(page.locator("#announce"))
                 .containsText(
@@ -228,11 +248,14 @@ class DashboardPageTest {
     }
 
     @Test
-    void cancellingTheConfirmationOfStopLeavesTheServiceRunning() throws Exception {
+    void stopByKeyboardAsksFirstAndEscapeLeavesTheServiceRunning() throws Exception {
         long before = daemon.pid("demo");
 
-        card("demo").locator("button.stop").click();
+        // by keyboard alone: the button takes focus and Enter, the dialog takes Escape
+        card("demo").locator("button.stop").focus();
+        page.keyboard().press("Enter");
         assertThat(page.locator("dialog#confirm")).containsText("Stop demo?");
+        assertThat(page.locator("#confirm-cancel")).isFocused();
         page.keyboard().press("Escape");
 
         assertThat(page.locator("dialog#confirm")).isHidden();
@@ -267,6 +290,30 @@ class DashboardPageTest {
             }
         }
         return last;
+    }
+
+    @Test
+    void aTracebackIsOneFoldedBlockWithItsKnownProblemsFixAndCountsInTheChart() {
+        page.selectOption("#log-service", "oom");
+
+        Locator traceback = page.locator("#log-view details.traceback");
+        assertThat(traceback).hasCount(1);
+        assertThat(traceback.locator("summary")).containsText("torch.cuda.OutOfMemoryError");
+        assertThat(traceback.locator("pre")).isHidden();
+        traceback.locator("summary").click();
+        assertThat(traceback.locator("pre")).containsText("File \"app.py\", line 3, in <module>");
+        Locator problem = page.locator("#problems .problem[data-problem='cuda-oom']");
+        assertThat(problem).isVisible();
+        assertThat(problem.locator(".fix")).containsText("nvidia-smi");
+        assertThat(page.locator("#error-chart svg rect.bar")).hasCount(1);
+        assertThat(page.locator("#error-chart svg")).hasAttribute("aria-label", "1 error in the last 24 hours");
+
+        page.selectOption("#log-level", "error");
+        assertThat(page.locator("#log-view .line")).hasCount(1);
+        page.selectOption("#log-level", "");
+        page.fill("#log-search", "CPU instead");
+        assertThat(page.locator("#log-view .line")).hasCount(1);
+        assertThat(page.locator("#log-view .line .msg")).hasText("model loaded on the CPU instead");
     }
 
     @Test
@@ -307,6 +354,31 @@ class DashboardPageTest {
                 new Page.WaitForFunctionOptions().setTimeout(TestTimes.SHORT.toMillis()));
     }
 
+    @Test
+    void snapshotNowCutsASnapshotTheBackupCardShowsAndVerifySaysOk() throws Exception {
+        byte[] png = randomPng();
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(png));
+        Path part = Files.write(tmp.resolve("snap.png.part"), png);
+        Files.move(part, outputs.resolve("snap-" + sha.substring(0, 8) + ".png"), StandardCopyOption.ATOMIC_MOVE);
+        page.locator("#output-list a[data-sha='" + sha + "']").waitFor();
+        Locator snapshot = page.locator("#backup-list [data-fact=snapshot] dd");
+        String before = snapshot.textContent();
+
+        page.locator("#snapshot-now").click();
+
+        assertThat(snapshot)
+                .not()
+                .hasText(before, new LocatorAssertions.HasTextOptions().setTimeout(TestTimes.SHORT.toMillis()));
+        assertThat(snapshot).hasText(Pattern.compile("^\\d{8}-\\d{6}\\S*$"));
+        assertThat(page.locator("#backup-list [data-fact=snapshot-age] dd")).containsText("ago");
+        page.locator("#verify").click();
+        assertThat(page.locator("#toasts"))
+                .containsText(
+                        tmp.resolve("vault") + " ok",
+                        new LocatorAssertions.ContainsTextOptions().setTimeout(TestTimes.APP.toMillis()));
+    }
+
     private static byte[] randomPng() throws Exception {
         BufferedImage img = new BufferedImage(48, 48, BufferedImage.TYPE_INT_RGB);
         Random r = new Random();
@@ -318,6 +390,156 @@ class DashboardPageTest {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         ImageIO.write(img, "png", b);
         return b.toByteArray();
+    }
+
+    @Test
+    void theGalleryFindsAnImageByItsSeedAndShowsItsPromptAsText() throws Exception {
+        long seed = 700_000_000L + new Random().nextInt(1_000_000);
+        String prompt = "a lighthouse <img src=x onerror=\"window.__xss=3\"> at dawn";
+        HttpResponse<String> made = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demoPort + "/generate?seed=" + seed
+                                        + "&prompt=" + java.net.URLEncoder.encode(prompt, "UTF-8")))
+                                .timeout(TestTimes.SHORT)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(200);
+        page.fill("#find-q", "seed: " + seed);
+
+        // stored, then indexed: a search finds it within a couple of seconds of the write
+        Locator hit = page.locator("#find-hits button.hit");
+        await().atMost(TestTimes.SHORT)
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    page.locator("#find-form button[type=submit]").click();
+                    page.waitForFunction(
+                            "() => !document.getElementById('find-hits').textContent.includes('searching')");
+                    return hit.count() > 0;
+                });
+
+        assertThat(hit).hasCount(1);
+        assertThat(hit.locator(".prompt")).hasText(prompt);
+        assertThat(hit.locator(".cap")).containsText("seed " + seed);
+        hit.click();
+        Locator detail = page.locator("dialog#detail");
+        assertThat(detail).isVisible();
+        assertThat(detail.locator("[data-fact=prompt] dd")).hasText(prompt);
+        assertThat(detail.locator("[data-fact=seed] dd")).hasText(Long.toString(seed));
+        assertThat(detail.locator("[data-fact=model] dd")).containsText("demo-diffusion-tiny");
+        String href = detail.locator("#detail-download").getAttribute("href");
+        assertThat(href).matches("/api/objects/[0-9a-f]{64}");
+        var original = context.request().get(base + href.substring(1));
+        assertThat(original.status()).isEqualTo(200);
+        assertThat(original.body()).startsWith(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        assertThat(page.locator("#find-hits img[src='x'], dialog#detail dl img"))
+                .hasCount(0);
+        assertThat(page.evaluate("() => window.__xss === undefined")).isEqualTo(true);
+    }
+
+    /** Last: it restarts the daemon (the apps stay; the new daemon adopts them). */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void whenTheDaemonGoesThePageSaysSoAndComesBackWithIt() throws Exception {
+        long app = daemon.pid("demo");
+        long pid = Long.parseLong(
+                Files.readString(daemon.home.resolve("daemon.pid")).trim());
+        page.evaluate("() => { window.__mark = 'same page'; }");
+
+        ProcessHandle d = ProcessHandle.of(pid).orElseThrow();
+        d.destroy(); // TERM: the daemon goes, its apps stay
+        await().atMost(TestTimes.SHORT).until(() -> !d.isAlive());
+
+        Locator link = page.locator("#link");
+        assertThat(link).hasAttribute("data-state", "down", within(TestTimes.SHORT));
+        assertThat(link).containsText("daemon unreachable");
+
+        daemon.ok("up");
+        assertThat(link).hasAttribute("data-state", "live", within(TestTimes.APP));
+        assertThat(page.evaluate("() => window.__mark")).isEqualTo("same page");
+        assertThat(daemon.pid("demo")).as("adopted, not restarted").isEqualTo(app);
+        // pushed state works again over the new stream: a stop shows without a reload
+        card("ticker").locator("button.stop").click();
+        page.locator("#confirm-ok").click();
+        assertThat(card("ticker")).hasAttribute("data-state", "stopped", within(TestTimes.SHORT));
+    }
+
+    /** WCAG contrast (4.5:1 for text) of what the page shows, in the OS's dark and light modes. */
+    @Test
+    void textIsReadableInDarkAndInLightMode() {
+        for (ColorScheme scheme : List.of(ColorScheme.DARK, ColorScheme.LIGHT)) {
+            try (BrowserContext c = browser.newContext(new Browser.NewContextOptions().setColorScheme(scheme))) {
+                Page p = c.newPage();
+                p.navigate(tokenUrl);
+                p.locator("#service-list article[data-service='demo'] .badge").waitFor();
+                p.locator("#doctor-list .badge").first().waitFor();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> r = (Map<String, Object>) p.evaluate(CONTRAST);
+                assertThat(((Number) r.get("luminance")).doubleValue())
+                        .as(scheme + " background")
+                        .isCloseTo(scheme == ColorScheme.DARK ? 0 : 1, org.assertj.core.data.Offset.offset(0.1));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> ratios = (Map<String, Object>) r.get("ratios");
+                assertThat(ratios).isNotEmpty();
+                ratios.forEach((what, ratio) -> assertThat(((Number) ratio).doubleValue())
+                        .as(scheme + ": " + what)
+                        .isGreaterThanOrEqualTo(4.5));
+            }
+        }
+    }
+
+    /** Contrast of each kind of text against the background it is drawn on. */
+    static final String CONTRAST = """
+            () => {
+              const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+              const lum = ([r, g, b]) => {
+                const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+              };
+              const bg = (e) => {
+                for (; e; e = e.parentElement) {
+                  const c = getComputedStyle(e).backgroundColor;
+                  if (!/rgba\\(.*, 0\\)$/.test(c) && c !== 'transparent') return rgb(c);
+                }
+                return [255, 255, 255];
+              };
+              const ratio = (e) => {
+                const a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+                return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+              };
+              const ratios = {};
+              for (const sel of ['h1', 'h2', '.top nav a', '#link', 'article[data-service] h3', 'article[data-service] .badge',
+                  '.facts dt', '.facts dd', 'button.restart', 'button.stop', '.project', '#log-view .line .t', '#log-view .line .lv',
+                  '#log-view .line .msg', '#doctor-list .badge', '#doctor-list td', '.controls label']) {
+                document.querySelectorAll(sel).forEach((e, i) => { if (i < 5 && e.offsetParent) ratios[sel + ' #' + i] = ratio(e); });
+              }
+              return { luminance: lum(bg(document.body)), ratios };
+            }
+            """;
+
+    @Test
+    void theGpuMemoryOfAServiceAndTheCardsFreeMemoryShow() throws Exception {
+        long pid = daemon.pid("demo");
+        // the stand-in nvidia-smi now says the demo app holds 5 GiB of the card's 24
+        new NvidiaSmiStandIn()
+                .gpu("NVIDIA A10", 24576, 2048 + 5120)
+                .process(pid, 5120)
+                .writeTo(gpuBin);
+
+        await().atMost(TestTimes.SHORT)
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    page.reload();
+                    card("demo").waitFor();
+                    return card("demo").locator("[data-fact=gpu] dd").count() > 0
+                            && card("demo")
+                                    .locator("[data-fact=gpu] dd")
+                                    .textContent()
+                                    .equals("5.0 GiB");
+                });
+        assertThat(card("demo").locator("[data-fact=gpu-free] dd")).hasText("17.0 GiB");
+        assertThat(card("ticker").locator("[data-fact=gpu] dd")).hasText("0 MiB");
     }
 
     @Test

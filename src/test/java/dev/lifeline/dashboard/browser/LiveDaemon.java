@@ -31,6 +31,7 @@ final class LiveDaemon implements AutoCloseable {
     final Path project;
     private final Path tmp;
     private final List<Long> pids = new ArrayList<>();
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
     private int runs;
 
     LiveDaemon(Path tmp, String yaml) throws IOException {
@@ -43,6 +44,12 @@ final class LiveDaemon implements AutoCloseable {
         this.home = tmp.resolve("home");
         this.project = Files.createDirectories(tmp.resolve(folder));
         Files.writeString(project.resolve("lifeline.yaml"), yaml);
+    }
+
+    /** An environment variable for every command from now on (and so for the daemon the first starts). */
+    LiveDaemon env(String name, String value) {
+        env.put(name, value);
+        return this;
     }
 
     Result run(String... args) throws IOException, InterruptedException {
@@ -61,6 +68,7 @@ final class LiveDaemon implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(project.toFile());
         pb.environment().put("LIFELINE_HOME", home.toString());
         pb.environment().remove("LIFELINE_LAUNCHER");
+        pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
@@ -104,20 +112,7 @@ final class LiveDaemon implements AutoCloseable {
 
     /** The dashboard's URL with its token, as {@code lifeline dashboard --url} prints it. */
     String dashboardUrl() throws IOException, InterruptedException {
-        Result r = run("dashboard", "--url");
-        if (r.exit() == 0) {
-            return r.out().trim();
-        }
-        // TEMP until 'lifeline dashboard' lands: the daemon's op and the token file
-        JsonNode d = dev.lifeline.daemon.DaemonClient.of(
-                        dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", home.toString())))
-                .call("dashboard", java.util.Map.of());
-        String url = d.path("url").asText();
-        if (!url.contains("token=")) {
-            url += (url.contains("?") ? "&" : "?") + "token="
-                    + Files.readString(Path.of(d.path("tokenFile").asText())).trim();
-        }
-        return url;
+        return ok("dashboard", "--url").out().trim();
     }
 
     @Override
