@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.lifeline.core.BadInput;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
@@ -152,6 +153,8 @@ public final class DashboardServer implements AutoCloseable {
                 error(ex, e.status, e.getMessage(), e.hint, e.allow);
             } catch (NotFound e) {
                 error(ex, 404, e.getMessage(), e.hint(), null);
+            } catch (BadInput e) {
+                error(ex, 400, e.getMessage(), e.hint(), null);
             } catch (LifelineException e) {
                 error(ex, 409, e.getMessage(), e.hint(), null);
             } catch (IOException e) {
@@ -575,6 +578,7 @@ public final class DashboardServer implements AutoCloseable {
         if (len != null) {
             try {
                 if (Long.parseLong(len.trim()) > MAX_BODY) {
+                    drain(ex);
                     throw new HttpError(413, "the body is over 64 KiB", "send {}");
                 }
             } catch (NumberFormatException e) {
@@ -586,6 +590,7 @@ public final class DashboardServer implements AutoCloseable {
             body = in.readNBytes(MAX_BODY + 1);
         }
         if (body.length > MAX_BODY) {
+            drain(ex);
             throw new HttpError(413, "the body is over 64 KiB", "send {}");
         }
         String text = new String(body, StandardCharsets.UTF_8).trim();
@@ -601,6 +606,33 @@ public final class DashboardServer implements AutoCloseable {
                 throw new HttpError(400, "the body is not JSON", "send {}");
             }
         }
+    }
+
+    /** Bytes of a refused body read and thrown away, so that the client reads the 413 instead of a reset. */
+    private static final int DRAIN = 1 << 20;
+
+    /**
+     * Reads and drops what is left of a body that is too large, up to {@link #DRAIN} (within the
+     * request's read deadline): a socket closed with unread bytes is reset, and the client would
+     * see a broken connection instead of the 413. Past that, the connection is closed after the
+     * answer.
+     */
+    private static void drain(HttpExchange ex) {
+        byte[] sink = new byte[8192];
+        long left = DRAIN;
+        try {
+            InputStream in = ex.getRequestBody();
+            while (left > 0) {
+                int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+                if (n < 0) {
+                    return;
+                }
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went: nothing to answer
+        }
+        ex.getResponseHeaders().set("Connection", "close");
     }
 
     private static void allow(String method, String allowed) {

@@ -239,6 +239,11 @@ class DashboardServerTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"x\":\"" + "a".repeat(70 * 1024) + "\"}")));
         assertThat(big.statusCode()).isEqualTo(413);
 
+        HttpResponse<String> badQuery = send(authed("/api/find?q=steps%3A%20ten"));
+        assertThat(badQuery.statusCode()).as(badQuery.body()).isEqualTo(400);
+        assertThat(JSON.readTree(badQuery.body()).path("error").asText()).contains("steps");
+        assertThat(JSON.readTree(badQuery.body()).path("hint").asText()).contains("10-30");
+
         for (String path : List.of(
                 "/assets/../../etc/passwd",
                 "/assets/..%2f..%2fetc%2fpasswd",
