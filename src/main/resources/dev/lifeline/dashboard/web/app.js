@@ -781,7 +781,11 @@
     add('size', m.width && m.height ? `${m.width} × ${m.height}` : null, 'size');
     add('made with', m.tool, 'tool');
     add('path', hit.path);
-    if (hit.deleted) add('deleted', 'yes: only older snapshots hold it');
+    if (hit.deleted) {
+      add('deleted', 'yes: only older snapshots hold it');
+      // the page restores nothing itself: the command restores it bit for bit, through the vault
+      if (SHA.test(sha)) add('restore it', `lifeline find 'sha: ${sha}' --restore-to ./restored`, 'restore');
+    }
     add('first seen', hit.firstSeen ? new Date(hit.firstSeen).toLocaleString() : null, 'first-seen');
     add('snapshots', Array.isArray(hit.snapshots) && hit.snapshots.length ? hit.snapshots.join(', ') : null, 'snapshots');
     if (Array.isArray(hit.spans) && hit.spans.length > 1) add('earlier paths', hit.spans.map((x) => x.path).join(', '), 'spans');
