@@ -91,7 +91,10 @@ class FindCommandTest {
         for (int i = 0; i < 30; i++) {
             Files.write(outputs.resolve("burst-" + i + ".png"), png(100 + i));
         }
-        Thread.sleep(300);
+        // killed once part of the burst is indexed: the rest is what the restarted daemon must catch up
+        await().atMost(TestTimes.scaled(Duration.ofSeconds(20)))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> found(app, "path: burst-0.png").contains("outputs/burst-0.png"));
         long daemon = cli.daemonPid().orElseThrow();
         ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
         await().atMost(TestTimes.SHORT).until(() -> ProcessHandle.of(daemon).isEmpty());
