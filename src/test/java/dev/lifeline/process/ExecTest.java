@@ -173,13 +173,23 @@ class ExecTest {
 
             assertThat(jvm.waitFor(TestTimes.SHORT.toMillis(), TimeUnit.MILLISECONDS))
                     .isTrue();
-            await().atMost(TestTimes.SHORT)
-                    .until(() -> started.stream()
-                            .noneMatch(pid -> ProcessHandle.of(pid)
-                                    .map(ProcessHandle::isAlive)
-                                    .orElse(false)));
+            await().atMost(TestTimes.SHORT).until(() -> started.stream().noneMatch(ExecTest::running));
         } finally {
             jvm.destroyForcibly();
+        }
+    }
+
+    /**
+     * Whether {@code pid} still runs: a zombie has ended (its parent died, and PID 1 of a container
+     * may reap it late), though {@link ProcessHandle#isAlive} still sees it.
+     */
+    static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException | RuntimeException gone) {
+            return false;
         }
     }
 }
