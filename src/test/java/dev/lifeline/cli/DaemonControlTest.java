@@ -1,6 +1,6 @@
 package dev.lifeline.cli;
 
-import static dev.lifeline.testing.Services.sh;
+import static dev.lifeline.cli.DaemonCli.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,9 +19,8 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,21 +32,8 @@ class DaemonControlTest {
     @TempDir
     Path tmp;
 
-    DaemonCli cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new DaemonCli(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cli.close();
-    }
-
-    private static String service(String name, String script) {
-        return "  " + name + ":\n    command: " + sh(script) + "\n";
-    }
+    @RegisterExtension
+    final DaemonCli cli = DaemonCli.in(() -> tmp);
 
     @Test
     void aSecondDaemonLeavesTheRunningOneAlone() throws Exception {

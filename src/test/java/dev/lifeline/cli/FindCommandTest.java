@@ -1,6 +1,5 @@
 package dev.lifeline.cli;
 
-import static dev.lifeline.testing.Services.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,9 +15,8 @@ import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,17 +28,8 @@ class FindCommandTest {
     @TempDir
     Path tmp;
 
-    DaemonCli cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new DaemonCli(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cli.close();
-    }
+    @RegisterExtension
+    final DaemonCli cli = DaemonCli.in(() -> tmp);
 
     static byte[] png(long seed) throws Exception {
         Random r = new Random(seed);
@@ -53,13 +42,6 @@ class FindCommandTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
         return out.toByteArray();
-    }
-
-    Path project(Path outputs, Path repo) throws Exception {
-        return cli.project(
-                "app",
-                "services:\n  web:\n    command: " + sh("exec sleep 1000") + "\n    outputs: " + outputs
-                        + "\nbackup:\n  repository: " + repo + "\n");
     }
 
     Set<String> found(Path app, String query) throws Exception {
@@ -78,9 +60,8 @@ class FindCommandTest {
     void whatTheDaemonStoresIsFoundAndAKillDashNineOfTheDaemonLosesNothing() throws Exception {
         Path outputs = Files.createDirectories(tmp.resolve("outputs"));
         Path repo = tmp.resolve("repo");
-        Path app = project(outputs, repo);
-        DaemonCli.Result up = cli.run(app, "up");
-        assertThat(up.exit()).as(up.toString()).isZero();
+        Path app = cli.backedUpApp(outputs, repo);
+        cli.ok(app, "up");
 
         Files.write(outputs.resolve("first.png"), png(1));
         await().atMost(TestTimes.scaled(Duration.ofSeconds(20)))
@@ -101,14 +82,12 @@ class FindCommandTest {
 
         // while it is dead: a snapshot from the CLI, with a file the daemon never saw
         Files.write(outputs.resolve("while-dead.png"), png(7));
-        DaemonCli.Result now = cli.run(app, "backup", "now", "--no-push");
-        assertThat(now.exit()).as(now.toString()).isZero();
+        cli.ok(app, "backup", "now", "--no-push");
         assertThat(found(app, "path: while-dead.png"))
                 .as("not indexed while the daemon is dead")
                 .isEmpty();
 
-        DaemonCli.Result again = cli.run(app, "up");
-        assertThat(again.exit()).as(again.toString()).isZero();
+        cli.ok(app, "up");
         Set<String> stored = new HashSet<>();
         for (String line : cli.run(app, "backup", "ls", "latest").out().split("\n")) {
             if (line.endsWith(".png")) {
@@ -121,9 +100,7 @@ class FindCommandTest {
                 .untilAsserted(() -> assertThat(found(app, "path: *.png")).isEqualTo(stored));
 
         // the op the dashboard's GET /api/find calls
-        JsonNode op = dev.lifeline.daemon.DaemonClient.of(
-                        dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", cli.home.toString())))
-                .call("catalog.find", java.util.Map.of("query", "path: burst-*", "limit", 5));
+        JsonNode op = cli.client().call("catalog.find", java.util.Map.of("query", "path: burst-*", "limit", 5));
         assertThat(op.path("hits")).hasSize(5);
         assertThat(op.path("total").asLong()).isEqualTo(30);
         assertThat(op.path("hits").get(0).path("repository").asText()).isEqualTo(repo.toString());
@@ -138,7 +115,7 @@ class FindCommandTest {
     void findRestoreToGivesBackTheExactBytesOfLiveAndDeletedImages() throws Exception {
         Path outputs = Files.createDirectories(tmp.resolve("outputs"));
         Path repo = tmp.resolve("repo");
-        Path app = project(outputs, repo);
+        Path app = cli.backedUpApp(outputs, repo);
         byte[] kept = png(1);
         byte[] gone = png(2);
         Files.createDirectories(outputs.resolve("portraits"));
@@ -167,7 +144,7 @@ class FindCommandTest {
     @Test
     void aBadQueryGetsItsErrorAndTheRightFormAndNothingMatchingExitsOne() throws Exception {
         Path outputs = Files.createDirectories(tmp.resolve("outputs"));
-        Path app = project(outputs, tmp.resolve("repo"));
+        Path app = cli.backedUpApp(outputs, tmp.resolve("repo"));
         Files.write(outputs.resolve("a.png"), png(1));
         assertThat(cli.run(app, "backup", "now", "--no-push").exit()).isZero();
         assertThat(cli.run(app, "catalog", "rebuild").exit()).isZero();

@@ -26,11 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,22 +50,13 @@ class MetricsPrometheusTest {
     @TempDir
     Path tmp;
 
-    DaemonCli cli;
+    @RegisterExtension
+    final DaemonCli cli = DaemonCli.in(() -> tmp);
 
     @BeforeAll
     static void tools() {
         Assumptions.assumeTrue(Files.isExecutable(PROMETHEUS), "needs prometheus (Debian package prometheus)");
         Assumptions.assumeTrue(Files.isExecutable(Promtool.BINARY), "needs promtool (Debian package prometheus)");
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new DaemonCli(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cli.close();
     }
 
     @AfterAll

@@ -1,7 +1,7 @@
 package dev.lifeline.cli;
 
+import static dev.lifeline.cli.DaemonCli.service;
 import static dev.lifeline.testing.Services.freePort;
-import static dev.lifeline.testing.Services.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,9 +13,8 @@ import dev.lifeline.testing.WebhookReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,21 +26,8 @@ class ProjectsTest {
     @TempDir
     Path tmp;
 
-    DaemonCli cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new DaemonCli(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cli.close();
-    }
-
-    private static String service(String name, String script) {
-        return "  " + name + ":\n    command: " + sh(script) + "\n";
-    }
+    @RegisterExtension
+    final DaemonCli cli = DaemonCli.in(() -> tmp);
 
     @Test
     void upInASecondFolderLeavesTheFirstProjectAndItsWebhookRunning() throws Exception {

@@ -8,9 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeline.testing.TestTimes;
 import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,17 +21,8 @@ class StatusFactsTest {
     @TempDir
     Path tmp;
 
-    DaemonCli cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cli = new DaemonCli(tmp);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        cli.close();
-    }
+    @RegisterExtension
+    final DaemonCli cli = DaemonCli.in(() -> tmp);
 
     @Test
     void statusCountsTheCpuTimeOfChildrenThatExitedAndSaysWhenTheRunStarted() throws Exception {
@@ -42,8 +32,7 @@ class StatusFactsTest {
                 "app",
                 "services:\n  busy:\n    command: " + sh("sh -c '" + work + "'; touch done; exec sleep 1000") + "\n");
         long before = Instant.now().getEpochSecond();
-        DaemonCli.Result up = cli.run(app, "up");
-        assertThat(up.exit()).as(up.toString()).isZero();
+        cli.ok(app, "up");
         await().atMost(TestTimes.APP).until(() -> java.nio.file.Files.exists(app.resolve("done")));
         JsonNode s = cli.services(app).get("busy");
         assertThat(s.path("cpuSeconds").asDouble())
@@ -58,8 +47,7 @@ class StatusFactsTest {
                                 - s.path("startTimeSeconds").asLong(),
                         org.assertj.core.data.Offset.offset(2L));
 
-        DaemonCli.Result stop = cli.run(app, "stop", "busy");
-        assertThat(stop.exit()).as(stop.toString()).isZero();
+        cli.ok(app, "stop", "busy");
         JsonNode stopped = cli.services(app).get("busy");
         assertThat(stopped.path("cpuSeconds").asDouble()).isZero();
         assertThat(stopped.path("startTimeSeconds").asLong()).as("no run").isZero();
@@ -69,15 +57,9 @@ class StatusFactsTest {
     void backupStatusCarriesTheLagTheNewestSnapshotAndTheRetention() throws Exception {
         Path outputs = java.nio.file.Files.createDirectories(tmp.resolve("outputs"));
         Path repo = tmp.resolve("repo");
-        Path app = cli.project(
-                "app",
-                "services:\n  web:\n    command: " + sh("exec sleep 1000") + "\n    outputs: " + outputs
-                        + "\nbackup:\n  repository: " + repo
-                        + "\n  retention: { hourly: 24, daily: 14 }\n");
-        DaemonCli.Result up = cli.run(app, "up");
-        assertThat(up.exit()).as(up.toString()).isZero();
-        dev.lifeline.daemon.DaemonClient daemon = dev.lifeline.daemon.DaemonClient.of(
-                dev.lifeline.core.Home.fromEnvironment(java.util.Map.of("LIFELINE_HOME", cli.home.toString())));
+        Path app = cli.backedUpApp(outputs, repo, "  retention: { hourly: 24, daily: 14 }\n");
+        cli.ok(app, "up");
+        dev.lifeline.daemon.DaemonClient daemon = cli.client();
         JsonNode before = daemon.call("backup.status", java.util.Map.of()).get(0);
         assertThat(before.path("retention").asText()).isEqualTo("hourly 24, daily 14");
         assertThat(before.path("lagSeconds").isNull())
@@ -98,8 +80,7 @@ class StatusFactsTest {
                 .isBetween(Instant.now().minusSeconds(10), Instant.now());
 
         // 'lifeline backup now' cuts a snapshot without the daemon: status names it at once
-        DaemonCli.Result now = cli.run(app, "backup", "now");
-        assertThat(now.exit()).as(now.toString()).isZero();
+        cli.ok(app, "backup", "now");
         JsonNode snap = daemon.call("backup.status", java.util.Map.of()).get(0);
         DaemonCli.Result list = cli.run(app, "backup", "snapshots", "--json");
         JsonNode snapshots = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.out());

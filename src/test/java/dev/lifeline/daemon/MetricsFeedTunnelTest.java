@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
-import dev.lifeline.core.Json;
 import dev.lifeline.metrics.Promtool;
 import dev.lifeline.supervisor.Supervisor;
 import dev.lifeline.testing.TestTimes;
@@ -15,14 +14,12 @@ import dev.lifeline.tunnel.TestApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,7 +30,8 @@ class MetricsFeedTunnelTest {
     @TempDir
     static Path shared;
 
-    static SshTestServer sshd;
+    @RegisterExtension
+    static final SshTestServer sshd = SshTestServer.perClass(() -> shared);
 
     @TempDir
     Path dir;
@@ -43,16 +41,6 @@ class MetricsFeedTunnelTest {
     ProjectHost projects;
     TunnelHost tunnels;
     final List<Event> events = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        sshd = SshTestServer.start(shared);
-    }
-
-    @AfterAll
-    static void stopServer() throws IOException {
-        sshd.close();
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -74,12 +62,7 @@ class MetricsFeedTunnelTest {
     @Test
     void theTunnelItsRttAndWhetherTheRemoteAppAnswersAreMetrics() throws Exception {
         int local = TestApp.freePort();
-        List<String> args = new ArrayList<>(List.of("ssh"));
-        args.addAll(sshd.sshArgs(sshd.port(), sshd.knownHosts("known_hosts", sshd.port())));
-        args.add("-L");
-        args.add(local + ":127.0.0.1:" + app.port());
-        ObjectNode source = Json.object().put("name", "gpu-box");
-        source.set("args", Json.strings(args));
+        ObjectNode source = sshd.tunnel("gpu-box", sshd.knownHosts("known_hosts", sshd.port()), local, app.port());
         assertThat(tunnels.up(source, true).path("state").asText()).isEqualTo("up");
 
         MetricsFeed feed = new MetricsFeed(supervisor, projects, tunnels);

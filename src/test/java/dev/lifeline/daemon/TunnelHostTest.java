@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.Home;
-import dev.lifeline.core.Json;
 import dev.lifeline.process.Ports;
 import dev.lifeline.testing.TestTimes;
 import dev.lifeline.tunnel.SshTestServer;
@@ -16,14 +14,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,7 +33,8 @@ class TunnelHostTest {
     @TempDir
     static Path shared;
 
-    static SshTestServer sshd;
+    @RegisterExtension
+    static final SshTestServer sshd = SshTestServer.perClass(() -> shared);
 
     @TempDir
     Path dir;
@@ -47,16 +44,6 @@ class TunnelHostTest {
     TunnelHost host;
     Path known;
     final List<Event> events = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        sshd = SshTestServer.start(shared);
-    }
-
-    @AfterAll
-    static void stopServer() throws IOException {
-        sshd.close();
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -73,13 +60,7 @@ class TunnelHostTest {
     }
 
     JsonNode up(String name, int local) {
-        List<String> args = new ArrayList<>(List.of("ssh"));
-        args.addAll(sshd.sshArgs(sshd.port(), known));
-        args.add("-L");
-        args.add(local + ":127.0.0.1:" + app.port());
-        ObjectNode source = Json.object().put("name", name);
-        source.set("args", Json.strings(args));
-        JsonNode st = host.up(source, true);
+        JsonNode st = host.up(sshd.tunnel(name, known, local, app.port()), true);
         assertThat(st.path("state").asText()).as(st.toString()).isEqualTo("up");
         return st;
     }
