@@ -25,8 +25,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "status",
         description = {
-            "Show each service of this config file: state, pid, uptime, restarts, last exit, memory of the whole tree,"
-                    + " time to ready.",
+            "Show each service of this config file: state, pid, uptime, restarts, last exit, CPU and memory of the"
+                    + " whole tree, time to ready; each backup's lag.",
+            "CPU is percent of one core over the interval since the daemon last looked (1-60 s), else the run's"
+                    + " average.",
             "Outside a project folder (no lifeline.yaml), or with --all: every project's services.",
             "If the daemon died while services ran, a new one starts and adopts them (not restarting them)."
         })
@@ -36,7 +38,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(
             names = "--json",
-            description = "An array of {name, state, pid, restarts, uptimeSeconds, lastExit, rssBytes, project, …}.")
+            description = "An array of {name, state, pid, restarts, uptimeSeconds, lastExit, rssBytes, cpuSeconds,"
+                    + " cpuLoadPercent, cpuLoadSeconds, project, …}.")
     boolean json;
 
     @Option(names = "--all", description = "Every project's services, not only this config file's.")
@@ -123,64 +126,112 @@ final class StatusCommand implements Callable<Integer> {
             if (!everything && !b.project().equals(project.toString())) {
                 continue;
             }
+            String lag = b.lagSeconds().map(StatusCommand::lag).orElse("");
             String state;
             if (b.unprotectedFiles() == 0) {
-                state = "every file seen is stored";
+                state = "every file seen is stored" + lag;
             } else if (b.reason().isEmpty()) {
-                state = Plural.of(b.unprotectedFiles(), "file") + " being written (stored when complete)";
+                state = Plural.of(b.unprotectedFiles(), "file") + " being written" + lag + " (stored when complete)";
             } else {
-                state = Plural.of(b.unprotectedFiles(), "file") + " NOT protected yet: " + b.reason()
+                state = Plural.of(b.unprotectedFiles(), "file") + " NOT protected yet" + lag + ": " + b.reason()
                         + " (retrying; 'lifeline doctor' for more)";
             }
             out.println("backup " + b.repository() + ": " + state);
         }
     }
 
+    /**
+     * ", lag 0.4s": from the newest output's last write to stored durably; while storing fails, at
+     * least how long it has been failing (the daemon's {@code lagSeconds}).
+     */
+    static String lag(double seconds) {
+        return ", lag "
+                + (seconds < 9.95
+                        ? String.format(Locale.ROOT, "%.1fs", seconds)
+                        : Render.duration(Math.round(seconds)));
+    }
+
+    private static final String[] HEADER = {
+        "NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST-EXIT", "CPU", "MEMORY", "READY-IN", "PORT"
+    };
+
+    /** Each column as wide as its widest cell, two spaces apart: ~74 columns for usual names. */
     private static void table(List<JsonNode> rows, PrintWriter out) {
         Set<String> projects = new LinkedHashSet<>();
         for (JsonNode r : rows) {
             projects.add(r.path("project").asText());
         }
-        String header = String.format(
-                Locale.ROOT,
-                "%-12s %-10s %-8s %-8s %-8s %-9s %-7s %-9s %s",
-                "NAME",
-                "STATE",
-                "PID",
-                "UPTIME",
-                "RESTARTS",
-                "LAST-EXIT",
-                "MEMORY",
-                "READY-IN",
-                "PORT");
         for (String project : projects) {
             if (projects.size() > 1) {
                 out.println("project " + project);
             }
-            out.println(header);
+            List<JsonNode> mine = new ArrayList<>();
+            List<String[]> cells = new ArrayList<>();
+            cells.add(HEADER);
             for (JsonNode row : rows) {
                 if (row.path("project").asText().equals(project)) {
-                    row(row, out);
+                    mine.add(row);
+                    cells.add(cells(row));
                 }
+            }
+            int[] width = new int[HEADER.length];
+            for (String[] c : cells) {
+                for (int i = 0; i < c.length; i++) {
+                    width[i] = Math.max(width[i], c[i].length());
+                }
+            }
+            out.println(line(HEADER, width));
+            for (int i = 0; i < mine.size(); i++) {
+                out.println(line(cells.get(i + 1), width));
+                details(mine.get(i), out);
             }
         }
     }
 
-    private static void row(JsonNode row, PrintWriter out) {
+    private static String line(String[] cells, int[] width) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < cells.length; i++) {
+            b.append(cells[i]);
+            if (i < cells.length - 1) {
+                b.append(" ".repeat(width[i] - cells[i].length() + 2));
+            }
+        }
+        return b.toString();
+    }
+
+    private static String[] cells(JsonNode row) {
+        ServiceStatus s = Protocol.service(row).service();
+        return new String[] {
+            s.name(),
+            s.state().label(),
+            s.pid() == 0 ? "-" : Long.toString(s.pid()),
+            s.uptimeSeconds() == 0 ? "-" : Render.duration(s.uptimeSeconds()),
+            Integer.toString(s.restarts()),
+            s.lastExit() == null ? "-" : s.lastExit().toString(),
+            cpu(row),
+            Render.bytes(s.rssBytes()),
+            s.readySeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1fs", s.readySeconds()),
+            s.port() == null ? "-" : s.port().toString()
+        };
+    }
+
+    /**
+     * Percent of one core the whole tree used over the daemon's last interval (see the daemon's
+     * {@code CpuLoad}): "0.4%", "12%", "250%"; "-" when none runs or the daemon does not say.
+     */
+    static String cpu(JsonNode row) {
+        JsonNode p = row.path("cpuLoadPercent");
+        if (!p.isNumber()) {
+            return "-";
+        }
+        double v = p.asDouble();
+        return String.format(Locale.ROOT, v < 9.95 ? "%.1f%%" : "%.0f%%", v);
+    }
+
+    /** The lines under a service's row: loading progress, GPU memory, memory cap, why it failed. */
+    private static void details(JsonNode row, PrintWriter out) {
         Protocol.ServiceView v = Protocol.service(row);
         ServiceStatus s = v.service();
-        out.println(String.format(
-                Locale.ROOT,
-                "%-12s %-10s %-8s %-8s %-8d %-9s %-7s %-9s %s",
-                s.name(),
-                s.state().label(),
-                s.pid() == 0 ? "-" : Long.toString(s.pid()),
-                s.uptimeSeconds() == 0 ? "-" : Render.duration(s.uptimeSeconds()),
-                s.restarts(),
-                s.lastExit() == null ? "-" : s.lastExit().toString(),
-                Render.bytes(s.rssBytes()),
-                s.readySeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1fs", s.readySeconds()),
-                s.port() == null ? "-" : s.port().toString()));
         String progress = Render.progress(row);
         if (!progress.isEmpty()) {
             out.println("             └ " + progress);

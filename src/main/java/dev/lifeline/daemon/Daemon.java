@@ -55,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private final ServiceViews serviceViews;
     private final MetricsFeed metrics;
     private final ViewOps views;
+    private final CpuLoad cpuLoad = new CpuLoad();
     private final DashboardBackend dashboardBackend;
     private final DashboardHost dashboard;
     private FileChannel lockChannel;
@@ -169,7 +170,7 @@ public final class Daemon implements AutoCloseable {
             n.put("home", home.root().toString());
             return n;
         });
-        control.register("status", (req, p) -> Protocol.services(views(supervisor.status(), true)));
+        control.register("status", (req, p) -> cpuLoad.status(views(supervisor.status(), true)));
         control.register("backup.status", (req, p) -> Protocol.backups(projects.backups()));
         control.register(
                 "metrics",

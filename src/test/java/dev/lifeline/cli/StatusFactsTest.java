@@ -89,4 +89,70 @@ class StatusFactsTest {
                 .isEqualTo(snapshots.get(snapshots.size() - 1).path("id").asText());
         assertThat(snap.path("lastSnapshotAt").isTextual()).isTrue();
     }
+    /** The cells of a service's row of the plain {@code status} table, by column header. */
+    static java.util.Map<String, String> row(String table, String service) {
+        String[] lines = table.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("NAME ")) {
+                String[] header = lines[i].split(" {2,}");
+                for (int j = i + 1; j < lines.length; j++) {
+                    String[] cells = lines[j].split(" {2,}");
+                    if (cells[0].equals(service)) {
+                        assertThat(cells).as(lines[j]).hasSameSizeAs(header);
+                        java.util.Map<String, String> out = new java.util.HashMap<>();
+                        for (int k = 0; k < header.length; k++) {
+                            out.put(header[k], cells[k]);
+                        }
+                        return out;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no row for " + service + " in\n" + table);
+    }
+
+    static double percent(String cell) {
+        assertThat(cell).endsWith("%");
+        return Double.parseDouble(cell.substring(0, cell.length() - 1));
+    }
+
+    @Test
+    void theStatusTableShowsEachTreesCpuOverTheLastIntervalAndTheBackupLineItsLag() throws Exception {
+        Path outputs = java.nio.file.Files.createDirectories(tmp.resolve("outputs"));
+        Path repo = tmp.resolve("repo");
+        // 'spin' keeps a core busy; 'web' worked a second at its start, then only sleeps
+        String work = "i=0; while [ $i -lt 1500000 ]; do i=$((i+1)); done";
+        Path app = cli.project(
+                "app",
+                "services:\n" + DaemonCli.service("spin", "while :; do :; done")
+                        + DaemonCli.service("web", "sh -c '" + work + "'; touch done; exec sleep 1000")
+                        + "    outputs: " + outputs + "\nbackup:\n  repository: " + repo + "\n");
+        cli.ok(app, "up");
+        java.nio.file.Files.write(outputs.resolve("a.png"), new byte[1000]);
+        await().atMost(TestTimes.APP).until(() -> java.nio.file.Files.exists(app.resolve("done")));
+
+        // looks at least a second apart: the figure is over the last interval, not since the start
+        await().atMost(TestTimes.scaled(java.time.Duration.ofSeconds(20)))
+                .pollInterval(java.time.Duration.ofMillis(1200))
+                .untilAsserted(() -> {
+                    String table = cli.ok(app, "status").out();
+                    // a whole core alone; a few percent on a machine shared by tens of runnable processes
+                    assertThat(percent(row(table, "spin").get("CPU"))).as(table).isGreaterThan(1.0);
+                    assertThat(row(table, "web").get("CPU")).as(table).isEqualTo("0.0%");
+                    assertThat(table).contains("backup " + repo + ": every file seen is stored, lag ");
+                });
+        String table = cli.ok(app, "status").out();
+        JsonNode web = cli.status(app).get("web");
+        assertThat(web.path("cpuSeconds").asDouble())
+                .as("its run averages more than the idle interval shows: " + web)
+                .isGreaterThan(0.3);
+        assertThat(web.path("cpuLoadSeconds").asDouble()).isBetween(1.0, 60.0);
+        for (String line : table.split("\n")) {
+            if (!line.startsWith("backup ")) {
+                assertThat(line.length()).as("fits 80 columns: " + line).isLessThanOrEqualTo(80);
+            }
+        }
+        String lag = table.substring(table.indexOf(", lag ") + 6).split("\n")[0];
+        assertThat(lag).as(table).matches("\\d+(\\.\\d)?s");
+    }
 }
