@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * clock jumps or a stop is requested. ssh's exit is explained by {@link SshDiagnosis} and {@link
  * SessionFallback}. ssh is stopped on return, whatever ended the attempt.
  *
- * <p>Run by the tunnel's thread only, one attempt at a time; {@link Keeper} decides what follows.
+ * <p>One per attempt, run once, by the tunnel's thread; {@link Keeper} decides what follows.
  */
 final class Attempt {
     private static final long TICK_MILLIS = 100;
@@ -35,7 +35,7 @@ final class Attempt {
     private final TunnelSpec spec;
     private final SshTarget target;
     private final SessionFallback session;
-    private SshRun ssh; // the current attempt's
+    private SshRun ssh;
 
     Attempt(TunnelParts parts, SshTarget target, SessionFallback session) {
         this.parts = parts;
@@ -44,7 +44,11 @@ final class Attempt {
         this.session = session;
     }
 
-    /** @param downSince when the link went down ({@code nanos}), or -1 if it was never up */
+    /**
+     * Runs the attempt to its end; ssh is gone on return.
+     *
+     * @param downSince when the link went down ({@code nanos}), or -1 if it was never up
+     */
     Ended run(long downSince) {
         Optional<TunnelSpec.Forward> taken = LocalPorts.firstTaken(spec.forwards());
         if (taken.isPresent()) {

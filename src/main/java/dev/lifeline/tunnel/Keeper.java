@@ -35,11 +35,11 @@ final class Keeper implements Runnable {
         parts.clockWatch().reset();
         try {
             target = SshTarget.resolve(parts.options().sshProgram(), parts.spec());
-            Attempt attempts = new Attempt(parts, target, new SessionFallback(board, events));
+            SessionFallback session = new SessionFallback(board, events); // for the tunnel's life
             int attempt = 0;
             long downSince = -1;
             while (!signal.requested()) {
-                Attempt.Ended end = attempts.run(downSince);
+                Attempt.Ended end = new Attempt(parts, target, session).run(downSince);
                 if (signal.requested()) {
                     break;
                 }
