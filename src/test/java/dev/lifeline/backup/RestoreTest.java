@@ -218,8 +218,9 @@ class RestoreTest {
             Awaitility.await()
                     .atMost(Fixtures.scaled(Duration.ofSeconds(30)))
                     .pollInterval(Duration.ofMillis(2))
-                    .until(() -> !child.isAlive() || !temps(target).isEmpty());
-            // held still midway (SIGSTOP keeps its lock), so a fast machine cannot finish it first
+                    .until(() -> !child.isAlive() || holds(target, child));
+            // held still midway (SIGSTOP keeps its lock), so a fast machine cannot finish it first;
+            // not on its first temp file: the umask probe makes one before the lock is taken
             signal(child, "STOP");
             try {
                 assertThat(child.isAlive())
@@ -239,6 +240,13 @@ class RestoreTest {
         assertThat(child.exitValue()).isZero();
         assertThat(temps(target)).isEmpty();
         assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+    }
+
+    /** Whether {@code child} has taken the target's restore lock and written its pid into it. */
+    private static boolean holds(Path target, Process child) throws IOException {
+        Path lock = target.resolve(TargetTree.LOCK);
+        return Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)
+                && Files.readString(lock).contains("pid " + child.pid() + " ");
     }
 
     private static void signal(Process p, String sig) throws IOException, InterruptedException {
