@@ -36,10 +36,15 @@ record Request(HttpExchange exchange, String method, List<String> path, Map<Stri
         return path.get(i);
     }
 
-    /** A route that reads: GET only; anything else is 405. */
+    /** Whether the method is HEAD: a GET's answer, headers only. */
+    boolean head() {
+        return method.equals("HEAD");
+    }
+
+    /** A route that reads: GET, or HEAD for the same status and headers; anything else is 405. */
     void get() {
-        if (!method.equals("GET")) {
-            throw new HttpError(405, method + " is not allowed here", "use GET", "GET");
+        if (!method.equals("GET") && !head()) {
+            throw new HttpError(405, method + " is not allowed here", "use GET", "GET, HEAD");
         }
     }
 

@@ -20,7 +20,8 @@ import java.util.zip.GZIPOutputStream;
  * How the server writes an answer: the headers every response carries, JSON and {@code {error,
  * hint}} bodies, bytes (gzipped for a client that takes it, when over 1 KiB), the page's files
  * (ETag, {@code 304}, the page's Content-Security-Policy) and stored objects (their image type from
- * their first bytes, sandboxed, never through a link).
+ * their first bytes, sandboxed, never through a link). A HEAD request gets the same status and
+ * headers, {@code Content-Length} included, and no body.
  */
 final class Responses {
     static final String PAGE_POLICY =
@@ -68,10 +69,29 @@ final class Responses {
             h.set("Content-Encoding", "gzip");
             h.add("Vary", "Accept-Encoding");
         }
+        if (headersOnly(ex, status, body.length)) {
+            return;
+        }
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
         }
+    }
+
+    /**
+     * For a HEAD request: sends the headers with the {@code Content-Length} a GET would have and
+     * ends the exchange (the JDK's server sends no length of its own for HEAD); false for any other.
+     */
+    static boolean headersOnly(HttpExchange ex, int status, long length) throws IOException {
+        if (!ex.getRequestMethod().equals("HEAD")) {
+            return false;
+        }
+        if (length > 0) {
+            ex.getResponseHeaders().set("Content-Length", Long.toString(length));
+        }
+        ex.sendResponseHeaders(status, -1);
+        ex.close();
+        return true;
     }
 
     /** One of the page's files: {@code 304} when the client has it, its gzip form when the client takes it. */
@@ -109,6 +129,9 @@ final class Responses {
         String type = sniff(f);
         if (type != null) {
             h.set("Content-Type", type);
+        }
+        if (headersOnly(ex, 200, size)) {
+            return;
         }
         ex.sendResponseHeaders(200, size == 0 ? -1 : size);
         try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS);

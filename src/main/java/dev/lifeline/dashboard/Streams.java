@@ -42,7 +42,7 @@ final class Streams implements AutoCloseable {
         });
     }
 
-    /** A Server-Sent Events response fed by {@code source} until either side closes. */
+    /** A Server-Sent Events response fed by {@code source} until either side closes (for HEAD: its headers only). */
     void open(HttpExchange ex, Function<SseStream, AutoCloseable> source) throws IOException {
         SseStream s = new SseStream(ex, heartbeatMillis, watchdog, SSE_WRITE_MILLIS);
         Headers h = ex.getResponseHeaders();
@@ -51,6 +51,9 @@ final class Streams implements AutoCloseable {
         h.set("X-Accel-Buffering", "no");
         if (open.size() >= MAX_STREAMS) {
             throw new HttpError(503, "too many open streams", "close other dashboard tabs");
+        }
+        if (Responses.headersOnly(ex, 200, 0)) {
+            return; // no stream, no source, no thread
         }
         ex.sendResponseHeaders(200, 0);
         open.add(s);
