@@ -107,7 +107,8 @@ final class Routes {
                 r.get();
                 ObjectNode q = Json.object()
                         .put("query", r.query().getOrDefault("q", ""))
-                        .put("limit", r.intParam("limit", 50, 1, 1000));
+                        .put("limit", r.intParam("limit", 50, 1, 1000))
+                        .put("offset", r.intParam("offset", 0, 0, 9000));
                 try {
                     Responses.json(ex, 200, backend.call("catalog.find", q));
                 } catch (NotFound e) {
@@ -192,9 +193,15 @@ final class Routes {
         if (r.size() < 2 || r.size() > 3 || !SHA.matcher(r.segment(1)).matches()) {
             throw new HttpError(404, "no such object", "objects are named by 64 lowercase hex digits (SHA-256)");
         }
-        r.get();
         HttpExchange ex = r.exchange();
         String sha = r.segment(1);
+        if (r.size() == 3 && r.segment(2).equals("restore")) {
+            post(r);
+            Responses.json(
+                    ex, 200, backend.call("outputs.restore", Json.object().put("sha256", sha)));
+            return;
+        }
+        r.get();
         if (r.size() == 3) {
             if (!r.segment(2).equals("thumb")) {
                 throw Request.notFound();
