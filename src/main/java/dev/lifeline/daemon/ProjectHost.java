@@ -329,8 +329,9 @@ final class ProjectHost implements AutoCloseable {
     }
 
     /** {@code catalog.find} over every watched vault's catalog (never waits for an apply or for indexing). */
-    com.fasterxml.jackson.databind.node.ObjectNode find(dev.lifeline.catalog.Query q, int limit, boolean raw) {
-        return CatalogHost.result(catalogView, q, limit, raw);
+    com.fasterxml.jackson.databind.node.ObjectNode find(
+            dev.lifeline.catalog.Query q, int limit, int offset, boolean raw) {
+        return CatalogHost.result(catalogView, q, limit, offset, raw);
     }
 
     /** The catalog hosts, for tests. */
