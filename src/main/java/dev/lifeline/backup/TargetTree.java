@@ -17,8 +17,10 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,10 +43,6 @@ final class TargetTree implements Closeable {
     /** Every temp file and folder a restore makes starts with this. */
     static final String TEMP = ".lifeline-restore-";
 
-    /** The restore lock's mode. */
-    static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-
     /** A folder of the target that is a link or a file: refused before anything is written. */
     static final class Blocked extends Exception {
         private static final long serialVersionUID = 1L;
@@ -58,11 +56,7 @@ final class TargetTree implements Closeable {
     private final SecureDirectoryStream<Path> rootDir;
     // "" is the root; "a/b" a folder under it. Opened once each, closed with the tree.
     private final Map<String, SecureDirectoryStream<Path>> dirs = new ConcurrentHashMap<>();
-    private FileChannel lock;
-    private Object lockKey;
-
-    /** The targets (by device and inode) a restore of this process holds the lock of: fcntl locks belong to the process. */
-    private static final Set<Object> LOCKED_HERE = ConcurrentHashMap.newKeySet();
+    private RestoreLock lock;
 
     private final int umask;
 
@@ -235,7 +229,7 @@ final class TargetTree implements Closeable {
         return dir.newByteChannel(
                 Names.element(name),
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(Restorer.perms(createMode(mode))));
+                PosixFilePermissions.asFileAttribute(perms(createMode(mode))));
     }
 
     private static int createMode(int mode) {
@@ -254,11 +248,11 @@ final class TargetTree implements Closeable {
             rootDir.newByteChannel(
                             Path.of(probe),
                             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                            PosixFilePermissions.asFileAttribute(Restorer.perms(0777)))
+                            PosixFilePermissions.asFileAttribute(perms(0777)))
                     .close();
             BasicFileAttributes a = stat(rootDir, probe);
             return a instanceof java.nio.file.attribute.PosixFileAttributes px
-                    ? ~Restorer.mode(px.permissions()) & 0777
+                    ? ~mode(px.permissions()) & 0777
                     : 0777; // unknown: every file gets a chmod
         } finally {
             deleteQuietly(rootDir, probe);
@@ -273,7 +267,7 @@ final class TargetTree implements Closeable {
     /** Sets a file's permissions through its handle (fchmod of the file itself, never a link's target). */
     static void chmod(SecureDirectoryStream<Path> dir, String name, int mode) throws IOException {
         dir.getFileAttributeView(Names.element(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setPermissions(Restorer.perms(mode));
+                .setPermissions(perms(mode));
     }
 
     /**
@@ -356,102 +350,14 @@ final class TargetTree implements Closeable {
     }
 
     /** The lock a restore holds on its target, so a second restore into it cannot remove its temp files. */
-    static final String LOCK = ".lifeline-restore.lock";
+    static final String LOCK = RestoreLock.NAME;
 
     /**
-     * Takes the target's restore lock ({@value #LOCK} at its top, an OS lock the kernel releases
-     * when the holder dies), or refuses naming the holder. Closing the tree releases it and removes
-     * the file.
+     * Takes the target's restore lock ({@link RestoreLock}), or refuses naming the holder. Closing
+     * the tree releases it and removes the file.
      */
     void lock() throws IOException {
-        Path name = Path.of(LOCK);
-        // Within one JVM a second descriptor of the lock file must never be opened: closing it would
-        // drop the first restore's fcntl lock. So restores of this process meet here first.
-        Object key = rootDir.getFileAttributeView(BasicFileAttributeView.class)
-                .readAttributes()
-                .fileKey();
-        if (key != null && !LOCKED_HERE.add(key)) {
-            throw new LifelineException(
-                    "another restore is writing into " + root + " (pid "
-                            + ProcessHandle.current().pid() + ")",
-                    "wait for it to finish, or restore into another folder; nothing was written");
-        }
-        lockKey = key;
-        boolean locked = false;
-        try {
-            lockFile(name);
-            locked = true;
-        } finally {
-            if (!locked && key != null) {
-                LOCKED_HERE.remove(key);
-                lockKey = null;
-            }
-        }
-    }
-
-    private void lockFile(Path name) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            FileChannel ch = (FileChannel) rootDir.newByteChannel(
-                    name,
-                    Set.of(
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.READ,
-                            StandardOpenOption.WRITE,
-                            LinkOption.NOFOLLOW_LINKS),
-                    PRIVATE);
-            boolean kept = false;
-            try {
-                java.nio.channels.FileLock held;
-                try {
-                    held = ch.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException e) {
-                    held = null; // this process restores into it already
-                }
-                if (held == null) {
-                    // the holder writes its pid right after it takes the lock: give it a moment
-                    String who = readAll(ch).trim();
-                    for (int i = 0; who.isEmpty() && i < 50; i++) {
-                        sleepQuietly(10);
-                        who = readAll(ch).trim();
-                    }
-                    throw new LifelineException(
-                            "another restore is writing into " + root + (who.isEmpty() ? "" : " (" + who + ")"),
-                            "wait for it to finish, or restore into another folder; nothing was written");
-                }
-                String token = "pid " + ProcessHandle.current().pid() + " started " + java.time.Instant.now() + "\n";
-                ch.truncate(0);
-                ch.write(java.nio.ByteBuffer.wrap(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
-                // a restore that just finished may have removed the file this one locked (it removes
-                // it before it releases the lock): then lock the one at the name now. Checked by
-                // stat, not by opening it again: closing any descriptor of a file drops its fcntl lock.
-                if (stat(rootDir, LOCK) == null && attempt < 10) {
-                    continue;
-                }
-                kept = true;
-                lock = ch;
-                return;
-            } finally {
-                if (!kept) {
-                    ch.close();
-                }
-            }
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static String readAll(FileChannel ch) throws IOException {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(256);
-        while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
-            // a short file: one or two reads
-        }
-        return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.UTF_8);
+        lock = RestoreLock.take(root, rootDir);
     }
 
     /** The folders opened, by relative path. */
@@ -462,21 +368,8 @@ final class TargetTree implements Closeable {
     @Override
     public void close() {
         if (lock != null) {
-            try {
-                rootDir.deleteFile(Path.of(LOCK));
-            } catch (IOException e) {
-                // gone already: nothing to clean
-            }
-            try {
-                lock.close(); // releases the lock
-            } catch (IOException ignored) {
-                // the kernel releases it with the process anyway
-            }
+            lock.close();
             lock = null;
-        }
-        if (lockKey != null) {
-            LOCKED_HERE.remove(lockKey);
-            lockKey = null;
         }
         for (SecureDirectoryStream<Path> d : dirs.values()) {
             try {
@@ -486,5 +379,25 @@ final class TargetTree implements Closeable {
             }
         }
         dirs.clear();
+    }
+
+    /** The permission bits of {@code perms} as a mode ({@code 0644}). */
+    static int mode(Set<PosixFilePermission> perms) {
+        int m = 0;
+        for (PosixFilePermission p : perms) {
+            m |= 1 << (8 - p.ordinal());
+        }
+        return m;
+    }
+
+    /** The permissions of a mode's lower 9 bits. */
+    static Set<PosixFilePermission> perms(int mode) {
+        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
+                s.add(p);
+            }
+        }
+        return s;
     }
 }
