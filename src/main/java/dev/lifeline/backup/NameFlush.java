@@ -1,8 +1,6 @@
 package dev.lifeline.backup;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.nio.file.SecureDirectoryStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,9 +19,9 @@ import java.util.concurrent.Future;
  */
 final class NameFlush implements AutoCloseable {
     /** A checked file under its temp name in its folder, and the name it gets once its data is on disk. */
-    record Written(String dirRel, SecureDirectoryStream<Path> dir, String tmp, String name, long size) {}
+    record Written(String dirRel, String tmp, String name, long size) {}
 
-    private final Path root;
+    private final TargetTree tree;
     private final long flushBytes;
     private final int flushFiles;
     private final Set<String> named;
@@ -37,11 +35,12 @@ final class NameFlush implements AutoCloseable {
     private volatile boolean abandoned;
 
     /**
-     * @param root the target, whose file system is synced
+     * @param tree the target, whose file system is synced; each folder is asked for by name when
+     *     its files get theirs (its handle may have been closed meanwhile)
      * @param named told the folder of every file given its name (the folders to fsync at the end)
      */
-    NameFlush(Path root, long flushBytes, int flushFiles, Set<String> named) {
-        this.root = root;
+    NameFlush(TargetTree tree, long flushBytes, int flushFiles, Set<String> named) {
+        this.tree = tree;
         this.flushBytes = flushBytes;
         this.flushFiles = flushFiles;
         this.named = named;
@@ -64,7 +63,7 @@ final class NameFlush implements AutoCloseable {
     /** Queues a checked file for its name; starts a flush when enough waits and none is running. */
     synchronized void written(Written w) throws IOException {
         if (abandoned) {
-            TargetTree.deleteQuietly(w.dir(), w.tmp());
+            deleteQuietly(w);
             return;
         }
         waiting.add(w);
@@ -134,7 +133,7 @@ final class NameFlush implements AutoCloseable {
         }
         synchronized (this) {
             for (Written w : waiting) {
-                TargetTree.deleteQuietly(w.dir(), w.tmp()); // best effort: the failure being reported matters more
+                deleteQuietly(w); // best effort: the failure being reported matters more
             }
             waiting.clear();
         }
@@ -151,13 +150,17 @@ final class NameFlush implements AutoCloseable {
         boolean moved = false;
         int renamed = 0;
         try {
-            if (!Durable.syncFileSystem(root)) {
+            if (!Durable.syncFileSystem(tree.root())) {
                 for (Written w : batch) {
-                    TargetTree.fsync(w.dir(), w.tmp());
+                    try (TargetTree.Lease dir = tree.dir(w.dirRel())) {
+                        FolderFiles.fsync(dir.dir(), w.tmp());
+                    }
                 }
             }
             for (Written w : batch) {
-                TargetTree.rename(w.dir(), w.tmp(), w.dir(), w.name());
+                try (TargetTree.Lease dir = tree.dir(w.dirRel())) {
+                    FolderFiles.rename(dir.dir(), w.tmp(), dir.dir(), w.name());
+                }
                 renamed++;
                 named.add(w.dirRel());
             }
@@ -166,15 +169,23 @@ final class NameFlush implements AutoCloseable {
             Written w = batch.get(renamed);
             throw new IOException(
                     "cannot give "
-                            + Names.resolve(root, w.dirRel().isEmpty() ? w.name() : w.dirRel() + "/" + w.name())
+                            + Names.resolve(tree.root(), w.dirRel().isEmpty() ? w.name() : w.dirRel() + "/" + w.name())
                             + " its name: " + e.getMessage(),
                     e);
         } finally {
             if (!moved) {
                 for (Written w : batch.subList(renamed, batch.size())) {
-                    TargetTree.deleteQuietly(w.dir(), w.tmp());
+                    deleteQuietly(w);
                 }
             }
+        }
+    }
+
+    private void deleteQuietly(Written w) {
+        try (TargetTree.Lease dir = tree.dir(w.dirRel())) {
+            FolderFiles.deleteQuietly(dir.dir(), w.tmp());
+        } catch (IOException e) {
+            // its folder is gone or swapped: nothing of ours to delete there
         }
     }
 

@@ -109,7 +109,7 @@ final class RestoreLock implements AutoCloseable {
                 // a restore that just finished may have removed the file this one locked (it removes
                 // it before it releases the lock): then lock the one at the name now. Checked by
                 // stat, not by opening it again: closing any descriptor of a file drops its fcntl lock.
-                if (TargetTree.stat(rootDir, NAME) == null && attempt < 10) {
+                if (FolderFiles.stat(rootDir, NAME) == null && attempt < 10) {
                     continue;
                 }
                 kept = true;

@@ -107,11 +107,11 @@ record RestorePlan(String snapshotId, List<FileEntry> chosen, Map<String, List<F
     Survey survey(TargetTree tree) throws IOException {
         int leftovers = 0;
         if (!byDir.containsKey("")) {
-            leftovers += TargetTree.removeLeftovers(tree.rootDir(), TargetTree.list(tree.rootDir()));
+            leftovers += FolderFiles.removeLeftovers(tree.rootDir(), FolderFiles.list(tree.rootDir()));
         }
         List<FileEntry> present = new ArrayList<>();
         for (Map.Entry<String, List<FileEntry>> e : byDir.entrySet()) {
-            SecureDirectoryStream<Path> dir;
+            TargetTree.Lease dir;
             try {
                 dir = tree.openExisting(e.getKey());
             } catch (TargetTree.Blocked b) {
@@ -120,12 +120,14 @@ record RestorePlan(String snapshotId, List<FileEntry> chosen, Map<String, List<F
             if (dir == null) {
                 continue; // made when its first file is written
             }
-            List<String> names = TargetTree.list(dir);
-            leftovers += TargetTree.removeLeftovers(dir, names);
-            Set<String> there = new HashSet<>(names);
-            for (FileEntry f : e.getValue()) {
-                if (there.contains(TargetTree.name(f.path()))) {
-                    present.add(f);
+            try (dir) {
+                List<String> names = FolderFiles.list(dir.dir());
+                leftovers += FolderFiles.removeLeftovers(dir.dir(), names);
+                Set<String> there = new HashSet<>(names);
+                for (FileEntry f : e.getValue()) {
+                    if (there.contains(TargetTree.name(f.path()))) {
+                        present.add(f);
+                    }
                 }
             }
         }
@@ -162,9 +164,14 @@ record RestorePlan(String snapshotId, List<FileEntry> chosen, Map<String, List<F
     }
 
     private static boolean holds(TargetTree tree, FileEntry f) throws IOException {
-        SecureDirectoryStream<Path> dir = tree.dir(TargetTree.parent(f.path()));
+        try (TargetTree.Lease folder = tree.dir(TargetTree.parent(f.path()))) {
+            return holds(tree, folder.dir(), f);
+        }
+    }
+
+    private static boolean holds(TargetTree tree, SecureDirectoryStream<Path> dir, FileEntry f) throws IOException {
         String name = TargetTree.name(f.path());
-        BasicFileAttributes a = TargetTree.stat(dir, name);
+        BasicFileAttributes a = FolderFiles.stat(dir, name);
         if (a == null) {
             return false;
         }
@@ -182,7 +189,7 @@ record RestorePlan(String snapshotId, List<FileEntry> chosen, Map<String, List<F
         }
         MessageDigest md = ObjectStore.sha256();
         ByteBuffer buf = ObjectStore.BUFFERS.get();
-        try (SeekableByteChannel in = TargetTree.read(dir, name)) {
+        try (SeekableByteChannel in = FolderFiles.read(dir, name)) {
             while (true) {
                 buf.clear();
                 if (in.read(buf) < 0) {
@@ -199,8 +206,8 @@ record RestorePlan(String snapshotId, List<FileEntry> chosen, Map<String, List<F
         }
         // the content is the snapshot's: only its mode and time may be left to set (a restore killed
         // midway named its files only once they had both, so this is for a file copied by hand)
-        if (a instanceof PosixFileAttributes px && TargetTree.mode(px.permissions()) != f.mode()) {
-            TargetTree.chmod(dir, name, f.mode());
+        if (a instanceof PosixFileAttributes px && FolderFiles.mode(px.permissions()) != f.mode()) {
+            FolderFiles.chmod(dir, name, f.mode());
         }
         if (a.lastModifiedTime().to(TimeUnit.NANOSECONDS) != f.mtimeNanos()) {
             tree.setMtime(TargetTree.parent(f.path()), name, f.mtimeNanos());

@@ -117,7 +117,7 @@ final class Restorer {
         long bytes = 0;
         long files = 0;
         boolean ok = false;
-        try (NameFlush n = new NameFlush(root, flushBytes, flushFiles, touchedDirs)) {
+        try (NameFlush n = new NameFlush(tree, flushBytes, flushFiles, touchedDirs)) {
             this.names = n;
             try {
                 for (FileEntry f : plan.chosen()) {
@@ -162,7 +162,9 @@ final class Restorer {
         }
         // the names, once per folder: restored files survive a power cut
         for (String rel : touchedDirs) {
-            TargetTree.fsyncDir(tree.dir(rel));
+            try (TargetTree.Lease dir = tree.dir(rel)) {
+                FolderFiles.fsyncDir(dir.dir());
+            }
         }
         unrestored.sort(Comparator.comparing(RestoreResult.Unrestored::path));
         return new RestoreResult(
@@ -198,11 +200,7 @@ final class Restorer {
     }
 
     /** The folder of {@code f}, made (with the missing ones above it) if it is not there yet. */
-    private SecureDirectoryStream<Path> folder(FileEntry f, String rel) throws IOException {
-        SecureDirectoryStream<Path> dir = tree.opened().get(rel);
-        if (dir != null) {
-            return dir;
-        }
+    private TargetTree.Lease folder(FileEntry f, String rel) throws IOException {
         try {
             return tree.make(rel, made -> touchedDirs.add(TargetTree.parent(made)));
         } catch (TargetTree.Blocked b) {
@@ -222,7 +220,13 @@ final class Restorer {
             return new Outcome(0, null); // the restore failed: files not yet started are not written
         }
         String dirRel = TargetTree.parent(f.path());
-        SecureDirectoryStream<Path> dir = folder(f, dirRel);
+        try (TargetTree.Lease folder = folder(f, dirRel)) {
+            return writeOne(f, dirRel, folder.dir());
+        }
+    }
+
+    /** Writes {@code f} in its folder, held open by the caller. */
+    private Outcome writeOne(FileEntry f, String dirRel, SecureDirectoryStream<Path> dir) throws IOException {
         String name = TargetTree.name(f.path());
         if (f.link() != null) {
             return writeLink(f, dirRel, dir, name);
@@ -242,7 +246,7 @@ final class Restorer {
         }
         try {
             try (in;
-                    SeekableByteChannel out = TargetTree.create(dir, tmp, f.mode())) {
+                    SeekableByteChannel out = FolderFiles.create(dir, tmp, f.mode())) {
                 while (true) {
                     buf.clear();
                     int r;
@@ -271,16 +275,16 @@ final class Restorer {
             tree.setMtime(dirRel, tmp, f.mtimeNanos());
             if (tree.needsChmod(f.mode())) {
                 try {
-                    TargetTree.chmod(dir, tmp, f.mode());
+                    FolderFiles.chmod(dir, tmp, f.mode());
                 } catch (UnsupportedOperationException e) {
                     // not POSIX
                 }
             }
-            names.written(new NameFlush.Written(dirRel, dir, tmp, name, n));
+            names.written(new NameFlush.Written(dirRel, tmp, name, n));
             ok = true;
         } finally {
             if (!ok) {
-                TargetTree.deleteQuietly(dir, tmp);
+                FolderFiles.deleteQuietly(dir, tmp);
             }
         }
         return new Outcome(n, null);
@@ -308,11 +312,11 @@ final class Restorer {
         String tmp = tree.makeLinkAtRoot(Names.target(Names.decode(target)), f.mtimeNanos());
         boolean moved = false;
         try {
-            TargetTree.rename(tree.rootDir(), tmp, dir, name);
+            FolderFiles.rename(tree.rootDir(), tmp, dir, name);
             moved = true;
         } finally {
             if (!moved) {
-                TargetTree.deleteQuietly(tree.rootDir(), tmp);
+                FolderFiles.deleteQuietly(tree.rootDir(), tmp);
             }
         }
         touchedDirs.add(dirRel);
