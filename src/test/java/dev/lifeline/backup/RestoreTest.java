@@ -218,7 +218,7 @@ class RestoreTest {
             Awaitility.await()
                     .atMost(Fixtures.scaled(Duration.ofSeconds(30)))
                     .pollInterval(Duration.ofMillis(2))
-                    .until(() -> !child.isAlive() || !temps(target).isEmpty());
+                    .until(() -> !child.isAlive() || (!temps(target).isEmpty() && namesItself(target)));
             // held still midway (SIGSTOP keeps its lock), so a fast machine cannot finish it first
             signal(child, "STOP");
             try {
@@ -246,6 +246,19 @@ class RestoreTest {
         assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0)
                 .as("kill -" + sig)
                 .isTrue();
+    }
+
+    /**
+     * Whether the restore lock of {@code target} names its holder: the restore's first temp file
+     * (its umask probe) appears before it takes the lock, and a holder stopped in between names no
+     * one.
+     */
+    static boolean namesItself(Path target) {
+        try {
+            return Files.readString(target.resolve(TargetTree.LOCK)).startsWith("pid ");
+        } catch (IOException e) {
+            return false; // not there yet
+        }
     }
 
     private Process child(Path target) throws IOException {
