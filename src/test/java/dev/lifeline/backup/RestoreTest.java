@@ -314,4 +314,44 @@ class RestoreTest {
         assertThat(again.files() + again.alreadyThere()).isEqualTo(1200);
         assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
     }
+
+    /** The open-file limit of the restoring child: 1024 is common; this is lower, so the test stays small. */
+    static final int FD_LIMIT = 256;
+
+    @Test
+    void aTreeOfMoreFoldersThanTheOpenFileLimitAllowsHandlesForIsRestored() throws Exception {
+        // 20 × 20 folders, 421 with the ones between: two descriptors each would be 842, over the limit
+        for (int i = 0; i < 400; i++) {
+            Fixtures.write(src().resolve("d" + (i / 20) + "/e" + (i % 20) + "/img.png"), Fixtures.random(100, i));
+        }
+        Fixtures.vault(Fixtures.spec(repo(), src())).backup();
+        Path target = tmp.resolve("target");
+        Process child = new ProcessBuilder(
+                        "bash",
+                        "-c",
+                        "ulimit -n " + FD_LIMIT + " && exec \"$@\"",
+                        "bash",
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FewFdsRestoreChild.class.getName(),
+                        repo().toString(),
+                        src().toString(),
+                        target.toString())
+                .redirectErrorStream(true)
+                .start();
+        // its output is a line or two (a stack trace at most): it fits the pipe, so waiting first cannot block it
+        boolean ended = child.waitFor(Fixtures.scaled(Duration.ofSeconds(60)).toSeconds(), TimeUnit.SECONDS);
+        if (!ended) {
+            child.destroyForcibly();
+        }
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(ended).as("the restore ended: " + out).isTrue();
+        assertThat(child.exitValue()).as(out).isZero();
+        assertThat(out).contains("restored 400");
+        assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+        assertThat(temps(target)).isEmpty();
+    }
 }
