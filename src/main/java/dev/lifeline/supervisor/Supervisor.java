@@ -200,7 +200,7 @@ public final class Supervisor implements AutoCloseable {
 
     private ServiceStatus stop(String name, String why) {
         ServiceRunner r = runner(name);
-        ServiceRunner.StopResult result = r.stop(why);
+        Stopper.StopResult result = r.stop(why);
         if (!result.survivors().isEmpty()) {
             throw new LifelineException(
                     name + ": " + result.survivors().size() + " process(es) survived KILL: pids "
