@@ -55,6 +55,8 @@ final class RunState {
     LogScanner scanner;
     /** How the run ends when Lifeline kills it for a restart ({@code killed-unhealthy}…), for its run record. */
     String killedAs = "";
+    /** Being removed: no start any more. */
+    boolean retired;
 
     RunState(ServiceSpec spec, String launchHash, Home home, EventListener events, StateStore store, Clock clock) {
         this.name = spec.name();

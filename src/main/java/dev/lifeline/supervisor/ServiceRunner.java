@@ -103,6 +103,10 @@ final class ServiceRunner {
     boolean start() {
         boolean started;
         synchronized (st) {
+            if (st.retired) {
+                throw new LifelineException(
+                        st.name + " is being removed from its config", "declare it in a file and run 'lifeline up'");
+            }
             started = st.life.startRequested();
             if (started) {
                 thread.cancelPending();
@@ -276,6 +280,13 @@ final class ServiceRunner {
     }
 
     // ------------------------------------------------------------------ stop
+
+    /** While retired (being removed), a start is refused. */
+    void retire(boolean retired) {
+        synchronized (st) {
+            st.retired = retired;
+        }
+    }
 
     /** Stops the service and everything it started; {@code why} is the reason status shows. */
     Stopper.StopResult stop(String why) {
