@@ -3,7 +3,6 @@ package dev.lifeline.backup;
 import dev.lifeline.core.Event;
 import dev.lifeline.core.EventListener;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,12 +15,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * One backup, as steps: scan → hash and store what changed → write the snapshot (or, for a
- * reconciling scan, append to the journal). Runs under the writer lock, taken by the caller.
+ * One backup, as steps: scan → hash and store what changed (in batches of 4,096 files or 256 MiB,
+ * by {@link BatchStore}) → write the snapshot (or, for a reconciling scan, append to the journal).
+ * A rescan whose list fingerprint, or whose paths, sizes, mtimes and modes, match the parent's
+ * stores nothing and writes no snapshot. Runs under the writer lock, taken by the caller.
  */
 final class BackupRun {
     private static final int BATCH_FILES = 4096;
@@ -32,6 +31,7 @@ final class BackupRun {
     private final EventListener events;
     private final Clock clock;
     private final ExecutorService pool;
+    private final BatchStore batches;
     private final List<FileEntry> storedEntries = new ArrayList<>();
     private final List<java.nio.file.Path> unsettledFiles = new ArrayList<>();
 
@@ -41,6 +41,7 @@ final class BackupRun {
         this.events = events;
         this.clock = clock;
         this.pool = pool;
+        this.batches = new BatchStore(repo, scanner, events, pool);
     }
 
     /**
@@ -66,21 +67,6 @@ final class BackupRun {
             return runSteps(cut, settled, committer);
         } finally {
             committer.shutdownNow();
-        }
-    }
-
-    private Future<?> inflight;
-
-    private void awaitCommit() throws IOException, InterruptedException {
-        if (inflight == null) {
-            return;
-        }
-        try {
-            inflight.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } finally {
-            inflight = null;
         }
     }
 
@@ -214,7 +200,7 @@ final class BackupRun {
             while (i < changed.size() && i - start < BATCH_FILES && bytes < BATCH_BYTES) {
                 bytes += changed.get(i++).size();
             }
-            List<FileEntry> batch = storeBatch(changed.subList(start, i), stored, committer);
+            List<FileEntry> batch = batches.store(changed.subList(start, i), stored, committer);
             for (FileEntry e : batch) {
                 current.put(e.path(), e);
                 hashedBytes += e.size();
@@ -225,7 +211,7 @@ final class BackupRun {
                     "stored " + i + "/" + changed.size() + " changed files",
                     Map.of("done", i, "total", changed.size(), "bytes", hashedBytes));
         }
-        awaitCommit();
+        batches.awaitCommit();
         current.values().removeIf(java.util.Objects::isNull); // vanished while storing
 
         storedEntries.addAll(fresh);
@@ -319,145 +305,9 @@ final class BackupRun {
 
     /** Stores these files (hash while copying, in parallel), then commits them as one batch. */
     List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored) throws IOException, InterruptedException {
-        List<FileEntry> out = storeBatch(files, stored, null);
-        awaitCommit();
+        List<FileEntry> out = batches.store(files, stored, null);
+        batches.awaitCommit();
         return out;
-    }
-
-    /** With a committer, the commit runs there and {@link #awaitCommit} must follow before the entries are used. */
-    private List<FileEntry> storeBatch(List<Scanner.Scanned> files, long[] stored, ExecutorService committer)
-            throws IOException, InterruptedException {
-        List<Future<ObjectStore.Staged>> futures = new ArrayList<>();
-        List<SafeOpen.Watch> watches = new ArrayList<>();
-        for (Scanner.Scanned s : files) {
-            SafeOpen.Watch watch = repo.store().watch();
-            watches.add(watch);
-            futures.add(pool.submit(() -> {
-                try {
-                    return repo.store().stage(s, events, watch);
-                } catch (NoSuchFileException gone) {
-                    return null;
-                } finally {
-                    if (watch.abandoned()) {
-                        compensate(-1); // back from an open given up: the thread added for it goes
-                    }
-                }
-            }));
-        }
-        List<ObjectStore.Staged> staged = new ArrayList<>();
-        IOException failure = null;
-        for (int k = 0; k < futures.size(); k++) {
-            try {
-                ObjectStore.Staged st = await(futures, watches, files, k);
-                staged.add(st);
-            } catch (ExecutionException e) {
-                staged.add(null);
-                if (failure == null) {
-                    failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                futures.forEach(x -> x.cancel(true));
-                repo.store()
-                        .discard(staged.stream()
-                                .filter(java.util.Objects::nonNull)
-                                .toList());
-                throw e;
-            }
-        }
-        List<ObjectStore.Staged> present =
-                staged.stream().filter(java.util.Objects::nonNull).toList();
-        if (failure != null) {
-            repo.store().discard(present);
-            throw failure;
-        }
-        List<FileEntry> out = new ArrayList<>();
-        for (int k = 0; k < files.size(); k++) {
-            ObjectStore.Staged st = staged.get(k);
-            if (st == null) {
-                continue;
-            }
-            if (!repo.store().has(st.sha256())) {
-                stored[0]++;
-                stored[1] += st.size();
-            }
-            Scanner.Scanned s = files.get(k);
-            // changed while being read: mtime 0 makes the next scan read it again (a link's target
-            // was read in one call)
-            Scanner.Scanned after = s.link() != null ? s : scanner.stat(s.file());
-            long mtime = after != null && after.size() == st.size() && after.mtimeNanos() == s.mtimeNanos()
-                    ? s.mtimeNanos()
-                    : 0;
-            out.add(new FileEntry(s.path(), st.size(), mtime, s.mode(), st.sha256(), s.link()));
-        }
-        awaitCommit();
-        if (committer == null) {
-            repo.store().commit(present);
-        } else {
-            inflight = committer.submit(() -> {
-                repo.store().commit(present);
-                return null;
-            });
-        }
-        return out;
-    }
-
-    /**
-     * A staging task's result. Its open runs on the pool thread without a guard of its own, so the
-     * wait here is the guard, for every task of the batch still running: an open that takes longer
-     * than {@link SafeOpen#FIFO_WAIT} (a FIFO swapped in) is nudged every {@code FIFO_WAIT}, and one
-     * still stuck after {@link SafeOpen#GIVE_UP} (the FIFO was unlinked, or a device) is given up:
-     * its file is skipped with a warning, and the pool gets a thread more for as long as the stuck
-     * one is blocked.
-     */
-    private ObjectStore.Staged await(
-            List<Future<ObjectStore.Staged>> futures, List<SafeOpen.Watch> watches, List<Scanner.Scanned> files, int k)
-            throws ExecutionException, InterruptedException {
-        while (true) {
-            if (watches.get(k).abandoned()) {
-                return null;
-            }
-            try {
-                return futures.get(k).get(SafeOpen.FIFO_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException slow) {
-                for (int j = k; j < watches.size(); j++) {
-                    guard(watches.get(j), files.get(j));
-                }
-            }
-        }
-    }
-
-    private void guard(SafeOpen.Watch watch, Scanner.Scanned s) {
-        Duration opening = watch.opening();
-        if (opening == null || opening.compareTo(SafeOpen.FIFO_WAIT) < 0) {
-            return; // queued, hashing, or only just opening
-        }
-        if (opening.compareTo(SafeOpen.GIVE_UP) < 0) {
-            watch.nudge();
-        } else if (watch.abandon()) {
-            compensate(1);
-            events.onEvent(Event.of(
-                    "backup",
-                    "skipped",
-                    Event.Level.WARN,
-                    s.file() + " did not open within " + SafeOpen.GIVE_UP.toSeconds()
-                            + " s (a FIFO or device swapped in?); skipped",
-                    Map.of("path", s.path())));
-        }
-    }
-
-    /** Grows (or shrinks back) a fixed pool by the threads stuck in opens given up. */
-    private void compensate(int delta) {
-        if (pool instanceof java.util.concurrent.ThreadPoolExecutor tpe) {
-            synchronized (tpe) {
-                if (delta > 0) {
-                    tpe.setMaximumPoolSize(tpe.getMaximumPoolSize() + delta);
-                    tpe.setCorePoolSize(tpe.getCorePoolSize() + delta);
-                } else {
-                    tpe.setCorePoolSize(tpe.getCorePoolSize() + delta);
-                    tpe.setMaximumPoolSize(tpe.getMaximumPoolSize() + delta);
-                }
-            }
-        }
     }
 
     private static boolean sameFiles(List<FileEntry> a, List<FileEntry> b) {
@@ -482,9 +332,5 @@ final class BackupRun {
 
     private void emit(String type, String message, Map<String, Object> fields) {
         events.onEvent(Event.of("backup", type, Event.Level.INFO, message, fields));
-    }
-
-    static boolean exists(java.nio.file.Path p) {
-        return Files.exists(p);
     }
 }

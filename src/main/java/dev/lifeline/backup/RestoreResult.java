@@ -31,6 +31,22 @@ public record RestoreResult(
         return unrestored.isEmpty();
     }
 
+    /** The objects of the files that could not be restored. */
+    java.util.Set<String> lostObjects() {
+        java.util.Set<String> shas = new java.util.HashSet<>();
+        unrestored.forEach(u -> shas.add(u.sha256()));
+        return shas;
+    }
+
+    /** The same result, each unrestored file naming the snapshots that need its object. */
+    RestoreResult withNeededBy(java.util.Map<String, List<String>> needed) {
+        List<Unrestored> named = new java.util.ArrayList<>();
+        for (Unrestored u : unrestored) {
+            named.add(new Unrestored(u.path(), u.sha256(), u.problem(), needed.getOrDefault(u.sha256(), List.of())));
+        }
+        return new RestoreResult(snapshot, target, files, bytes, took, alreadyThere, leftoversRemoved, named);
+    }
+
     /**
      * A file that could not be restored.
      *

@@ -3,8 +3,6 @@ package dev.lifeline.backup;
 import dev.lifeline.core.LifelineException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -16,13 +14,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -36,14 +31,16 @@ import java.util.concurrent.TimeUnit;
  * <p>What a handle cannot create (a folder, a symbolic link) is made at the root under a temp name
  * and renamed into its folder by handle. Every temp name starts with {@link #TEMP}, so a restore
  * killed midway is cleaned up by the next one.
+ *
+ * <p>Handles are lent out ({@link Lease}) and given back; at most {@link #KEPT_OPEN} (64) unused
+ * ones stay open, so a tree of any width or depth restores within a common {@code ulimit -n} of
+ * 1024 (each handle holds two descriptors). A folder whose handle was closed is opened again
+ * from the nearest open folder above it, one element at a time without following a link: a link
+ * swapped in meanwhile stops the restore, as at the first open.
  */
 final class TargetTree implements Closeable {
     /** Every temp file and folder a restore makes starts with this. */
     static final String TEMP = ".lifeline-restore-";
-
-    /** The restore lock's mode. */
-    static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     /** A folder of the target that is a link or a file: refused before anything is written. */
     static final class Blocked extends Exception {
@@ -54,15 +51,49 @@ final class TargetTree implements Closeable {
         }
     }
 
+    /**
+     * How many folder handles are kept open while no one uses them (each holds two descriptors:
+     * the folder and its listing). Beyond that the least recently used are closed, and opened
+     * again, from the root down without following a link, when a folder is needed again.
+     */
+    static final int KEPT_OPEN = 64;
+
+    /** An open folder: {@code users} leases hold it open (guarded by the tree). */
+    private static final class Folder {
+        final SecureDirectoryStream<Path> dir;
+        int users;
+
+        Folder(SecureDirectoryStream<Path> dir) {
+            this.dir = dir;
+        }
+    }
+
+    /** A folder handle lent out; {@link #close()} gives it back (it may stay open for the next one). Safe to close twice. */
+    final class Lease implements AutoCloseable {
+        private final Folder folder;
+        private boolean returned; // guarded by the tree
+
+        private Lease(Folder folder) {
+            this.folder = folder;
+            folder.users++;
+        }
+
+        SecureDirectoryStream<Path> dir() {
+            return folder.dir;
+        }
+
+        @Override
+        public void close() {
+            release(this);
+        }
+    }
+
     private final Path root;
     private final SecureDirectoryStream<Path> rootDir;
-    // "" is the root; "a/b" a folder under it. Opened once each, closed with the tree.
-    private final Map<String, SecureDirectoryStream<Path>> dirs = new ConcurrentHashMap<>();
-    private FileChannel lock;
-    private Object lockKey;
-
-    /** The targets (by device and inode) a restore of this process holds the lock of: fcntl locks belong to the process. */
-    private static final Set<Object> LOCKED_HERE = ConcurrentHashMap.newKeySet();
+    // guarded by this. "" is the root (never closed before the tree); "a/b" a folder under it. In
+    // access order: the unused ones at the head are the first closed.
+    private final LinkedHashMap<String, Folder> dirs = new LinkedHashMap<>(16, 0.75f, true);
+    private RestoreLock lock;
 
     private final int umask;
 
@@ -70,7 +101,9 @@ final class TargetTree implements Closeable {
         this.root = root;
         this.rootDir = rootDir;
         this.umask = umask;
-        dirs.put("", rootDir);
+        Folder top = new Folder(rootDir);
+        top.users = 1; // held by the tree itself
+        dirs.put("", top);
     }
 
     /** Opens {@code root} (a real path, made by the caller). */
@@ -104,13 +137,23 @@ final class TargetTree implements Closeable {
         return rel.substring(rel.lastIndexOf('/') + 1);
     }
 
-    /** The folder {@code rel}, already opened by {@link #openExisting} or {@link #make}. */
-    SecureDirectoryStream<Path> dir(String rel) {
-        SecureDirectoryStream<Path> d = dirs.get(rel);
-        if (d == null) {
-            throw new IllegalStateException("folder not opened: " + rel);
+    /**
+     * The folder {@code rel}, which the restore found or made: opened again if its handle was
+     * closed meanwhile.
+     *
+     * @throws IOException when it is gone, or is now a link or a file
+     */
+    synchronized Lease dir(String rel) throws IOException {
+        Lease l;
+        try {
+            l = openExisting(rel);
+        } catch (Blocked b) {
+            throw new FileSystemException(Names.resolve(root, rel).toString(), null, b.getMessage());
         }
-        return d;
+        if (l == null) {
+            throw new NoSuchFileException(Names.resolve(root, rel).toString(), null, "the folder is gone");
+        }
+        return l;
     }
 
     /**
@@ -118,36 +161,65 @@ final class TargetTree implements Closeable {
      *
      * @throws Blocked when one of them is a link or not a folder
      */
-    SecureDirectoryStream<Path> openExisting(String rel) throws IOException, Blocked {
-        SecureDirectoryStream<Path> d = dirs.get(rel);
-        if (d != null) {
-            return d;
+    synchronized Lease openExisting(String rel) throws IOException, Blocked {
+        Folder f = dirs.get(rel);
+        if (f != null) {
+            return new Lease(f);
         }
-        SecureDirectoryStream<Path> parent = openExisting(parent(rel));
-        if (parent == null) {
-            return null;
+        try (Lease parent = openExisting(parent(rel))) {
+            if (parent == null) {
+                return null;
+            }
+            SecureDirectoryStream<Path> d;
+            try {
+                d = parent.dir().newDirectoryStream(Names.element(name(rel)), LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (FileSystemException e) {
+                throw blocked(parent.dir(), rel, e);
+            }
+            return keep(rel, d);
         }
-        Path name = Names.element(name(rel));
+    }
+
+    private Lease keep(String rel, SecureDirectoryStream<Path> d) {
+        Folder f = new Folder(d);
+        dirs.put(rel, f);
+        return new Lease(f);
+    }
+
+    private synchronized void release(Lease l) {
+        if (l.returned) {
+            return;
+        }
+        l.returned = true;
+        l.folder.users--;
+        if (dirs.size() <= KEPT_OPEN) {
+            return;
+        }
+        for (Iterator<Folder> it = dirs.values().iterator(); it.hasNext() && dirs.size() > KEPT_OPEN; ) {
+            Folder f = it.next();
+            if (f.users == 0) {
+                it.remove();
+                closeQuietly(f.dir);
+            }
+        }
+    }
+
+    private static void closeQuietly(SecureDirectoryStream<Path> d) {
         try {
-            d = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (FileSystemException e) {
-            throw blocked(parent, rel, e);
-        }
-        return keep(rel, d);
-    }
-
-    private SecureDirectoryStream<Path> keep(String rel, SecureDirectoryStream<Path> d) throws IOException {
-        SecureDirectoryStream<Path> had = dirs.putIfAbsent(rel, d);
-        if (had != null) {
             d.close();
-            return had;
+        } catch (IOException ignored) {
+            // a read-only handle: nothing to lose
         }
-        return d;
     }
 
-    private Blocked blocked(SecureDirectoryStream<Path> parent, String rel, IOException cause) {
+    /** Why a folder did not open: a {@link Blocked} way, or (out of descriptors) the failure itself. */
+    private Blocked blocked(SecureDirectoryStream<Path> parent, String rel, FileSystemException cause)
+            throws FileSystemException {
+        if (cause.getMessage() != null && cause.getMessage().contains("Too many open files")) {
+            throw cause; // EMFILE or ENFILE: not the folder's fault, so not worded as a link or a file
+        }
         String what;
         try {
             BasicFileAttributes a = parent.getFileAttributeView(
@@ -167,30 +239,30 @@ final class TargetTree implements Closeable {
      *
      * @param made told the relative path of each folder made
      */
-    synchronized SecureDirectoryStream<Path> make(String rel, java.util.function.Consumer<String> made)
-            throws IOException, Blocked {
-        SecureDirectoryStream<Path> d = openExisting(rel);
+    synchronized Lease make(String rel, java.util.function.Consumer<String> made) throws IOException, Blocked {
+        Lease d = openExisting(rel);
         if (d != null) {
             return d;
         }
-        SecureDirectoryStream<Path> parent = make(parent(rel), made);
-        String tmp = tempName();
-        Files.createDirectory(root.resolve(tmp));
-        try {
-            rootDir.move(Path.of(tmp), parent, Names.element(name(rel)));
-        } catch (IOException e) {
-            deleteQuietly(rootDir, tmp);
-            SecureDirectoryStream<Path> raced = openExisting(rel); // made by someone else meanwhile
-            if (raced != null) {
-                return raced;
+        try (Lease parent = make(parent(rel), made)) {
+            String tmp = tempName();
+            Files.createDirectory(root.resolve(tmp));
+            try {
+                rootDir.move(Path.of(tmp), parent.dir(), Names.element(name(rel)));
+            } catch (IOException e) {
+                FolderFiles.deleteQuietly(rootDir, tmp);
+                Lease raced = openExisting(rel); // made by someone else meanwhile
+                if (raced != null) {
+                    return raced;
+                }
+                throw e;
             }
-            throw e;
-        }
-        made.accept(rel);
-        try {
-            return keep(rel, parent.newDirectoryStream(Names.element(name(rel)), LinkOption.NOFOLLOW_LINKS));
-        } catch (FileSystemException e) {
-            throw blocked(parent, rel, e); // swapped right after it was made
+            made.accept(rel);
+            try {
+                return keep(rel, parent.dir().newDirectoryStream(Names.element(name(rel)), LinkOption.NOFOLLOW_LINKS));
+            } catch (FileSystemException e) {
+                throw blocked(parent.dir(), rel, e); // swapped right after it was made
+            }
         }
     }
 
@@ -198,53 +270,9 @@ final class TargetTree implements Closeable {
         return TEMP + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     }
 
-    /** Names in a folder (its handle can be iterated only once, so this opens it again). */
-    static List<String> list(SecureDirectoryStream<Path> dir) throws IOException {
-        List<String> out = new ArrayList<>();
-        try (DirectoryStream<Path> again = dir.newDirectoryStream(Path.of("."), LinkOption.NOFOLLOW_LINKS)) {
-            for (Path p : again) {
-                out.add(Names.name(p)); // the manifest's string of it: exact where the JDK's is not
-            }
-        }
-        return out;
-    }
-
-    /** Attributes of {@code name} itself (a link is not followed; POSIX ones where there are); null when absent. */
-    static BasicFileAttributes stat(SecureDirectoryStream<Path> dir, String name) throws IOException {
-        try {
-            PosixFileAttributeView posix = dir.getFileAttributeView(
-                    Names.element(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-            if (posix != null) {
-                return posix.readAttributes();
-            }
-            return dir.getFileAttributeView(
-                            Names.element(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .readAttributes();
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    /**
-     * A new file of {@code mode} plus owner read (the restore sets its time through a read-only
-     * open), failing if the name exists (a link there is not followed). Made with its own mode, not
-     * a wider one narrowed later, so a private file is never readable by others while it is written;
-     * the umask may take bits away, which {@link #needsChmod} tells.
-     */
-    static SeekableByteChannel create(SecureDirectoryStream<Path> dir, String name, int mode) throws IOException {
-        return dir.newByteChannel(
-                Names.element(name),
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(Restorer.perms(createMode(mode))));
-    }
-
-    private static int createMode(int mode) {
-        return (mode & 0777) | 0400;
-    }
-
-    /** Whether a file made by {@link #create} lacks some bits of {@code mode} or has one too many. */
+    /** Whether a file made by {@link FolderFiles#create} lacks some bits of {@code mode} or has one too many. */
     boolean needsChmod(int mode) {
-        return (createMode(mode) & ~umask) != (mode & 0777);
+        return (FolderFiles.createMode(mode) & ~umask) != (mode & 0777);
     }
 
     /** The process's umask, seen on a probe file at the root (Java cannot ask for it). */
@@ -254,26 +282,15 @@ final class TargetTree implements Closeable {
             rootDir.newByteChannel(
                             Path.of(probe),
                             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                            PosixFilePermissions.asFileAttribute(Restorer.perms(0777)))
+                            PosixFilePermissions.asFileAttribute(FolderFiles.perms(0777)))
                     .close();
-            BasicFileAttributes a = stat(rootDir, probe);
+            BasicFileAttributes a = FolderFiles.stat(rootDir, probe);
             return a instanceof java.nio.file.attribute.PosixFileAttributes px
-                    ? ~Restorer.mode(px.permissions()) & 0777
+                    ? ~FolderFiles.mode(px.permissions()) & 0777
                     : 0777; // unknown: every file gets a chmod
         } finally {
-            deleteQuietly(rootDir, probe);
+            FolderFiles.deleteQuietly(rootDir, probe);
         }
-    }
-
-    /** Opens a regular file for reading; a link fails. */
-    static SeekableByteChannel read(SecureDirectoryStream<Path> dir, String name) throws IOException {
-        return dir.newByteChannel(Names.element(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-    }
-
-    /** Sets a file's permissions through its handle (fchmod of the file itself, never a link's target). */
-    static void chmod(SecureDirectoryStream<Path> dir, String name, int mode) throws IOException {
-        dir.getFileAttributeView(Names.element(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setPermissions(Restorer.perms(mode));
     }
 
     /**
@@ -309,182 +326,28 @@ final class TargetTree implements Closeable {
         return rootDir;
     }
 
-    /** Renames {@code from} in {@code fromDir} to {@code to} in {@code toDir}, replacing a file or link there. */
-    static void rename(SecureDirectoryStream<Path> fromDir, String from, SecureDirectoryStream<Path> toDir, String to)
-            throws IOException {
-        fromDir.move(Names.element(from), toDir, Names.element(to));
-    }
-
-    /** fsync of a file in {@code dir}, by handle. */
-    static void fsync(SecureDirectoryStream<Path> dir, String name) throws IOException {
-        try (SeekableByteChannel ch = read(dir, name)) {
-            ((FileChannel) ch).force(true);
-        }
-    }
-
-    /** fsync of the folder itself: the names renamed into it survive a power cut. */
-    static void fsyncDir(SecureDirectoryStream<Path> dir) throws IOException {
-        try (SeekableByteChannel ch = dir.newByteChannel(Path.of("."), Set.of(StandardOpenOption.READ))) {
-            ((FileChannel) ch).force(true);
-        }
-    }
-
-    static void deleteQuietly(SecureDirectoryStream<Path> dir, String name) {
-        try {
-            dir.deleteFile(Names.element(name));
-        } catch (NoSuchFileException e) {
-            // gone
-        } catch (IOException e) {
-            try {
-                dir.deleteDirectory(Names.element(name));
-            } catch (IOException ignored) {
-                // best effort: a later restore into this folder removes it
-            }
-        }
-    }
-
-    /** Removes what an interrupted restore left in {@code dir} (names starting with {@link #TEMP}); returns how many. */
-    static int removeLeftovers(SecureDirectoryStream<Path> dir, List<String> names) {
-        int n = 0;
-        for (String name : names) {
-            if (name.startsWith(TEMP)) {
-                deleteQuietly(dir, name);
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** The lock a restore holds on its target, so a second restore into it cannot remove its temp files. */
-    static final String LOCK = ".lifeline-restore.lock";
+    static final String LOCK = RestoreLock.NAME;
 
     /**
-     * Takes the target's restore lock ({@value #LOCK} at its top, an OS lock the kernel releases
-     * when the holder dies), or refuses naming the holder. Closing the tree releases it and removes
-     * the file.
+     * Takes the target's restore lock ({@link RestoreLock}), or refuses naming the holder. Closing
+     * the tree releases it and removes the file.
      */
     void lock() throws IOException {
-        Path name = Path.of(LOCK);
-        // Within one JVM a second descriptor of the lock file must never be opened: closing it would
-        // drop the first restore's fcntl lock. So restores of this process meet here first.
-        Object key = rootDir.getFileAttributeView(BasicFileAttributeView.class)
-                .readAttributes()
-                .fileKey();
-        if (key != null && !LOCKED_HERE.add(key)) {
-            throw new LifelineException(
-                    "another restore is writing into " + root + " (pid "
-                            + ProcessHandle.current().pid() + ")",
-                    "wait for it to finish, or restore into another folder; nothing was written");
-        }
-        lockKey = key;
-        boolean locked = false;
-        try {
-            lockFile(name);
-            locked = true;
-        } finally {
-            if (!locked && key != null) {
-                LOCKED_HERE.remove(key);
-                lockKey = null;
-            }
-        }
-    }
-
-    private void lockFile(Path name) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            FileChannel ch = (FileChannel) rootDir.newByteChannel(
-                    name,
-                    Set.of(
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.READ,
-                            StandardOpenOption.WRITE,
-                            LinkOption.NOFOLLOW_LINKS),
-                    PRIVATE);
-            boolean kept = false;
-            try {
-                java.nio.channels.FileLock held;
-                try {
-                    held = ch.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException e) {
-                    held = null; // this process restores into it already
-                }
-                if (held == null) {
-                    // the holder writes its pid right after it takes the lock: give it a moment
-                    String who = readAll(ch).trim();
-                    for (int i = 0; who.isEmpty() && i < 50; i++) {
-                        sleepQuietly(10);
-                        who = readAll(ch).trim();
-                    }
-                    throw new LifelineException(
-                            "another restore is writing into " + root + (who.isEmpty() ? "" : " (" + who + ")"),
-                            "wait for it to finish, or restore into another folder; nothing was written");
-                }
-                String token = "pid " + ProcessHandle.current().pid() + " started " + java.time.Instant.now() + "\n";
-                ch.truncate(0);
-                ch.write(java.nio.ByteBuffer.wrap(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
-                // a restore that just finished may have removed the file this one locked (it removes
-                // it before it releases the lock): then lock the one at the name now. Checked by
-                // stat, not by opening it again: closing any descriptor of a file drops its fcntl lock.
-                if (stat(rootDir, LOCK) == null && attempt < 10) {
-                    continue;
-                }
-                kept = true;
-                lock = ch;
-                return;
-            } finally {
-                if (!kept) {
-                    ch.close();
-                }
-            }
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static String readAll(FileChannel ch) throws IOException {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(256);
-        while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
-            // a short file: one or two reads
-        }
-        return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /** The folders opened, by relative path. */
-    Map<String, SecureDirectoryStream<Path>> opened() {
-        return dirs;
+        lock = RestoreLock.take(root, rootDir);
     }
 
     @Override
     public void close() {
         if (lock != null) {
-            try {
-                rootDir.deleteFile(Path.of(LOCK));
-            } catch (IOException e) {
-                // gone already: nothing to clean
-            }
-            try {
-                lock.close(); // releases the lock
-            } catch (IOException ignored) {
-                // the kernel releases it with the process anyway
-            }
+            lock.close();
             lock = null;
         }
-        if (lockKey != null) {
-            LOCKED_HERE.remove(lockKey);
-            lockKey = null;
-        }
-        for (SecureDirectoryStream<Path> d : dirs.values()) {
-            try {
-                d.close();
-            } catch (IOException ignored) {
-                // a read-only handle: nothing to lose
+        synchronized (this) {
+            for (Folder f : dirs.values()) {
+                closeQuietly(f.dir);
             }
+            dirs.clear();
         }
-        dirs.clear();
     }
 }

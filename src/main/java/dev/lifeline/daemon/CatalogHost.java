@@ -202,8 +202,13 @@ final class CatalogHost implements AutoCloseable {
         }
     }
 
-    static ObjectNode result(List<CatalogHost> hosts, Query q, int requested, boolean raw) {
-        int limit = Math.max(1, Math.min(10_000, requested));
+    /**
+     * The hits from {@code offset} on (a page: {@code offset} + {@code limit} at most 10,000); the
+     * same order for the same index, so the next page starts where this one ended.
+     */
+    static ObjectNode result(List<CatalogHost> hosts, Query q, int requested, int offset, boolean raw) {
+        int skip = Math.max(0, Math.min(10_000 - 1, offset));
+        int limit = Math.max(1, Math.min(10_000 - skip, requested));
         if (hosts.isEmpty()) {
             throw new LifelineException(
                     "no catalog: no applied project has a backup: section",
@@ -212,10 +217,11 @@ final class CatalogHost implements AutoCloseable {
         var hits = Json.array();
         Map<String, Map<String, Long>> facets = new java.util.LinkedHashMap<>();
         long total = 0;
+        int skipped = 0;
         for (CatalogHost h : hosts) {
             SearchResult r;
             try {
-                r = h.find(q, limit, raw);
+                r = h.find(q, skip + limit, raw);
             } catch (LifelineException e) {
                 if (hosts.size() == 1) {
                     throw e;
@@ -224,7 +230,9 @@ final class CatalogHost implements AutoCloseable {
             }
             total += Math.max(0, r.total());
             for (var hit : r.hits()) {
-                if (hits.size() < limit) {
+                if (skipped < skip) {
+                    skipped++;
+                } else if (hits.size() < limit) {
                     hits.add(Json.toNode(hit).put("repository", h.repository().toString()));
                 }
             }
@@ -236,6 +244,7 @@ final class CatalogHost implements AutoCloseable {
         ObjectNode n = Json.object();
         n.set("hits", hits);
         n.put("total", total);
+        n.put("offset", skip);
         ObjectNode f = n.putObject("facets");
         facets.forEach((k, v) -> f.set(k, Json.object(v)));
         return n;

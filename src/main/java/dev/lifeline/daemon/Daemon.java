@@ -252,6 +252,7 @@ public final class Daemon implements AutoCloseable {
                 (req, p) -> projects.find(
                         dev.lifeline.catalog.Query.parse(req.path("query").asText("")),
                         req.path("limit").asInt(50),
+                        req.path("offset").asInt(0),
                         req.path("raw").asBoolean(false)));
         control.register("events", (req, p) -> {
             ArrayNode a = Json.array();

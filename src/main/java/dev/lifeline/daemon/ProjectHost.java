@@ -171,11 +171,9 @@ final class ProjectHost implements AutoCloseable {
             List<String> stopped = new ArrayList<>();
             for (int i = names.size() - 1; i >= 0; i--) {
                 String name = names.get(i);
-                if (supervisor.status(name).isPresent()) {
-                    supervisor.stop(name); // fails when a process survives: the project stays applied
+                if (supervisor.remove(name)) { // fails when a process survives: the project stays applied
                     stopped.add(0, name);
                 }
-                forgetFiles(name);
             }
             Projects next = projects.without(file);
             save(next);
@@ -218,12 +216,7 @@ final class ProjectHost implements AutoCloseable {
                             .forEach(removed::add));
         }
         for (String name : removed) {
-            // The supervisor removes a service only when it applies a config without it, which would
-            // also start every other project's stopped services; so a removed one is stopped, its
-            // files go, and its runner stays idle (not shown: no project owns it) until a file
-            // declares that name again.
-            supervisor.stop(name);
-            forgetFiles(name);
+            supervisor.remove(name); // stopped (fails when a process survives: nothing is saved), then forgotten
         }
         save(next);
         projects = next;
@@ -329,8 +322,9 @@ final class ProjectHost implements AutoCloseable {
     }
 
     /** {@code catalog.find} over every watched vault's catalog (never waits for an apply or for indexing). */
-    com.fasterxml.jackson.databind.node.ObjectNode find(dev.lifeline.catalog.Query q, int limit, boolean raw) {
-        return CatalogHost.result(catalogView, q, limit, raw);
+    com.fasterxml.jackson.databind.node.ObjectNode find(
+            dev.lifeline.catalog.Query q, int limit, int offset, boolean raw) {
+        return CatalogHost.result(catalogView, q, limit, offset, raw);
     }
 
     /** The catalog hosts, for tests. */

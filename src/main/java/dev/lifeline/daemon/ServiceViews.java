@@ -44,7 +44,7 @@ final class ServiceViews {
     }
 
     /**
-     * The services of applied projects (a runner no project owns is a removed service left idle),
+     * The services of applied projects (a runner no project owns is one being removed: not shown),
      * with GPU memory when {@code withGpu}.
      */
     List<Protocol.ServiceView> views(List<ServiceStatus> statuses, boolean withGpu) {

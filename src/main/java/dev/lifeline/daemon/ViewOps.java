@@ -37,9 +37,9 @@ import java.util.regex.Pattern;
 
 /**
  * The daemon's read-and-act ops that the dashboard needs besides {@code status}: {@code doctor},
- * {@code logs}, {@code errors}, {@code backup.now}, {@code backup.verify} and {@code outputs}
+ * {@code logs}, {@code errors}, {@code backup.now}, {@code backup.verify}, {@code outputs}
  * (the newest outputs the vaults stored: a bounded ring of {@code stored} events, or the last
- * snapshot's files while the ring is empty). Registered on the control socket like every other op.
+ * snapshot's files while the ring is empty) and {@code outputs.restore} ({@link OutputRestore}). Registered on the control socket like every other op.
  */
 final class ViewOps implements EventListener {
     static final int RING = 200;
@@ -68,6 +68,8 @@ final class ViewOps implements EventListener {
         control.register("backup.now", (req, p) -> backupNow());
         control.register("backup.verify", (req, p) -> backupVerify());
         control.register("outputs", (req, p) -> outputs(req.path("limit").asInt(24)));
+        OutputRestore restore = new OutputRestore(projects, events);
+        control.register("outputs.restore", (req, p) -> restore.restore(req));
     }
 
     /** Keeps the newest {@code stored} events of the vaults. */

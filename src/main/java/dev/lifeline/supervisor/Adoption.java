@@ -110,7 +110,7 @@ final class Adoption {
     /** The "stale-pid" warning: the pid file names {@code stranger}, which is not ours. */
     static String staleMessage(String name, StateStore.Saved s, ProcessInfo stranger) {
         return name + ": pid file names " + s.pid() + ", which is now another process ("
-                + ServiceRunner.abbreviate(stranger.command()) + "); not signalling it";
+                + Wording.abbreviate(stranger.command()) + "); not signalling it";
     }
 
     /**

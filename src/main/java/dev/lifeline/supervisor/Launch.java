@@ -90,7 +90,7 @@ final class Launch {
             return Optional.empty();
         }
         Optional<ProcessInfo> owner = Ports.owner(port.get());
-        String who = owner.map(o -> " by pid " + o.pid() + " (" + ServiceRunner.abbreviate(o.command()) + ")")
+        String who = owner.map(o -> " by pid " + o.pid() + " (" + Wording.abbreviate(o.command()) + ")")
                 .orElse(" by a process this user cannot see");
         String hint = owner.map(o -> "stop it (kill " + o.pid() + ") or give this service another port")
                 .orElse("find it with 'ss -ltnp' and stop it, or give this service another port");

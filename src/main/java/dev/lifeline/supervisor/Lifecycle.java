@@ -154,8 +154,8 @@ final class Lifecycle {
             state = ServiceState.FAILED;
             wantRunning = false;
             downSince = null;
-            reason = "gave up after " + policy.giveUpCount() + " restarts in "
-                    + ServiceRunner.human(policy.giveUpWindow()) + "; last: " + why;
+            reason = "gave up after " + policy.giveUpCount() + " restarts in " + Wording.human(policy.giveUpWindow())
+                    + "; last: " + why;
             return Decision.stayDown();
         }
         restarts++;

@@ -18,7 +18,7 @@ final class Readiness {
             case HTTP -> "GET " + r.httpPath() + " on :" + s.port().orElseThrow() + " never answered";
             case TCP -> "port " + s.port().orElseThrow() + " never accepted a connection";
             case LOG -> "no log line matched '" + r.logPattern() + "'";
-            case NONE -> "it did not stay up for " + ServiceRunner.human(r.after());
+            case NONE -> "it did not stay up for " + Wording.human(r.after());
         };
     }
 
@@ -34,7 +34,7 @@ final class Readiness {
                 int port = Integer.parseInt(m.group(1));
                 if (port != expected && port > 0 && port < 65536) {
                     return "; but its log says it listens on port " + port + " (\""
-                            + ServiceRunner.abbreviate(line.strip()) + "\"): set 'port: " + port
+                            + Wording.abbreviate(line.strip()) + "\"): set 'port: " + port
                             + "' or make the app use " + expected;
                 }
             }

@@ -106,13 +106,7 @@ public final class Supervisor implements AutoCloseable {
         if (only.isEmpty()) {
             for (String name : names()) {
                 if (!config.services().containsKey(name)) {
-                    ServiceRunner r;
-                    synchronized (runners) {
-                        r = runners.remove(name);
-                    }
-                    r.stop("removed from the config");
-                    r.detach();
-                    store.forget(name);
+                    remove(name, find(name), false);
                     removed.add(name);
                 }
             }
@@ -193,6 +187,52 @@ public final class Supervisor implements AutoCloseable {
         return r.start();
     }
 
+    /**
+     * Removes a service, as {@code docker compose up --remove-orphans} does: stops it and everything
+     * it started, verified as {@link #stop} does, then forgets it (its runner, its thread, its state
+     * files; its log stays), so status, the page and the metrics no longer list it. A start asked
+     * for meanwhile is refused. When a process survives, this fails and the service stays, stopped.
+     *
+     * @return false when no such service was known (its state files are forgotten all the same)
+     */
+    public boolean remove(String name) {
+        changes.lock();
+        try {
+            ServiceRunner r = find(name);
+            if (r == null) {
+                store.forget(name);
+                return false;
+            }
+            remove(name, r, true);
+            return true;
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Stops {@code r} for good, then forgets it. With {@code verified}, a process that survives (or a
+     * port still held) fails it, as {@link #stop} does, and the service stays, stopped.
+     */
+    private void remove(String name, ServiceRunner r, boolean verified) {
+        r.retire(true); // no start from now on, so none can race the stop
+        try {
+            if (verified) {
+                stop(name, "removed from its config");
+            } else {
+                r.stop("removed from the config");
+            }
+        } catch (RuntimeException e) {
+            r.retire(false);
+            throw e;
+        }
+        synchronized (runners) {
+            runners.remove(name, r);
+        }
+        r.detach();
+        store.forget(name);
+    }
+
     /** Stops one service and everything it started; fails if any process of it survives KILL. */
     public ServiceStatus stop(String name) {
         return stop(name, "stopped by 'lifeline stop'");
@@ -200,7 +240,7 @@ public final class Supervisor implements AutoCloseable {
 
     private ServiceStatus stop(String name, String why) {
         ServiceRunner r = runner(name);
-        ServiceRunner.StopResult result = r.stop(why);
+        Stopper.StopResult result = r.stop(why);
         if (!result.survivors().isEmpty()) {
             throw new LifelineException(
                     name + ": " + result.survivors().size() + " process(es) survived KILL: pids "

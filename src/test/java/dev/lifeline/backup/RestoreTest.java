@@ -218,8 +218,9 @@ class RestoreTest {
             Awaitility.await()
                     .atMost(Fixtures.scaled(Duration.ofSeconds(30)))
                     .pollInterval(Duration.ofMillis(2))
-                    .until(() -> !child.isAlive() || !temps(target).isEmpty());
-            // held still midway (SIGSTOP keeps its lock), so a fast machine cannot finish it first
+                    .until(() -> !child.isAlive() || holds(target, child));
+            // held still midway (SIGSTOP keeps its lock), so a fast machine cannot finish it first;
+            // not on its first temp file: the umask probe makes one before the lock is taken
             signal(child, "STOP");
             try {
                 assertThat(child.isAlive())
@@ -239,6 +240,13 @@ class RestoreTest {
         assertThat(child.exitValue()).isZero();
         assertThat(temps(target)).isEmpty();
         assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+    }
+
+    /** Whether {@code child} has taken the target's restore lock and written its pid into it. */
+    private static boolean holds(Path target, Process child) throws IOException {
+        Path lock = target.resolve(TargetTree.LOCK);
+        return Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)
+                && Files.readString(lock).contains("pid " + child.pid() + " ");
     }
 
     private static void signal(Process p, String sig) throws IOException, InterruptedException {
@@ -305,5 +313,45 @@ class RestoreTest {
         assertThat(again.alreadyThere()).isEqualTo(namedAtKill);
         assertThat(again.files() + again.alreadyThere()).isEqualTo(1200);
         assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+    }
+
+    /** The open-file limit of the restoring child: 1024 is common; this is lower, so the test stays small. */
+    static final int FD_LIMIT = 256;
+
+    @Test
+    void aTreeOfMoreFoldersThanTheOpenFileLimitAllowsHandlesForIsRestored() throws Exception {
+        // 20 × 20 folders, 421 with the ones between: two descriptors each would be 842, over the limit
+        for (int i = 0; i < 400; i++) {
+            Fixtures.write(src().resolve("d" + (i / 20) + "/e" + (i % 20) + "/img.png"), Fixtures.random(100, i));
+        }
+        Fixtures.vault(Fixtures.spec(repo(), src())).backup();
+        Path target = tmp.resolve("target");
+        Process child = new ProcessBuilder(
+                        "bash",
+                        "-c",
+                        "ulimit -n " + FD_LIMIT + " && exec \"$@\"",
+                        "bash",
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FewFdsRestoreChild.class.getName(),
+                        repo().toString(),
+                        src().toString(),
+                        target.toString())
+                .redirectErrorStream(true)
+                .start();
+        // its output is a line or two (a stack trace at most): it fits the pipe, so waiting first cannot block it
+        boolean ended = child.waitFor(Fixtures.scaled(Duration.ofSeconds(60)).toSeconds(), TimeUnit.SECONDS);
+        if (!ended) {
+            child.destroyForcibly();
+        }
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(ended).as("the restore ended: " + out).isTrue();
+        assertThat(child.exitValue()).as(out).isZero();
+        assertThat(out).contains("restored 400");
+        assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+        assertThat(temps(target)).isEmpty();
     }
 }

@@ -232,7 +232,7 @@ class DashboardServerTest {
         HttpResponse<String> postList =
                 send(authed("/api/services").header("X-Lifeline", "1").POST(empty));
         assertThat(postList.statusCode()).isEqualTo(405);
-        assertThat(postList.headers().firstValue("Allow")).contains("GET");
+        assertThat(postList.headers().firstValue("Allow")).contains("GET, HEAD");
 
         HttpResponse<String> big = send(authed("/api/services/alpha/stop")
                 .header("X-Lifeline", "1")
@@ -259,6 +259,100 @@ class DashboardServerTest {
         }
         assertThat(pid()).as("nothing was stopped").isEqualTo(before);
         assertThat(cli.services(project).get("alpha").path("state").asText()).isEqualTo("ready");
+    }
+
+    @Test
+    void headAnswersEveryGetRouteWithItsStatusAndHeadersAndNoBody() throws Exception {
+        for (String path : List.of(
+                "/",
+                "/index.html",
+                "/assets/app.js",
+                "/assets/app.css",
+                "/api/services",
+                "/api/services/alpha",
+                "/api/services/alpha/logs?n=5",
+                "/api/services/alpha/errors",
+                "/api/tunnels",
+                "/api/backup",
+                "/api/outputs",
+                "/api/find?q=",
+                "/api/dashboard",
+                "/api/doctor?service=alpha",
+                "/metrics",
+                "/api/services/nosuch",
+                "/api/objects/" + "a".repeat(64),
+                "/no/such/route")) {
+            HttpResponse<String> get = send(authed(path));
+            Raw head = rawHead(path, "Authorization: Bearer " + token);
+
+            assertThat(head.status()).as(path).isEqualTo(get.statusCode());
+            assertThat(head.body()).as(path + ": no body after the headers").isEmpty();
+            assertThat(head.header("content-type"))
+                    .as(path)
+                    .isEqualTo(get.headers().firstValue("Content-Type").orElse(null));
+            assertThat(head.header("x-content-type-options")).as(path).isEqualTo("nosniff");
+            assertThat(head.header("content-length")).as(path).matches("\\d+");
+            if (path.equals("/") || path.startsWith("/assets/") || get.statusCode() == 404) {
+                assertThat(Long.parseLong(head.header("content-length")))
+                        .as(path)
+                        .isEqualTo(get.body().getBytes(StandardCharsets.UTF_8).length);
+            }
+        }
+        assertThat(rawHead("/index.html", "Authorization: Bearer " + token).header("content-security-policy"))
+                .contains("default-src 'self'");
+        // the streams: their headers at once, and no stream is opened (the request ends)
+        for (String path : List.of("/api/events", "/api/services/alpha/logs/stream")) {
+            Raw head = rawHead(path, "Authorization: Bearer " + token);
+            assertThat(head.status()).as(path).isEqualTo(200);
+            assertThat(head.header("content-type")).as(path).startsWith("text/event-stream");
+            assertThat(head.body()).as(path).isEmpty();
+        }
+        // the same rules: no token, 401 and no detail; a POST route, 405 naming POST
+        Raw none = rawHead("/api/services", "X-None: 1");
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.body()).isEmpty();
+        assertThat(rawHead("/metrics", "Cookie: lifeline_token=" + "1".repeat(64))
+                        .status())
+                .isEqualTo(401);
+        long before = pid();
+        Raw action = rawHead("/api/services/alpha/restart", "Authorization: Bearer " + token);
+        assertThat(action.status()).isEqualTo(405);
+        assertThat(action.header("allow")).isEqualTo("POST");
+        assertThat(pid()).isEqualTo(before);
+        HttpResponse<String> delete = send(authed("/api/services").DELETE());
+        assertThat(delete.statusCode()).isEqualTo(405);
+        assertThat(delete.headers().firstValue("Allow")).contains("GET, HEAD");
+    }
+
+    /** A raw response: status, headers by lower-case name, and whatever came after the blank line. */
+    record Raw(int status, java.util.Map<String, String> headers, String body) {
+        String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    /** HEAD as typed, on a connection the server closes after the answer: all it sent. */
+    private Raw rawHead(String path, String header) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", base.getPort()), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream()
+                    .write(("HEAD " + path + " HTTP/1.1\r\nHost: " + base.getAuthority() + "\r\n" + header
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            int end = all.indexOf("\r\n\r\n");
+            assertThat(end).as(all).isPositive();
+            java.util.Map<String, String> headers = new java.util.HashMap<>();
+            String[] lines = all.substring(0, end).split("\r\n");
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.put(
+                        lines[i].substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
+            }
+            return new Raw(Integer.parseInt(lines[0].substring(9, 12)), headers, all.substring(end + 4));
+        }
     }
 
     /** Sends one request as typed, without a client normalising its path; the status code. */

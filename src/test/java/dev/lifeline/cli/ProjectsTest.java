@@ -153,6 +153,63 @@ class ProjectsTest {
     }
 
     @Test
+    void aServiceDroppedFromTheFileIsStoppedAndForgottenWhileAnotherProjectsServiceRunsOn() throws Exception {
+        Path a = cli.project(
+                "a",
+                "services:\n" + service("keep", "exec sleep 1000")
+                        + service("old", "echo old-says-hi; exec sleep 1000"));
+        Path b = cli.project("b", "services:\n" + service("other", "exec sleep 1000"));
+        assertThat(cli.run(a, "up").exit()).isZero();
+        assertThat(cli.run(b, "up").exit()).isZero();
+        long old = cli.pid(a, "old");
+        long other = cli.pid(b, "other");
+        long daemon = cli.daemonPid().orElseThrow();
+        Path stateFile = cli.home.resolve("run/old.json");
+        Path log = cli.home.resolve("logs/old.log");
+        assertThat(stateFile).exists();
+        assertThat(serviceThreads(daemon)).as("one thread per service").isEqualTo(3);
+        Files.writeString(a.resolve("lifeline.yaml"), "services:\n" + service("keep", "exec sleep 1000"));
+
+        DaemonCli.Result up = cli.run(a, "up");
+
+        assertThat(up.exit()).as(up.toString()).isZero();
+        assertThat(up.out()).contains("old   stopped: no longer in " + a.resolve("lifeline.yaml"));
+        assertThat(Procfs.session(old)).as("old's tree is gone").isEmpty();
+        Map<String, JsonNode> all = cli.services(a);
+        assertThat(all.keySet()).containsExactlyInAnyOrder("keep", "other");
+        assertThat(all.get("other").path("pid").asLong())
+                .as("the other project's service is untouched")
+                .isEqualTo(other);
+        assertThat(cli.run(a, "status").out()).doesNotContain("old");
+        assertThat(stateFile).as("its state file is forgotten").doesNotExist();
+        assertThat(cli.home.resolve("run/old.pid")).doesNotExist();
+        assertThat(log).as("its log is kept").content().contains("old-says-hi");
+        // nothing of it is left in the daemon: no thread, and 'down --all' does not count it
+        await().atMost(TestTimes.SHORT)
+                .untilAsserted(() -> assertThat(serviceThreads(daemon)).isEqualTo(2));
+        // nor of a project taken down
+        assertThat(cli.run(b, "down").exit()).isZero();
+        await().atMost(TestTimes.SHORT)
+                .untilAsserted(() -> assertThat(serviceThreads(daemon)).isEqualTo(1));
+        DaemonCli.Result down = cli.run(tmp, "down", "--all");
+        assertThat(down.out()).contains("stopped 1 service and the daemon");
+    }
+
+    /** The daemon's service threads ({@code lifeline-service-<name>}, which Linux shortens to 15 characters). */
+    private static long serviceThreads(long pid) throws java.io.IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.filter(t -> {
+                        try {
+                            return Files.readString(t.resolve("comm")).strip().equals("lifeline-servic");
+                        } catch (java.io.IOException e) {
+                            return false; // the thread ended
+                        }
+                    })
+                    .count();
+        }
+    }
+
+    @Test
     void downAllStopsEveryProject() throws Exception {
         Path a = cli.project("a", "services:\n" + service("alpha", "exec sleep 1000"));
         Path b = cli.project("b", "services:\n" + service("beta", "exec sleep 1000"));

@@ -53,6 +53,30 @@ class SupervisorTest {
     }
 
     @Test
+    void aRemovedServiceIsStoppedThenForgottenAndAStartDuringItsStopIsRefused() throws Exception {
+        // it ignores TERM, so its stop lasts the whole stop timeout before the KILL
+        LifelineConfig c = f.config("services:\n  app:\n    command: "
+                + sh("trap '' TERM; echo app-was-here; exec sleep 1000") + "\n    stop: { timeout: 2s }\n");
+        long pid = startAndAwaitReady(c, "app").pid();
+        Thread remover = new Thread(() -> f.sup.remove("app"), "test-remover");
+        remover.start();
+        await().atMost(TestTimes.SHORT).until(() -> f.status("app").state() == ServiceState.STOPPING);
+
+        assertThatThrownBy(() -> f.sup.start("app"))
+                .isInstanceOf(LifelineException.class)
+                .hasMessageContaining("app is being removed");
+
+        remover.join(TestTimes.SHORT.toMillis());
+        assertThat(remover.isAlive()).isFalse();
+        assertThat(Procfs.session(pid)).as("its tree is gone").isEmpty();
+        assertThat(f.sup.names()).doesNotContain("app");
+        assertThat(f.sup.status()).isEmpty();
+        assertThat(f.home.stateFile("app")).doesNotExist();
+        assertThat(f.home.pidFile("app")).doesNotExist();
+        assertThat(f.home.serviceLog("app")).content().contains("app-was-here");
+    }
+
+    @Test
     void startsDetachedInItsOwnSessionWritingStraightToItsLog() throws Exception {
         LifelineConfig c =
                 f.config("services:\n  app:\n    command: " + sh("echo hello from the app; exec sleep 1000") + "\n");

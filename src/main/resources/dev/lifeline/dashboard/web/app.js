@@ -720,24 +720,54 @@
   }
 
   // ---- gallery -----------------------------------------------------------------------------
+  const PAGE = 48;
+  /** The search on show: its query, how many hits are on the page, and how many there are in all. */
+  const gallery = { q: '', shown: 0, total: 0, busy: false };
+  const FACET_KEYS = { model: 'model', lora: 'lora', sampler: 'sampler', tool: 'tool', day: 'date' };
+
+  /** The `find` filter a facet value stands for: `model:"x"` (quoted, `\` and `"` escaped), `date:2026-11-30`. */
+  function facetFilter(field, value) {
+    const key = FACET_KEYS[field] || field;
+    if (key === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return `date:${value}`;
+    return `${key}:"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  }
+
+  function addFacet(field, value) {
+    const filter = facetFilter(field, value);
+    const q = $('find-q').value.trim();
+    if (!q.includes(filter)) $('find-q').value = q ? `${q} ${filter}` : filter;
+    find($('find-q').value);
+  }
+
   async function find(q) {
     const box = $('find-hits');
     box.replaceChildren(h('p', { class: 'muted', text: 'searching…' }));
     $('find-facets').replaceChildren();
+    $('find-more').hidden = true;
+    $('find-count').textContent = '';
+    gallery.q = q;
+    gallery.shown = 0;
+    gallery.total = 0;
     let r;
     try {
-      r = await get(`/api/find?q=${encodeURIComponent(q)}&limit=48`);
+      r = await get(`/api/find?q=${encodeURIComponent(q)}&limit=${PAGE}`);
     } catch (e) {
       box.replaceChildren(h('p', { class: 'muted', text: e.status === 404 ? 'catalog not available' : `search failed: ${e.message}` }),
         e.hint ? h('p', { class: 'muted', text: e.hint }) : '');
       return;
     }
+    if (gallery.q !== q) return; // a newer search began meanwhile
     const hits = (r && r.hits) || [];
     const facets = (r && r.facets) || {};
     for (const [field, values] of Object.entries(facets)) {
       const entries = Array.isArray(values) ? values.map((v) => [v.value ?? v.name, v.count]) : Object.entries(values || {});
       for (const [v, n] of entries.slice(0, 8)) {
-        $('find-facets').append(h('span', { class: 'badge', text: `${field}: ${v}${present(n) ? ' (' + n + ')' : ''}` }));
+        const filter = facetFilter(field, v);
+        $('find-facets').append(h('button', {
+          type: 'button', class: 'badge facet', title: `add ${filter} to the search`,
+          dataset: { facet: field, value: v }, text: `${field}: ${v}${present(n) ? ' (' + n + ')' : ''}`,
+          onclick: () => addFacet(field, v),
+        }));
       }
     }
     if (!hits.length) {
@@ -745,6 +775,38 @@
       return;
     }
     box.replaceChildren(...hits.map(hitTile));
+    gallery.shown = hits.length;
+    gallery.total = Number(r.total) >= 0 ? Number(r.total) : hits.length;
+    showMore();
+  }
+
+  /** The next page of the search on show, after the hits already shown. */
+  async function findMore() {
+    if (gallery.busy || gallery.shown >= gallery.total) return;
+    const q = gallery.q;
+    gallery.busy = true;
+    const button = $('find-more');
+    button.disabled = true;
+    try {
+      const r = await get(`/api/find?q=${encodeURIComponent(q)}&limit=${PAGE}&offset=${gallery.shown}`);
+      if (gallery.q !== q) return;
+      const hits = (r && r.hits) || [];
+      const seen = new Set(Array.from($('find-hits').querySelectorAll('button.hit')).map((b) => b.dataset.sha));
+      $('find-hits').append(...hits.filter((x) => !seen.has(x.sha256)).map(hitTile));
+      gallery.shown += hits.length;
+      if (!hits.length) gallery.total = gallery.shown; // the index changed under us: nothing further
+    } catch (e) {
+      fail('more results', e);
+    } finally {
+      gallery.busy = false;
+      button.disabled = false;
+      showMore();
+    }
+  }
+
+  function showMore() {
+    $('find-count').textContent = gallery.total ? `${gallery.shown} of ${gallery.total}` : '';
+    $('find-more').hidden = gallery.shown >= gallery.total;
   }
 
   function meta(hit) { return hit.meta || hit.image || hit; }
@@ -783,8 +845,8 @@
     add('path', hit.path);
     if (hit.deleted) {
       add('deleted', 'yes: only older snapshots hold it');
-      // the page restores nothing itself: the command restores it bit for bit, through the vault
-      if (SHA.test(sha)) add('restore it', `lifeline find 'sha: ${sha}' --restore-to ./restored`, 'restore');
+      // a copy elsewhere, by the command; Restore (below) puts it back where it was
+      if (SHA.test(sha)) add('restore a copy', `lifeline find 'sha: ${sha}' --restore-to ./restored`, 'restore');
     }
     add('first seen', hit.firstSeen ? new Date(hit.firstSeen).toLocaleString() : null, 'first-seen');
     add('snapshots', Array.isArray(hit.snapshots) && hit.snapshots.length ? hit.snapshots.join(', ') : null, 'snapshots');
@@ -792,6 +854,31 @@
     add('sha-256', sha, 'sha256');
     if (m.raw) rows.push(h('div', {}, h('dt', { text: 'raw' }), h('dd', {}, h('details', {}, h('summary', { text: 'as written in the file' }), h('pre', { text: plain(m.raw) })))));
     $('detail-meta').replaceChildren(...rows);
+    const restore = $('detail-restore');
+    const said = $('detail-restore-result');
+    said.hidden = true;
+    said.textContent = '';
+    said.className = 'restore-result';
+    restore.hidden = !(hit.deleted && SHA.test(sha));
+    restore.disabled = false;
+    restore.title = hit.path ? `put it back at ${hit.path}, if nothing is there now` : '';
+    restore.onclick = async () => {
+      restore.disabled = true;
+      try {
+        const r = await post(`/api/objects/${sha}/restore`);
+        const where = r && r.path ? r.path : hit.path;
+        said.textContent = r && r.alreadyThere ? `already there: ${where}` : `restored to ${where}`;
+        said.dataset.path = where || '';
+        toast(said.textContent, 'every byte checked against its SHA-256');
+        restore.hidden = true;
+      } catch (e) {
+        said.textContent = e.hint ? `${e.message} → ${e.hint}` : e.message;
+        said.className = 'restore-result error';
+        fail('restore', e);
+        restore.disabled = false;
+      }
+      said.hidden = false;
+    };
     const dl = $('detail-download');
     dl.href = SHA.test(sha) ? `/api/objects/${sha}` : '#';
     dl.setAttribute('download', baseName(hit.path || m.path) || `${sha}.png`);
@@ -891,6 +978,7 @@
     $('verify').addEventListener('click', (e) => backupAction(e.currentTarget, '/api/backup/verify', 'verify'));
     $('doctor-refresh').addEventListener('click', refreshDoctor);
     $('find-form').addEventListener('submit', (e) => { e.preventDefault(); find($('find-q').value); });
+    $('find-more').addEventListener('click', findMore);
     $('detail-close').addEventListener('click', () => $('detail').close());
     connectEvents();
     refreshServices();

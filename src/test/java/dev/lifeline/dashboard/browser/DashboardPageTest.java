@@ -437,6 +437,217 @@ class DashboardPageTest {
         assertThat(page.evaluate("() => window.__xss === undefined")).isEqualTo(true);
     }
 
+    @Test
+    void aFacetClickNarrowsTheSearchAndMoreShowsTheNextPage() throws Exception {
+        String tag = "pager" + Integer.toString(new Random().nextInt(1 << 30), 36);
+        String a = tag + "-model-a";
+        String b = tag + "-model-b";
+        for (int i = 0; i < 50; i++) {
+            String model = i < 45 ? a : b;
+            byte[] png = infotextPng(
+                    i,
+                    tag + " castle number " + i + "\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: " + (9000 + i)
+                            + ", Size: 24x24, Model: " + model);
+            Path part = Files.write(tmp.resolve(tag + "-" + i + ".part"), png);
+            Files.move(part, outputs.resolve(tag + "-" + i + ".png"), StandardCopyOption.ATOMIC_MOVE);
+        }
+        page.fill("#find-q", tag);
+        Locator hits = page.locator("#find-hits button.hit");
+        await().atMost(TestTimes.APP)
+                .pollInSameThread()
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    page.locator("#find-form button[type=submit]").click();
+                    page.waitForFunction(
+                            "() => !document.getElementById('find-hits').textContent.includes('searching')");
+                    return page.locator("#find-count").textContent().equals("48 of 50");
+                });
+        assertThat(hits).hasCount(48);
+        List<String> first = shas(hits);
+
+        // more: the next page, other images, added below the first
+        assertThat(page.locator("#find-more")).isVisible();
+        page.locator("#find-more").click();
+        assertThat(hits).hasCount(50);
+        assertThat(page.locator("#find-count")).hasText("50 of 50");
+        assertThat(page.locator("#find-more")).isHidden();
+        List<String> all = shas(hits);
+        assertThat(all.subList(0, 48)).isEqualTo(first);
+        assertThat(new java.util.HashSet<>(all)).hasSize(50);
+        assertThat(first).doesNotContainAnyElementsOf(all.subList(48, 50));
+
+        // a facet: its filter goes into the query, and only its images are left
+        Locator facet = page.locator("#find-facets button[data-facet=model][data-value='" + b + "']");
+        assertThat(facet).containsText("(5)");
+        facet.click();
+        assertThat(page.locator("#find-q")).hasValue(tag + " model:\"" + b + "\"");
+        assertThat(hits).hasCount(5);
+        assertThat(page.locator("#find-count")).hasText("5 of 5");
+        for (String cap : hits.locator(".cap").allTextContents()) {
+            assertThat(cap).contains(b);
+        }
+        assertThat(page.locator("#find-more")).isHidden();
+        assertThat(page.locator("#find-facets button[data-facet=model][data-value='" + a + "']"))
+                .hasCount(0);
+    }
+
+    private static List<String> shas(Locator tiles) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < tiles.count(); i++) {
+            out.add(tiles.nth(i).getAttribute("data-sha"));
+        }
+        return out;
+    }
+
+    @Test
+    void restoreFromTheGalleryPutsADeletedImageBackBitForBitAndRefusesATakenPath() throws Exception {
+        String tag = "gone" + Integer.toString(new Random().nextInt(1 << 30), 36);
+        byte[] back = infotextPng(1, tag + " lighthouse\nSteps: 20, Seed: 1, Model: m");
+        byte[] blocked = infotextPng(2, tag + " harbour\nSteps: 20, Seed: 2, Model: m");
+        byte[] other = randomPng();
+        String backSha = sha(back);
+        String blockedSha = sha(blocked);
+        Path backFile = outputs.resolve(tag + "-back.png");
+        Path blockedFile = outputs.resolve(tag + "-blocked.png");
+        // a file that stays: a snapshot of an emptied folder is not cut (the vault keeps the last one)
+        Files.writeString(outputs.resolve(tag + "-stays.txt"), "stays");
+        Files.move(Files.write(tmp.resolve(tag + "1.part"), back), backFile, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(Files.write(tmp.resolve(tag + "2.part"), blocked), blockedFile, StandardCopyOption.ATOMIC_MOVE);
+        // in a snapshot, then deleted from the outputs, then a snapshot without them: only the vault has them
+        await().atMost(TestTimes.APP)
+                .pollInSameThread() // Playwright is used from one thread only
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> inASnapshot(backSha) && inASnapshot(blockedSha));
+        Files.delete(backFile);
+        Files.delete(blockedFile);
+        await().atMost(TestTimes.APP)
+                .pollInSameThread()
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> deleted(backSha) && deleted(blockedSha));
+        Files.write(blockedFile, other); // something else takes the second one's place
+
+        openInGallery(backSha);
+        Locator restore = page.locator("#detail-restore");
+        assertThat(restore).isVisible();
+        restore.click();
+        assertThat(page.locator("#detail-restore-result")).hasText("restored to " + backFile);
+        assertThat(Files.readAllBytes(backFile)).isEqualTo(back);
+        assertThat(restore).isHidden();
+        page.locator("#detail-close").click();
+
+        openInGallery(blockedSha);
+        page.locator("#detail-restore").click();
+        Locator refused = page.locator("#detail-restore-result.error");
+        assertThat(refused).containsText(blockedFile + " is taken");
+        assertThat(refused).containsText("move or rename what is there");
+        assertThat(refused).containsText("--restore-to");
+        assertThat(Files.readAllBytes(blockedFile)).isEqualTo(other);
+        // the API says the same, with 409, and still changes nothing
+        var again = context.request()
+                .post(
+                        base + "api/objects/" + blockedSha + "/restore",
+                        com.microsoft.playwright.options.RequestOptions.create()
+                                .setHeader("X-Lifeline", "1")
+                                .setData("{}"));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.text()).contains("is taken");
+        assertThat(Files.readAllBytes(blockedFile)).isEqualTo(other);
+        var noHeader = context.request().post(base + "api/objects/" + backSha + "/restore");
+        assertThat(noHeader.status()).isEqualTo(403);
+    }
+
+    private void openInGallery(String sha) {
+        page.fill("#find-q", "sha: " + sha);
+        page.locator("#find-form button[type=submit]").click();
+        Locator hit = page.locator("#find-hits button.hit[data-sha='" + sha + "']");
+        hit.click();
+        assertThat(page.locator("dialog#detail")).isVisible();
+        assertThat(page.locator("dialog#detail [data-fact=deleted] dd")).containsText("yes");
+    }
+
+    /** The catalog's hit for this content, through the API, or null. */
+    private com.fasterxml.jackson.databind.JsonNode findHit(String sha) throws Exception {
+        var r = context.request().get(base + "api/find?q=" + java.net.URLEncoder.encode("sha: " + sha, "UTF-8"));
+        if (r.status() != 200) {
+            return null;
+        }
+        for (var hit : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.text())
+                .path("hits")) {
+            if (hit.path("sha256").asText().equals(sha)) {
+                return hit;
+            }
+        }
+        return null;
+    }
+
+    /** Asks for a snapshot and says whether one (not only the journal) holds the content. */
+    private boolean inASnapshot(String sha) throws Exception {
+        var hit = findHit(sha);
+        if (hit != null) {
+            for (var s : hit.path("snapshots")) {
+                if (!s.asText().equals("pending")) {
+                    return true;
+                }
+            }
+        }
+        snapshotNow();
+        return false;
+    }
+
+    private boolean deleted(String sha) throws Exception {
+        var hit = findHit(sha);
+        if (hit != null && hit.path("deleted").asBoolean()) {
+            return true;
+        }
+        snapshotNow();
+        return false;
+    }
+
+    private void snapshotNow() {
+        context.request()
+                .post(
+                        base + "api/backup/snapshot",
+                        com.microsoft.playwright.options.RequestOptions.create()
+                                .setHeader("X-Lifeline", "1")
+                                .setData("{}"));
+    }
+
+    private static String sha(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    /** A PNG with an A1111 {@code parameters} text chunk, as the web UIs write them. */
+    static byte[] infotextPng(long seed, String parameters) throws Exception {
+        BufferedImage img = new BufferedImage(24, 24, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(seed * 7919 + System.nanoTime());
+        for (int y = 0; y < 24; y++) {
+            for (int x = 0; x < 24; x++) {
+                img.setRGB(x, y, r.nextInt(0x1000000));
+            }
+        }
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
+        javax.imageio.metadata.IIOMetadata md = w.getDefaultImageMetadata(
+                javax.imageio.ImageTypeSpecifier.createFromRenderedImage(img), w.getDefaultWriteParam());
+        javax.imageio.metadata.IIOMetadataNode entry = new javax.imageio.metadata.IIOMetadataNode("tEXtEntry");
+        entry.setAttribute("keyword", "parameters");
+        entry.setAttribute("value", parameters);
+        javax.imageio.metadata.IIOMetadataNode text = new javax.imageio.metadata.IIOMetadataNode("tEXt");
+        text.appendChild(entry);
+        javax.imageio.metadata.IIOMetadataNode root =
+                new javax.imageio.metadata.IIOMetadataNode("javax_imageio_png_1.0");
+        root.appendChild(text);
+        md.mergeTree("javax_imageio_png_1.0", root);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            w.setOutput(ios);
+            w.write(new javax.imageio.IIOImage(img, null, md));
+        } finally {
+            w.dispose();
+        }
+        return out.toByteArray();
+    }
+
     /** Last: it restarts the daemon (the apps stay; the new daemon adopts them). */
     @Test
     @Order(Integer.MAX_VALUE)
