@@ -170,9 +170,10 @@ public final class CatalogBench {
                         for (int i = 0; i < n; i++) {
                             int k = base + i;
                             ImageMeta m = synthetic(r, k);
-                            long id = c.ensureImage(
-                                    String.format("%064x", k), Optional.of(m), 1_700_000_000_000L + k * 1000L);
-                            c.live(id, "outputs/" + (k / 1000) + "/" + k + ".png");
+                            long id = c.rows()
+                                    .ensureImage(
+                                            String.format("%064x", k), Optional.of(m), 1_700_000_000_000L + k * 1000L);
+                            c.rows().live(id, "outputs/" + (k / 1000) + "/" + k + ".png");
                         }
                         return null;
                     });
