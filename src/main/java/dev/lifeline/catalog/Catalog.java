@@ -264,8 +264,18 @@ public final class Catalog implements AutoCloseable {
      * sync then hides what it removed); null trusts the index.
      */
     public SearchResult search(Query query, int limit, boolean facets, boolean withRaw, Set<String> existing) {
+        return search(query, limit, 0, facets, withRaw, existing);
+    }
+
+    /**
+     * As {@link #search(Query, int, boolean, boolean, Set)}, the hits from {@code offset} on (0:
+     * from the best; a page of a gallery is {@code offset = page * limit}); total and facets are
+     * over all hits whatever the offset.
+     */
+    public SearchResult search(
+            Query query, int limit, int offset, boolean facets, boolean withRaw, Set<String> existing) {
         try {
-            return new Search(conn, existing).run(query, limit, facets, withRaw);
+            return new Search(conn, existing).run(query, limit, offset, facets, withRaw);
         } catch (SQLException e) {
             throw failure("searching", e);
         }
