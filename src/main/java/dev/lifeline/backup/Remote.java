@@ -295,8 +295,13 @@ final class Remote implements SnapshotSource, AutoCloseable {
                 continue;
             }
             byte[] body = Files.readAllBytes(repo.layout().snapshot(m.id()));
-            bucket.put(snapshotKey(m.id()), crypto == null ? body : crypto.encrypt(body));
-            snaps++;
+            byte[] sealed = crypto == null ? body : crypto.encrypt(body);
+            try {
+                withRetry("snapshot " + m.id(), events, () -> bucket.put(snapshotKey(m.id()), sealed));
+                snaps++;
+            } catch (IOException e) {
+                failures.add("snapshot " + m.id() + ": " + e.getMessage());
+            }
         }
         events.onEvent(Event.of(
                 "backup",
@@ -312,24 +317,42 @@ final class Remote implements SnapshotSource, AutoCloseable {
             throws IOException, InterruptedException {
         Path local = repo.store().path(sha);
         long size = Files.size(local);
+        withRetry("object " + sha.substring(0, 12), events, () -> {
+            if (crypto == null) {
+                bucket.put(objectKey(sha), local);
+                return;
+            }
+            Path tmp = Files.createTempFile(repo.layout().tmp(), "enc-", "");
+            try {
+                try (InputStream in = Files.newInputStream(local);
+                        OutputStream out = Files.newOutputStream(tmp)) {
+                    crypto.encrypt(in, out);
+                }
+                bucket.put(objectKey(sha), tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        });
+        return size;
+    }
+
+    /** One upload. */
+    private interface Upload {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code upload} up to {@link #ATTEMPTS} times, backing off from {@link #FIRST_BACKOFF}
+     * and warning before each retry (the SDK's own quick retries happen inside each attempt; these
+     * outlast a burst of dead pooled connections or a short outage). The last failure is thrown.
+     */
+    private static void withRetry(String what, EventListener events, Upload upload)
+            throws IOException, InterruptedException {
         IOException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
-                if (crypto == null) {
-                    bucket.put(objectKey(sha), local);
-                } else {
-                    Path tmp = Files.createTempFile(repo.layout().tmp(), "enc-", "");
-                    try {
-                        try (InputStream in = Files.newInputStream(local);
-                                OutputStream out = Files.newOutputStream(tmp)) {
-                            crypto.encrypt(in, out);
-                        }
-                        bucket.put(objectKey(sha), tmp);
-                    } finally {
-                        Files.deleteIfExists(tmp);
-                    }
-                }
-                return size;
+                upload.run();
+                return;
             } catch (IOException e) {
                 last = e;
                 if (attempt < ATTEMPTS) {
@@ -338,8 +361,7 @@ final class Remote implements SnapshotSource, AutoCloseable {
                             "backup",
                             "upload-retry",
                             Event.Level.WARN,
-                            "upload of object " + sha.substring(0, 12) + " failed (" + e.getMessage()
-                                    + "), retrying in " + wait + " ms",
+                            "upload of " + what + " failed (" + e.getMessage() + "), retrying in " + wait + " ms",
                             Map.of("attempt", attempt)));
                     Thread.sleep(wait);
                 }

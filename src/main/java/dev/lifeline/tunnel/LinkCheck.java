@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -40,6 +42,19 @@ final class LinkCheck {
     }
 
     record Outcome(Result result, long millis) {}
+
+    /**
+     * The remote ends after a round of forward probes.
+     *
+     * @param answers per forward, in order: whether its remote end answered
+     * @param down in words, what is wrong with each remote end that did not
+     */
+    record RemoteEnds(List<Boolean> answers, List<String> down) {
+        RemoteEnds {
+            answers = List.copyOf(answers);
+            down = List.copyOf(down);
+        }
+    }
 
     private LinkCheck() {}
 
@@ -129,6 +144,25 @@ final class LinkCheck {
         } catch (IOException e) {
             return new Outcome(Result.REFUSED, elapsed(t0));
         }
+    }
+
+    /** Probes every forward's remote end ({@link #forward}), one after another. */
+    static RemoteEnds remoteEnds(
+            List<TunnelSpec.Forward> forwards, TunnelSpec.Probe probe, Duration window, Duration timeout) {
+        List<Boolean> answers = new ArrayList<>();
+        List<String> down = new ArrayList<>();
+        for (TunnelSpec.Forward f : forwards) {
+            Outcome o = forward(f, probe, window, timeout);
+            boolean ok = o.result() == Result.ANSWERS;
+            answers.add(ok);
+            if (!ok) {
+                down.add(
+                        o.result() == Result.REFUSED
+                                ? "nothing listens on " + f.remote() + " on the server"
+                                : f.remote() + " on the server accepts but does not answer " + probe.httpPath());
+            }
+        }
+        return new RemoteEnds(answers, down);
     }
 
     private static long elapsed(long t0) {

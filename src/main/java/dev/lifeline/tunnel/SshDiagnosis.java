@@ -1,17 +1,23 @@
 package dev.lifeline.tunnel;
 
+import dev.lifeline.config.TunnelSpec;
+import dev.lifeline.core.LifelineException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads what ssh wrote on stderr when it exited and says what went wrong. The patterns are
  * OpenSSH's own messages (checked against 8.x–9.x); anything unrecognised is a transient failure
- * quoted verbatim, so an unknown message never stops a tunnel for good.
+ * quoted verbatim, so an unknown message never stops a tunnel for good. {@link #withFacts} then
+ * adds what ssh's words leave out and a person needs: the fingerprint on offer, the process that
+ * holds a port, the key that needs an agent.
  */
 final class SshDiagnosis {
     private static final Pattern FINGERPRINT = Pattern.compile("(SHA256:[A-Za-z0-9+/=]+)");
@@ -107,6 +113,61 @@ final class SshDiagnosis {
         String last = lastLine(s);
         return Problem.transient_(
                 Problem.Kind.CLOSED, "ssh exited with status " + exitCode + (last.isEmpty() ? "" : ": " + last));
+    }
+
+    /**
+     * {@code p} completed with facts looked up on this machine (and, for an unknown host key, by
+     * {@code ssh-keyscan} with a 5 s timeout): an unknown host key with its fingerprint and the
+     * command that trusts it; a taken port with the process that holds it (a clash on none of the
+     * forwards' ports was on the link check's own, and is retried); a refused login with the key
+     * that needs its passphrase when no agent runs.
+     *
+     * @param sshProgram the ssh client, whose {@code ssh-keyscan} is used
+     * @param target where ssh connects ({@code ssh -G})
+     */
+    static Problem withFacts(Problem p, String sshProgram, SshTarget target, TunnelSpec spec) {
+        switch (p.kind()) {
+            case HOST_KEY_UNKNOWN -> {
+                String fps;
+                try {
+                    HostKeys.Scanned s = HostKeys.scan(sshProgram, target, Duration.ofSeconds(5));
+                    fps = s.keys().isEmpty() ? "the server offered no key to ssh-keyscan" : s.describe();
+                } catch (LifelineException e) {
+                    fps = "fingerprint unavailable: " + e.getMessage();
+                }
+                return Problem.permanent(
+                        p.kind(),
+                        "host key of " + target.knownHostsName() + " is not known (" + fps + ")",
+                        "if the server's owner confirms that fingerprint, run '" + spec.trustCommand()
+                                + "' (or: ssh-keyscan -p " + target.port() + " " + target.hostname() + " >> "
+                                + target.knownHostsFiles().get(0) + ")");
+            }
+            case PORT_TAKEN -> {
+                Optional<TunnelSpec.Forward> taken = LocalPorts.firstTaken(spec.forwards());
+                if (taken.isPresent()) {
+                    return LocalPorts.taken(taken.get().localPort());
+                }
+                // every forward's port is free: the clash was on the link check's own port, taken in between
+                return Problem.transient_(
+                        Problem.Kind.CLOSED, p.message() + " (Lifeline's probe port; picking another)");
+            }
+            case AUTH -> {
+                for (Path k : target.identityFiles()) {
+                    if (Files.isReadable(k) && isEncryptedKey(k) && System.getenv("SSH_AUTH_SOCK") == null) {
+                        return Problem.permanent(
+                                p.kind(),
+                                "the key " + k
+                                        + " needs its passphrase and no ssh-agent holds it (Lifeline never types passphrases)",
+                                "load it once: eval $(ssh-agent) && ssh-add " + k
+                                        + "; then start the tunnel from that shell");
+                    }
+                }
+                return p;
+            }
+            default -> {
+                return p;
+            }
+        }
     }
 
     private static String portHint() {

@@ -3,6 +3,7 @@ package dev.lifeline.tunnel;
 import dev.lifeline.config.TunnelSpec;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.process.Exec;
+import dev.lifeline.process.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,18 @@ record SshTarget(
         Optional<String> directHost,
         int directPort,
         List<Path> identityFiles) {
+
+    /**
+     * How often, at most, the reachability watch tries {@link #directConnects}, and only while it
+     * fails: each connect that succeeds is a pre-auth connection in the server's log (and counts
+     * toward OpenSSH's PerSourcePenalties), so there is at most one per outage.
+     */
+    static final long REACH_EVERY_MILLIS = 500;
+
+    /** Whether a plain TCP connect to {@link #directHost} succeeds within 400 ms; false without one. */
+    boolean directConnects() {
+        return directHost.isPresent() && Ports.answers(directHost.get(), directPort, 400);
+    }
 
     /** The name known_hosts uses: {@code host} on port 22, else {@code [host]:port}. */
     String knownHostsName() {

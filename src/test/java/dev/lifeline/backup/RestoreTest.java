@@ -219,11 +219,19 @@ class RestoreTest {
                     .atMost(Fixtures.scaled(Duration.ofSeconds(30)))
                     .pollInterval(Duration.ofMillis(2))
                     .until(() -> !child.isAlive() || !temps(target).isEmpty());
-            assertThat(child.isAlive()).as("the first restore is still writing").isTrue();
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> v.restore("latest", List.of(), target, false))
-                    .isInstanceOf(LifelineException.class)
-                    .hasMessageContaining("another restore is writing into")
-                    .hasMessageContaining("pid " + child.pid());
+            // held still midway (SIGSTOP keeps its lock), so a fast machine cannot finish it first
+            signal(child, "STOP");
+            try {
+                assertThat(child.isAlive())
+                        .as("the first restore is still writing")
+                        .isTrue();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> v.restore("latest", List.of(), target, false))
+                        .isInstanceOf(LifelineException.class)
+                        .hasMessageContaining("another restore is writing into")
+                        .hasMessageContaining("pid " + child.pid());
+            } finally {
+                signal(child, "CONT");
+            }
             assertThat(child.waitFor(Fixtures.scaled(Duration.ofSeconds(60)).toSeconds(), TimeUnit.SECONDS))
                     .isTrue();
             assertThat(r.readLine()).isEqualTo("done");
@@ -231,6 +239,13 @@ class RestoreTest {
         assertThat(child.exitValue()).isZero();
         assertThat(temps(target)).isEmpty();
         assertThat(VaultTest.tree(target.resolve("outputs"))).isEqualTo(VaultTest.tree(src()));
+    }
+
+    private static void signal(Process p, String sig) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0)
+                .as("kill -" + sig)
+                .isTrue();
     }
 
     private Process child(Path target) throws IOException {

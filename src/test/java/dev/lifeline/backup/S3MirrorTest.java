@@ -206,6 +206,63 @@ class S3MirrorTest {
         assertThat(VaultTest.tree(tmp.resolve("back/outputs"))).isEqualTo(VaultTest.tree(src));
     }
 
+    /** A bucket whose manifest uploads fail {@code failures} times, like dead pooled connections, then work. */
+    static final class ManifestDroppingBucket extends ForwardingBucket {
+        final AtomicInteger failures;
+
+        ManifestDroppingBucket(Bucket real, AtomicInteger failures) {
+            super(real);
+            this.failures = failures;
+        }
+
+        @Override
+        public void put(String key, byte[] data) throws IOException {
+            if (key.contains("/snapshots/") && failures.getAndDecrement() > 0) {
+                throw new IOException("Error writing request body to server");
+            }
+            real.put(key, data);
+        }
+    }
+
+    @Test
+    void aManifestUploadThatFailsIsRetriedAndThenReportedNotThrown() throws Exception {
+        Path src = tmp.resolve("outputs");
+        Fixtures.outputs(src, 2, 2);
+        BackupSpec spec = spec(tmp.resolve("repo"), src);
+        vault(spec, Remote.Factory.S3).backup();
+        Vault remoteView = vault(spec.withRepository(tmp.resolve("elsewhere")), Remote.Factory.S3);
+
+        // a burst of failures shorter than the retries: the push succeeds, with a warning per retry
+        Fixtures.Recorder events = new Fixtures.Recorder();
+        AtomicInteger burst = new AtomicInteger(2);
+        PushResult retried = new Vault(
+                        spec,
+                        events,
+                        Clock.systemUTC(),
+                        ObjectStore.WriteHook.NONE,
+                        (s, t) -> new ManifestDroppingBucket(S3Bucket.open(s, t), burst),
+                        Map.of())
+                .push();
+        assertThat(retried.ok()).as(String.join("\n", retried.failures())).isTrue();
+        assertThat(retried.snapshotsUploaded()).isEqualTo(1);
+        assertThat(events.count("upload-retry")).isEqualTo(2);
+        assertThat(remoteView.remoteSnapshots()).hasSize(1);
+
+        // an outage that outlasts them: the push reports the snapshot as a failure and the next one resumes
+        Fixtures.write(src.resolve("late.png"), Fixtures.random(1000, 9));
+        vault(spec, Remote.Factory.S3).backup();
+        PushResult down = vault(spec, (s, t) -> new ManifestDroppingBucket(S3Bucket.open(s, t), new AtomicInteger(99)))
+                .push();
+        assertThat(down.ok()).isFalse();
+        assertThat(down.snapshotsUploaded()).isZero();
+        assertThat(String.join("\n", down.failures())).contains("snapshot ").contains("Error writing request body");
+        assertThat(remoteView.remoteSnapshots()).hasSize(1);
+        PushResult resumed = vault(spec, Remote.Factory.S3).push();
+        assertThat(resumed.ok()).isTrue();
+        assertThat(resumed.snapshotsUploaded()).isEqualTo(1);
+        assertThat(remoteView.remoteSnapshots()).hasSize(2);
+    }
+
     @Test
     void theWatcherMirrorsEachScheduledSnapshot() throws Exception {
         Path src = tmp.resolve("outputs");
