@@ -5,14 +5,10 @@ import dev.lifeline.catalog.meta.ImageMeta;
 import dev.lifeline.catalog.meta.MetaOptions;
 import dev.lifeline.catalog.meta.MetaReader;
 import dev.lifeline.core.LifelineException;
-import dev.lifeline.core.PrivateFiles;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +21,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import org.sqlite.SQLiteConfig;
 
 /**
  * The catalog's facade: every stored image, findable by what made it, across every snapshot.
@@ -48,12 +43,11 @@ import org.sqlite.SQLiteConfig;
  */
 public final class Catalog implements AutoCloseable {
     public static final String FILE = "catalog.db";
-    static final int SCHEMA = 1;
     static final int BUSY_TIMEOUT_MS = 10_000;
 
-    /** Extensions of the files the catalog indexes (others are backed up, not catalogued). */
     static final java.util.regex.Pattern SHA = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
+    /** Extensions of the files the catalog indexes (others are backed up, not catalogued). */
     static final Set<String> IMAGE_EXTENSIONS =
             Set.of("png", "jpg", "jpeg", "webp", "avif", "gif", "bmp", "tif", "tiff", "jxl", "heic");
 
@@ -63,6 +57,7 @@ public final class Catalog implements AutoCloseable {
     private final boolean readOnly;
     private final Function<Path, Optional<ImageMeta>> reader;
     private final Clock clock;
+    private final ImageRows rows;
 
     private Catalog(
             Path repository,
@@ -76,6 +71,7 @@ public final class Catalog implements AutoCloseable {
         this.readOnly = readOnly;
         this.reader = reader;
         this.clock = clock;
+        this.rows = new ImageRows(conn);
     }
 
     /** Opens (creating when needed) the catalog of {@code repository} for writing, with the real metadata reader. */
@@ -87,11 +83,11 @@ public final class Catalog implements AutoCloseable {
     public static Catalog open(Path repository, Function<Path, Optional<ImageMeta>> reader) {
         Path repo = repository.toAbsolutePath().normalize();
         Path db = repo.resolve(FILE);
-        prepareFile(repo, db);
-        Connection c = connect(db, false);
+        CatalogFile.prepare(repo, db);
+        Connection c = CatalogFile.connect(db, false);
         Catalog cat = new Catalog(repo, c, false, reader, Clock.systemDefaultZone());
         try {
-            cat.schema();
+            Schema.ensure(c);
         } catch (SQLException | RuntimeException e) {
             cat.close();
             throw cat.failure("opening", e);
@@ -109,13 +105,13 @@ public final class Catalog implements AutoCloseable {
                     "the daemon builds it while it watches the outputs; or make it now with 'lifeline catalog"
                             + " rebuild'");
         }
-        Connection c = connect(db, true);
+        Connection c = CatalogFile.connect(db, true);
         Catalog cat = new Catalog(repo, c, true, f -> Optional.empty(), Clock.systemDefaultZone());
         try {
-            int v = cat.schemaVersion();
-            if (v != SCHEMA) {
+            int v = Schema.version(c);
+            if (v != Schema.VERSION) {
                 throw new LifelineException(
-                        "the catalog at " + db + " has format " + v + ", this Lifeline reads format " + SCHEMA,
+                        "the catalog at " + db + " has format " + v + ", this Lifeline reads format " + Schema.VERSION,
                         "make it again with 'lifeline catalog rebuild' (it is only a cache of the repository)");
             }
         } catch (SQLException e) {
@@ -144,146 +140,8 @@ public final class Catalog implements AutoCloseable {
         return clock;
     }
 
-    // ------------------------------------------------------------------ files and connections
-
-    /**
-     * The database file private from its first byte: created empty 0600 (never through a link),
-     * or, when it is there, checked to be a regular file of ours and made 0600 again. The
-     * repository folder is made (0700) when missing: a fresh machine rebuilding from the mirror.
-     */
-    private static void prepareFile(Path repo, Path db) {
-        try {
-            if (!Files.isDirectory(repo, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(
-                        repo, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            }
-            try {
-                Files.createFile(db, PosixFilePermissions.asFileAttribute(PrivateFiles.OWNER_ONLY));
-            } catch (FileAlreadyExistsException e) {
-                BasicFileAttributes a = Files.readAttributes(db, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (!a.isRegularFile()) {
-                    throw new LifelineException(
-                            db + " is not a regular file (a link or a folder); the catalog does not follow it",
-                            "remove it; the catalog is rebuilt from the repository");
-                }
-                Files.setPosixFilePermissions(db, PrivateFiles.OWNER_ONLY);
-            }
-            for (String side : List.of("-wal", "-shm")) {
-                Path p = db.resolveSibling(FILE + side);
-                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                    if (Files.isSymbolicLink(p)) {
-                        throw new LifelineException(
-                                p + " is a link; the catalog does not follow it",
-                                "remove it, then run the command again");
-                    }
-                    Files.setPosixFilePermissions(p, PrivateFiles.OWNER_ONLY);
-                }
-            }
-        } catch (IOException e) {
-            throw new LifelineException(
-                    "cannot create the catalog " + db + ": " + e.getMessage(),
-                    "check that " + repo + " is a folder of yours and writable");
-        }
-    }
-
-    private static Connection connect(Path db, boolean readOnly) {
-        NativeLibrary.prepare();
-        SQLiteConfig c = new SQLiteConfig();
-        c.setBusyTimeout(BUSY_TIMEOUT_MS);
-        if (readOnly) {
-            c.setReadOnly(true);
-            // a reader is short-lived (one find): map the file and cache more, so the row lookups of
-            // a broad search are memory reads rather than one read() each
-            c.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, Long.toString(256L << 20));
-            c.setCacheSize(-16_000);
-        } else {
-            c.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            c.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-            c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        }
-        try {
-            Connection conn = c.createConnection("jdbc:sqlite:" + db);
-            if (!readOnly) {
-                conn.setAutoCommit(true);
-            }
-            return conn;
-        } catch (SQLException | RuntimeException | UnsatisfiedLinkError e) {
-            String os = System.getProperty("os.name") + "/" + System.getProperty("os.arch");
-            throw new LifelineException(
-                    "cannot open the catalog " + db + ": " + e.getMessage(),
-                    e instanceof UnsatisfiedLinkError
-                                    || String.valueOf(e.getMessage()).contains("native")
-                            ? "this jar carries SQLite for Linux and macOS on x86_64 and aarch64, not " + os
-                            : "check free space and the file's permissions; or remove it and run 'lifeline catalog"
-                                    + " rebuild'",
-                    e);
-        }
-    }
-
-    // ------------------------------------------------------------------ schema
-
-    private int schemaVersion() throws SQLException {
-        try (Statement s = conn.createStatement();
-                ResultSet r = s.executeQuery(
-                        "SELECT value FROM meta WHERE key = 'schema' AND EXISTS (SELECT 1 FROM sqlite_master WHERE"
-                                + " name = 'meta')")) {
-            return r.next() ? Integer.parseInt(r.getString(1)) : 0;
-        } catch (SQLException e) {
-            if (String.valueOf(e.getMessage()).contains("no such table")) {
-                return 0;
-            }
-            throw e;
-        }
-    }
-
-    private void schema() throws SQLException {
-        int v = schemaVersion();
-        if (v == SCHEMA) {
-            return;
-        }
-        try (Statement s = conn.createStatement()) {
-            conn.setAutoCommit(false);
-            if (v != 0) {
-                // another format: the index is a cache, so it is made again
-                for (String t : List.of("fts", "loras", "paths", "raw", "images", "snapshots", "meta")) {
-                    s.execute("DROP TABLE IF EXISTS " + t);
-                }
-            }
-            s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)");
-            s.execute("CREATE TABLE IF NOT EXISTS images("
-                    + "id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, tool TEXT, prompt TEXT, negative TEXT,"
-                    + " seed INTEGER, steps INTEGER, cfg REAL, sampler TEXT, scheduler TEXT, model TEXT,"
-                    + " model_hash TEXT, width INTEGER, height INTEGER, first_seen INTEGER NOT NULL)");
-            // the raw metadata (a ComfyUI graph is kilobytes) apart, so image rows stay small for the
-            // filter lookups a search does on every FTS match
-            s.execute("CREATE TABLE IF NOT EXISTS raw(id INTEGER PRIMARY KEY, text TEXT)");
-            s.execute("CREATE INDEX IF NOT EXISTS images_first_seen ON images(first_seen)");
-            s.execute("CREATE INDEX IF NOT EXISTS images_seed ON images(seed)");
-            s.execute("CREATE INDEX IF NOT EXISTS images_steps ON images(steps)");
-            s.execute("CREATE INDEX IF NOT EXISTS images_sampler ON images(sampler COLLATE NOCASE)");
-            s.execute("CREATE INDEX IF NOT EXISTS images_model ON images(model)");
-            s.execute("CREATE TABLE IF NOT EXISTS loras(image_id INTEGER NOT NULL, name TEXT NOT NULL, weight REAL)");
-            s.execute("CREATE INDEX IF NOT EXISTS loras_image ON loras(image_id)");
-            s.execute("CREATE TABLE IF NOT EXISTS snapshots(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
-                    + " time INTEGER NOT NULL)");
-            // first_seq/last_seq null: only in the journal so far (stored since the last snapshot)
-            s.execute("CREATE TABLE IF NOT EXISTS paths(image_id INTEGER NOT NULL, path TEXT NOT NULL,"
-                    + " first_seq INTEGER, last_seq INTEGER, live INTEGER NOT NULL DEFAULT 0)");
-            s.execute("CREATE INDEX IF NOT EXISTS paths_image ON paths(image_id)");
-            s.execute("CREATE INDEX IF NOT EXISTS paths_path ON paths(path, image_id)");
-            s.execute("CREATE INDEX IF NOT EXISTS paths_last ON paths(last_seq)");
-            // Contentless (the text lives once, in images) with deletes by rowid: no triggers to keep
-            // in step, no 'delete' command that must repeat the old values exactly.
-            s.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(prompt, negative, model, loras,"
-                    + " content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')");
-            s.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', '" + SCHEMA + "')");
-            conn.commit();
-        } catch (SQLException e) {
-            conn.rollback();
-            throw e;
-        } finally {
-            conn.setAutoCommit(true);
-        }
+    ImageRows rows() {
+        return rows;
     }
 
     // ------------------------------------------------------------------ writing
@@ -297,8 +155,8 @@ public final class Catalog implements AutoCloseable {
      */
     public void index(String sha256, String path, ImageMeta meta, Instant when) {
         write(() -> {
-            long id = ensureImage(sha256, Optional.ofNullable(meta), when.toEpochMilli());
-            live(id, path);
+            long id = rows.ensureImage(sha256, Optional.ofNullable(meta), when.toEpochMilli());
+            rows.live(id, path);
             return null;
         });
     }
@@ -316,14 +174,14 @@ public final class Catalog implements AutoCloseable {
                 if (!isImage(s.path()) || !SHA.matcher(s.sha256()).matches()) {
                     continue;
                 }
-                Long id = imageId(s.sha256());
+                Long id = rows.imageId(s.sha256());
                 long at = s.when().toEpochMilli();
                 if (id == null) {
-                    id = ensureImage(s.sha256(), readMeta(s.sha256()), at);
+                    id = rows.ensureImage(s.sha256(), readMeta(s.sha256()), at);
                 } else {
-                    seen(id, at);
+                    rows.seen(id, at);
                 }
-                live(id, s.path());
+                rows.live(id, s.path());
                 n++;
             }
             return n;
@@ -393,128 +251,6 @@ public final class Catalog implements AutoCloseable {
                 && IMAGE_EXTENSIONS.contains(path.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
-    Long imageId(String sha256) throws SQLException {
-        try (PreparedStatement p = conn.prepareStatement("SELECT id FROM images WHERE sha256 = ?")) {
-            p.setString(1, sha256);
-            try (ResultSet r = p.executeQuery()) {
-                return r.next() ? r.getLong(1) : null;
-            }
-        }
-    }
-
-    private void seen(long id, long at) throws SQLException {
-        try (PreparedStatement p =
-                conn.prepareStatement("UPDATE images SET first_seen = ? WHERE id = ? AND first_seen > ?")) {
-            p.setLong(1, at);
-            p.setLong(2, id);
-            p.setLong(3, at);
-            p.executeUpdate();
-        }
-    }
-
-    /** The image row of this content (made with {@code meta} when new); {@code firstSeen} keeps the earliest. */
-    long ensureImage(String sha256, Optional<ImageMeta> meta, long firstSeen) throws SQLException {
-        Long id = imageId(sha256);
-        if (id != null) {
-            seen(id, firstSeen);
-            return id;
-        }
-        ImageMeta m = meta.orElse(null);
-        try (PreparedStatement p = conn.prepareStatement("INSERT INTO images(sha256, tool, prompt, negative, seed,"
-                + " steps, cfg, sampler, scheduler, model, model_hash, width, height, first_seen)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            p.setString(1, sha256);
-            p.setObject(2, m == null ? null : m.tool());
-            p.setObject(3, m == null ? null : m.prompt());
-            p.setObject(4, m == null ? null : m.negative());
-            p.setObject(5, m == null ? null : m.seed());
-            p.setObject(6, m == null ? null : m.steps());
-            p.setObject(7, m == null ? null : m.cfg());
-            p.setObject(8, m == null ? null : m.sampler());
-            p.setObject(9, m == null ? null : m.scheduler());
-            p.setObject(10, m == null ? null : m.model());
-            p.setObject(11, m == null ? null : m.modelHash());
-            p.setObject(12, m == null ? null : m.width());
-            p.setObject(13, m == null ? null : m.height());
-            p.setLong(14, firstSeen);
-            p.executeUpdate();
-        }
-        long newId = imageId(sha256);
-        if (m != null && m.raw() != null) {
-            try (PreparedStatement p = conn.prepareStatement("INSERT INTO raw(id, text) VALUES (?, ?)")) {
-                p.setLong(1, newId);
-                p.setString(2, m.raw());
-                p.executeUpdate();
-            }
-        }
-        if (m != null) {
-            StringBuilder names = new StringBuilder();
-            try (PreparedStatement p =
-                    conn.prepareStatement("INSERT INTO loras(image_id, name, weight) VALUES (?, ?, ?)")) {
-                for (ImageMeta.Lora l : m.loras()) {
-                    if (l.name() == null) {
-                        continue;
-                    }
-                    p.setLong(1, newId);
-                    p.setString(2, l.name());
-                    p.setObject(3, l.weight());
-                    p.addBatch();
-                    names.append(l.name()).append(' ');
-                }
-                p.executeBatch();
-            }
-            try (PreparedStatement p = conn.prepareStatement(
-                    "INSERT INTO fts(rowid, prompt, negative, model, loras) VALUES (?, ?, ?, ?, ?)")) {
-                p.setLong(1, newId);
-                p.setString(2, m.prompt());
-                p.setString(3, m.negative());
-                p.setString(4, m.model());
-                p.setString(5, names.toString().trim());
-                p.executeUpdate();
-            }
-        }
-        return newId;
-    }
-
-    /**
-     * {@code path} holds image {@code id} in {@code latest} now: what it held before is no longer
-     * live there; the span that ends at the newest snapshot (or the journal's own) becomes live,
-     * or a journal-only span is added.
-     */
-    void live(long id, String path) throws SQLException {
-        long newest = newestSeq();
-        try (PreparedStatement p =
-                conn.prepareStatement("UPDATE paths SET live = 0 WHERE path = ? AND live = 1 AND image_id <> ?")) {
-            p.setString(1, path);
-            p.setLong(2, id);
-            p.executeUpdate();
-        }
-        int n;
-        try (PreparedStatement p = conn.prepareStatement("UPDATE paths SET live = 1 WHERE path = ? AND image_id = ?"
-                + " AND (first_seq IS NULL OR last_seq = ?)")) {
-            p.setString(1, path);
-            p.setLong(2, id);
-            p.setLong(3, newest);
-            n = p.executeUpdate();
-        }
-        if (n == 0) {
-            try (PreparedStatement p = conn.prepareStatement(
-                    "INSERT INTO paths(image_id, path, first_seq, last_seq, live) VALUES (?, ?," + " NULL, NULL, 1)")) {
-                p.setLong(1, id);
-                p.setString(2, path);
-                p.executeUpdate();
-            }
-        }
-    }
-
-    long newestSeq() throws SQLException {
-        try (Statement s = conn.createStatement();
-                ResultSet r = s.executeQuery("SELECT coalesce(max(seq), 0) FROM snapshots")) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
     // ------------------------------------------------------------------ reading
 
     /** The images {@code query} finds, best first; with {@code facets}, the counts over all of them. */
@@ -528,8 +264,18 @@ public final class Catalog implements AutoCloseable {
      * sync then hides what it removed); null trusts the index.
      */
     public SearchResult search(Query query, int limit, boolean facets, boolean withRaw, Set<String> existing) {
+        return search(query, limit, 0, facets, withRaw, existing);
+    }
+
+    /**
+     * As {@link #search(Query, int, boolean, boolean, Set)}, the hits from {@code offset} on (0:
+     * from the best; a page of a gallery is {@code offset = page * limit}); total and facets are
+     * over all hits whatever the offset.
+     */
+    public SearchResult search(
+            Query query, int limit, int offset, boolean facets, boolean withRaw, Set<String> existing) {
         try {
-            return new Search(conn, existing).run(query, limit, facets, withRaw);
+            return new Search(conn, existing).run(query, limit, offset, facets, withRaw);
         } catch (SQLException e) {
             throw failure("searching", e);
         }

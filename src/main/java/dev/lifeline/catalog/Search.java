@@ -38,19 +38,70 @@ final class Search {
     }
 
     SearchResult run(Query q, int limit, boolean facets, boolean withRaw) throws SQLException {
+        return run(q, limit, 0, facets, withRaw);
+    }
+
+    /**
+     * The hits from {@code offset} on (0: the best), at most {@code limit}; with {@code facets},
+     * the total and the facets over every hit.
+     *
+     * <p>With facets, the matching runs once: each hit's id, rank and facet columns go to a temp
+     * table as the filters read its row, and the page and every facet are read from that table
+     * (rather than matching again and looking each hit's row up once per facet).
+     */
+    SearchResult run(Query q, int limit, int offset, boolean facets, boolean withRaw) throws SQLException {
         int lim = Math.max(1, Math.min(MAX_LIMIT, limit));
+        int off = Math.max(0, offset);
         List<Object> args = new ArrayList<>();
         String from = from(q, args);
         String cols = "i.id, i.sha256, i.tool, i.prompt, i.negative, i.seed, i.steps, i.cfg, i.sampler, i.scheduler,"
                 + " i.model, i.model_hash, i.width, i.height, "
                 + (withRaw ? "(SELECT r.text FROM raw r WHERE r.id = i.id)" : "NULL") + ", i.first_seen";
-        String order = q.match() != null
-                ? " ORDER BY " + RANK + ", i.first_seen DESC"
-                : " ORDER BY i.first_seen DESC, i.id DESC";
+        long total = -1;
+        Map<String, Map<String, Long>> fs = new LinkedHashMap<>();
+        if (facets) {
+            try (Statement s = conn.createStatement()) {
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS matched(id INTEGER PRIMARY KEY, rank REAL, model TEXT,"
+                        + " sampler TEXT, tool TEXT, first_seen INTEGER)");
+                s.execute("DELETE FROM temp.matched");
+            }
+            try (PreparedStatement p = conn.prepareStatement("INSERT INTO temp.matched SELECT i.id, "
+                    + (q.match() != null ? RANK : "NULL") + ", i.model, i.sampler, i.tool, i.first_seen" + from)) {
+                bind(p, args);
+                total = p.executeUpdate();
+            }
+            fs.put("model", facet("model"));
+            fs.put(
+                    "lora",
+                    counts("SELECT l.name, count(DISTINCT l.image_id) FROM temp.matched h CROSS JOIN loras l ON"
+                            + " l.image_id = h.id GROUP BY l.name ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
+            fs.put("sampler", facet("sampler"));
+            fs.put("tool", facet("tool"));
+            fs.put(
+                    "day",
+                    counts("SELECT date(first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.matched"
+                            + " GROUP BY d ORDER BY d DESC LIMIT 31"));
+        }
         List<Hit> hits = new ArrayList<>();
-        try (PreparedStatement p = conn.prepareStatement("SELECT " + cols + from + order + " LIMIT ?")) {
-            int n = bind(p, args);
-            p.setInt(n, lim);
+        String sql;
+        List<Object> pageArgs;
+        if (facets && q.match() != null) {
+            // the ranked page from what matched: no second MATCH, and only the page's rows are looked up
+            sql = "SELECT " + cols + " FROM (SELECT id, rank, first_seen FROM temp.matched ORDER BY rank, first_seen"
+                    + " DESC LIMIT ? OFFSET ?) m CROSS JOIN images i ON i.id = m.id ORDER BY m.rank, m.first_seen DESC";
+            pageArgs = List.of(lim, off);
+        } else {
+            // newest first follows the first_seen index and stops at the page: cheaper than sorting what matched
+            String order = q.match() != null
+                    ? " ORDER BY " + RANK + ", i.first_seen DESC"
+                    : " ORDER BY i.first_seen DESC, i.id DESC";
+            sql = "SELECT " + cols + from + order + " LIMIT ? OFFSET ?";
+            pageArgs = new ArrayList<>(args);
+            pageArgs.add(lim);
+            pageArgs.add(off);
+        }
+        try (PreparedStatement p = conn.prepareStatement(sql)) {
+            bind(p, pageArgs);
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     Hit h = hit(r);
@@ -59,39 +110,6 @@ final class Search {
                     }
                 }
             }
-        }
-        long total = -1;
-        Map<String, Map<String, Long>> fs = new LinkedHashMap<>();
-        if (facets) {
-            try (Statement s = conn.createStatement()) {
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS hits(id INTEGER PRIMARY KEY)");
-                s.execute("DELETE FROM temp.hits");
-            }
-            try (PreparedStatement p = conn.prepareStatement("INSERT INTO temp.hits SELECT i.id" + from)) {
-                bind(p, args);
-                total = p.executeUpdate();
-            }
-            fs.put(
-                    "model",
-                    facet("SELECT i.model, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
-                            + " i.model IS NOT NULL GROUP BY i.model ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
-            fs.put(
-                    "lora",
-                    facet("SELECT l.name, count(DISTINCT l.image_id) FROM temp.hits h CROSS JOIN loras l ON l.image_id"
-                            + " = h.id GROUP BY l.name ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
-            fs.put(
-                    "sampler",
-                    facet("SELECT i.sampler, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
-                            + " i.sampler IS NOT NULL GROUP BY i.sampler ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
-            fs.put(
-                    "tool",
-                    facet("SELECT i.tool, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
-                            + " i.tool IS NOT NULL GROUP BY i.tool ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP));
-            fs.put(
-                    "day",
-                    facet(
-                            "SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
-                                    + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31"));
         }
         return new SearchResult(hits, total, fs);
     }
@@ -123,7 +141,13 @@ final class Search {
         return i;
     }
 
-    private Map<String, Long> facet(String sql) throws SQLException {
+    /** The {@value #FACET_TOP} commonest values of {@code column} among the matched, most first. */
+    private Map<String, Long> facet(String column) throws SQLException {
+        return counts("SELECT " + column + ", count(*) FROM temp.matched WHERE " + column + " IS NOT NULL GROUP BY "
+                + column + " ORDER BY 2 DESC, 1 LIMIT " + FACET_TOP);
+    }
+
+    private Map<String, Long> counts(String sql) throws SQLException {
         Map<String, Long> out = new LinkedHashMap<>();
         try (Statement s = conn.createStatement();
                 ResultSet r = s.executeQuery(sql)) {

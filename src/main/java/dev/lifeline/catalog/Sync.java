@@ -35,12 +35,14 @@ final class Sync {
 
     private final Catalog catalog;
     private final Connection conn;
+    private final ImageRows rows;
     private final Source source;
     private int imagesAdded;
 
     Sync(Catalog catalog, Source source) {
         this.catalog = catalog;
         this.conn = catalog.connection();
+        this.rows = catalog.rows();
         this.source = source;
     }
 
@@ -129,7 +131,7 @@ final class Sync {
             for (FileEntry f : files) {
                 long at = f.mtimeNanos() > 0 ? f.mtimeNanos() / 1_000_000 : when;
                 seen.merge(f.sha256(), at, Math::min);
-                Long id = catalog.imageId(f.sha256());
+                Long id = rows.imageId(f.sha256());
                 if (id != null) {
                     ids.put(f.path(), id);
                 } else if (wanted.add(f.sha256())) {
@@ -143,7 +145,7 @@ final class Sync {
             Map<String, Optional<ImageMeta>> metas = source.read(catalog, batch);
             catalog.write(() -> {
                 for (Source.Need n : batch) {
-                    catalog.ensureImage(
+                    rows.ensureImage(
                             n.sha256(), metas.getOrDefault(n.sha256(), Optional.empty()), seen.get(n.sha256()));
                     imagesAdded++;
                 }
@@ -153,7 +155,7 @@ final class Sync {
         catalog.write(() -> {
             for (FileEntry f : files) {
                 if (!ids.containsKey(f.path())) {
-                    ids.put(f.path(), catalog.imageId(f.sha256()));
+                    ids.put(f.path(), rows.imageId(f.sha256()));
                 }
             }
             return null;
@@ -165,7 +167,7 @@ final class Sync {
         long when = s.time().toEpochMilli();
         Map<String, Long> ids = ensureImages(s.id(), when, files);
         catalog.write(() -> {
-            long prev = catalog.newestSeq();
+            long prev = rows.newestSeq();
             long seq = prev + 1;
             try (PreparedStatement p = conn.prepareStatement("INSERT INTO snapshots(seq, id, time) VALUES (?, ?, ?)")) {
                 p.setLong(1, seq);
@@ -202,7 +204,7 @@ final class Sync {
         long when = catalog.clock().millis();
         Map<String, Long> ids = ensureImages("latest", when, latest);
         catalog.write(() -> {
-            long newest = catalog.newestSeq();
+            long newest = rows.newestSeq();
             fill("l", ids);
             exec("UPDATE paths SET live = 0 WHERE live = 1 AND NOT EXISTS (SELECT 1 FROM temp.l WHERE l.path ="
                     + " paths.path AND l.image_id = paths.image_id)");

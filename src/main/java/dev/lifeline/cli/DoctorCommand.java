@@ -1,16 +1,20 @@
 package dev.lifeline.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.lifeline.config.ConfigException;
 import dev.lifeline.config.LifelineConfig;
 import dev.lifeline.core.Json;
+import dev.lifeline.daemon.DaemonClient;
 import dev.lifeline.daemon.Protocol;
+import dev.lifeline.doctor.BackupState;
 import dev.lifeline.doctor.Check;
 import dev.lifeline.doctor.Doctor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +25,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lifeline doctor [SERVICE] [--json]}: every check OK / WARN / FAIL with what to do next.
- * Exit status 1 when any check FAILs. Needs no daemon.
+ * Exit status 1 when any check FAILs. Needs no daemon; when one runs, its vault watchers' count of
+ * files not protected yet is a check too.
  */
 @Command(
         name = "doctor",
@@ -50,6 +55,7 @@ final class DoctorCommand implements Callable<Integer> {
                 b.configProblem(e.getMessage() + (e.hint() == null ? "" : " (" + e.hint() + ")"));
             }
         }
+        backups(b, configPath);
         List<Check> checks = b.build().run(Optional.ofNullable(service));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -71,5 +77,28 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.flush();
         return Doctor.anyFailed(checks) ? 1 : 0;
+    }
+
+    /**
+     * What the running daemon's vault watchers have not protected yet (this config's vaults; every
+     * one without a config file). No daemon, no backup check: doctor never starts one.
+     */
+    private static void backups(Doctor.Builder b, Path configPath) {
+        DaemonClient client = DaemonClient.of(Context.home());
+        if (!client.isRunning()) {
+            return;
+        }
+        JsonNode list;
+        try {
+            list = client.call("backup.status", Map.of());
+        } catch (RuntimeException e) {
+            return; // a daemon from before this op, or one going away: the other checks still run
+        }
+        boolean mine = Files.exists(configPath);
+        for (Protocol.BackupView v : Protocol.backups(list)) {
+            if (!mine || v.project().equals(configPath.toString())) {
+                b.backup(new BackupState(v.repository(), v.unprotectedFiles(), v.reason()));
+            }
+        }
     }
 }

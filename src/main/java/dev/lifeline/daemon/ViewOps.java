@@ -16,6 +16,7 @@ import dev.lifeline.core.Home;
 import dev.lifeline.core.Json;
 import dev.lifeline.core.LifelineException;
 import dev.lifeline.dashboard.NotFound;
+import dev.lifeline.doctor.BackupState;
 import dev.lifeline.doctor.Check;
 import dev.lifeline.doctor.Doctor;
 import dev.lifeline.insight.LogEvent;
@@ -101,6 +102,9 @@ final class ViewOps implements EventListener {
         Projects p = projects.projects();
         if (!p.isEmpty()) {
             b.config(p.merged(home.appliedConfig()));
+        }
+        for (Protocol.BackupView v : projects.backups()) {
+            b.backup(new BackupState(v.repository(), v.unprotectedFiles(), v.reason()));
         }
         Optional<String> service = req.hasNonNull("service")
                 ? Optional.of(service(req.path("service").asText()))

@@ -20,7 +20,8 @@ import java.util.Optional;
  * {@code lifeline doctor}: the troubleshooting list of the seed article as checks — pid file valid
  * and the process its own, port listening and answering, recent log errors and known problems,
  * open-files limit, memory and disk headroom, GPU, outputs writable, configured endpoints
- * reachable. It reads files, {@code /proc} and sockets only, so it works with no daemon.
+ * reachable, and (given {@link BackupState}s) files the vault has not protected yet. It reads
+ * files, {@code /proc} and sockets only, so it works with no daemon.
  *
  * <p>Defaults: HTTP and TCP probes time out after 3s; "recent" log errors are those of the last
  * hour, known problems those of the last 24 hours.
@@ -33,6 +34,7 @@ public final class Doctor {
     private final LogInsight insight;
     private final Duration timeout;
     private final Map<String, URI> endpoints;
+    private final List<BackupState> backups;
 
     private Doctor(Builder b) {
         this.home = b.home;
@@ -50,6 +52,7 @@ public final class Doctor {
         });
         eps.putAll(b.endpoints);
         this.endpoints = java.util.Collections.unmodifiableMap(eps); // in config order
+        this.backups = List.copyOf(b.backups);
     }
 
     public static Builder builder(Home home) {
@@ -104,6 +107,7 @@ public final class Doctor {
         config.ifPresent(c -> c.services().values().forEach(sp -> sp.outputs().ifPresent(folders::add)));
         out.addAll(host.disks(folders));
         out.add(host.gpu(gpuNow));
+        backups.forEach(v -> out.add(BackupCheck.check(v)));
         endpoints.forEach((name, uri) -> out.add(host.endpoint(name, uri)));
         return out;
     }
@@ -133,6 +137,7 @@ public final class Doctor {
         private LogInsight insight = LogInsight.systemDefault();
         private Duration timeout = Duration.ofSeconds(3);
         private final Map<String, URI> endpoints = new LinkedHashMap<>();
+        private final List<BackupState> backups = new ArrayList<>();
 
         private Builder(Home home) {
             this.home = Objects.requireNonNull(home);
@@ -168,6 +173,12 @@ public final class Doctor {
         /** Another endpoint to test with a TCP connect (e.g. the backup's S3 endpoint). */
         public Builder endpoint(String name, URI uri) {
             endpoints.put(name, uri);
+            return this;
+        }
+
+        /** A vault the daemon watches: a {@code backup} check says whether everything seen is stored. */
+        public Builder backup(BackupState state) {
+            backups.add(Objects.requireNonNull(state));
             return this;
         }
 

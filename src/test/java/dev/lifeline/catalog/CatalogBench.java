@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
  *   index REPO        rebuild REPO's catalog from the vault; images/s and bytes per image
  *   search DIR ROWS   a synthetic catalog of ROWS images in DIR, then free words + two filters,
  *                     FTS5 against LIKE '%word%' over the same rows in the same SQLite
+ *   facets DIR [QUERIES]   on search's catalog in DIR: the same queries with facets, the way
+ *                     before 2026-12-01 evening (page, then match again for the facets, one
+ *                     lookup per hit and facet) and the current one, alternating per query
  *   latency HOME OUTPUTS SAMPLES N   with a daemon of HOME watching OUTPUTS: each of N sample files
  *                     moved in whole, then catalog.find polled every 20 ms until it finds it
  * </pre>
@@ -47,6 +50,7 @@ public final class CatalogBench {
             case "index" -> index(Path.of(args[1]), args.length > 2 ? args[2] : "auto");
             case "search" ->
                 search(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 200);
+            case "facets" -> facets(Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 200);
             case "latency" -> latency(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -170,9 +174,10 @@ public final class CatalogBench {
                         for (int i = 0; i < n; i++) {
                             int k = base + i;
                             ImageMeta m = synthetic(r, k);
-                            long id = c.ensureImage(
-                                    String.format("%064x", k), Optional.of(m), 1_700_000_000_000L + k * 1000L);
-                            c.live(id, "outputs/" + (k / 1000) + "/" + k + ".png");
+                            long id = c.rows()
+                                    .ensureImage(
+                                            String.format("%064x", k), Optional.of(m), 1_700_000_000_000L + k * 1000L);
+                            c.rows().live(id, "outputs/" + (k / 1000) + "/" + k + ".png");
                         }
                         return null;
                     });
@@ -226,6 +231,97 @@ public final class CatalogBench {
                     ftsHits,
                     likeHits);
         }
+    }
+
+    /**
+     * Facets the previous way and the current way on the same catalog, in the same JVM, the order
+     * of the three (no facets, previous, current) rotating per query so that neither gets the
+     * warmer cache or the quieter moment.
+     */
+    static void facets(Path dir, int queries) throws Exception {
+        try (Catalog c = Catalog.openReadOnly(dir)) {
+            long[][] t = new long[3][queries];
+            long[] hits = new long[3];
+            Random q = new Random(11); // the search case's queries
+            run(c, "zzz", 0, 100, "Euler", 50, true);
+            previousFacets(c, Query.parse("zzz"), 50);
+            for (int i = 0; i < queries; i++) {
+                String a = word(q);
+                String b = word(q);
+                int lo = 10 + q.nextInt(20);
+                int hi = lo + 10;
+                String sampler = SAMPLERS[q.nextInt(SAMPLERS.length)];
+                Query query = Query.parse(a + " " + b + " steps: " + lo + "-" + hi + " sampler: \"" + sampler + "\"");
+                for (int k = 0; k < 3; k++) {
+                    int which = (i + k) % 3;
+                    long t0 = System.nanoTime();
+                    hits[which] += switch (which) {
+                        case 0 -> c.search(query, 50, false, false).hits().size();
+                        case 1 -> previousFacets(c, query, 50);
+                        default -> c.search(query, 50, true, false).hits().size();
+                    };
+                    t[which][i] = System.nanoTime() - t0;
+                }
+            }
+            System.out.printf(
+                    "{\"case\":\"facets\",\"queries\":%d,\"fts_p50_ms\":%.2f,\"fts_p95_ms\":%.2f,"
+                            + "\"previous_facets_p50_ms\":%.2f,\"previous_facets_p95_ms\":%.2f,"
+                            + "\"facets_p50_ms\":%.2f,\"facets_p95_ms\":%.2f,\"hits\":[%d,%d,%d]}%n",
+                    queries,
+                    pct(t[0], 50),
+                    pct(t[0], 95),
+                    pct(t[1], 50),
+                    pct(t[1], 95),
+                    pct(t[2], 50),
+                    pct(t[2], 95),
+                    hits[0],
+                    hits[1],
+                    hits[2]);
+        }
+    }
+
+    /** Search with facets as it was up to 7fb43b7^ (the SQL copied): the page, then the facets apart. */
+    static int previousFacets(Catalog c, Query q, int limit) throws SQLException {
+        int n = c.search(q, limit, false, false).hits().size();
+        java.sql.Connection conn = c.connection();
+        List<Object> args = new ArrayList<>();
+        String from = " FROM fts CROSS JOIN images i ON i.id = fts.rowid WHERE fts MATCH ? AND EXISTS (SELECT 1 FROM"
+                + " paths p0 WHERE p0.image_id = i.id)";
+        args.add(q.match());
+        for (Query.Condition cond : q.conditions()) {
+            from += " AND " + cond.sql();
+            args.addAll(cond.args());
+        }
+        try (java.sql.Statement s = conn.createStatement()) {
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS hits(id INTEGER PRIMARY KEY)");
+            s.execute("DELETE FROM temp.hits");
+        }
+        try (PreparedStatement p = conn.prepareStatement("INSERT INTO temp.hits SELECT i.id" + from)) {
+            for (int i = 0; i < args.size(); i++) {
+                p.setObject(i + 1, args.get(i));
+            }
+            p.executeUpdate();
+        }
+        for (String sql : List.of(
+                "SELECT i.model, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
+                        + " i.model IS NOT NULL GROUP BY i.model ORDER BY 2 DESC, 1 LIMIT 20",
+                "SELECT l.name, count(DISTINCT l.image_id) FROM temp.hits h CROSS JOIN loras l ON l.image_id"
+                        + " = h.id GROUP BY l.name ORDER BY 2 DESC, 1 LIMIT 20",
+                "SELECT i.sampler, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
+                        + " i.sampler IS NOT NULL GROUP BY i.sampler ORDER BY 2 DESC, 1 LIMIT 20",
+                "SELECT i.tool, count(*) FROM temp.hits h CROSS JOIN images i ON i.id = h.id WHERE"
+                        + " i.tool IS NOT NULL GROUP BY i.tool ORDER BY 2 DESC, 1 LIMIT 20",
+                "SELECT date(i.first_seen / 1000, 'unixepoch', 'localtime') d, count(*) FROM temp.hits h CROSS"
+                        + " JOIN images i ON i.id = h.id GROUP BY d ORDER BY d DESC LIMIT 31")) {
+            try (java.sql.Statement s = conn.createStatement();
+                    ResultSet r = s.executeQuery(sql)) {
+                while (r.next()) {
+                    r.getString(1);
+                    r.getLong(2);
+                }
+            }
+        }
+        return n;
     }
 
     static ImageMeta synthetic(Random r, int k) {
