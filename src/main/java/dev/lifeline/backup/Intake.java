@@ -83,6 +83,10 @@ final class Intake {
 
     /** A file was created or changed: it waits until it is complete. Any thread. */
     void touch(Path file) {
+        Path name = file.getFileName();
+        if (name != null && name.toString().startsWith(Scanner.OWN_PREFIX)) {
+            return; // Lifeline's own working file (doctor's probe, a restore's temp): never pending
+        }
         long now = System.nanoTime();
         pending.compute(file, (p, old) -> {
             Pending x = old == null ? new Pending(now) : old;

@@ -82,7 +82,16 @@ final class Scanner {
         return excludedRel(sb.toString());
     }
 
+    /**
+     * Names Lifeline itself makes inside a source for a moment (restore's temp files and lock,
+     * doctor's writable probe): never backed up, so they are never pending, stored or counted.
+     */
+    static final String OWN_PREFIX = ".lifeline-";
+
     private boolean excludedRel(String rel) {
+        if (rel.startsWith(OWN_PREFIX, rel.lastIndexOf('/') + 1)) {
+            return true;
+        }
         for (Glob m : nameGlobs) {
             if (m.matchesInSource(rel)) {
                 return true;
@@ -351,7 +360,7 @@ final class Scanner {
 
     private boolean excluded(String path, int sourceLength) {
         if (nameGlobs.isEmpty() && pathGlobs.isEmpty()) {
-            return false;
+            return path.startsWith(OWN_PREFIX, Math.max(sourceLength, path.lastIndexOf('/') + 1));
         }
         return excludedRel(path.substring(sourceLength));
     }

@@ -73,6 +73,21 @@ class VaultTest {
     }
 
     @Test
+    void lifelinesOwnWorkingFilesInASourceAreNeverBackedUp() throws Exception {
+        Fixtures.write(src().resolve("img.png"), Fixtures.png(8, 1));
+        // doctor's writable probe and a restore's temp file and lock, as they exist for a moment
+        Fixtures.write(src().resolve(".lifeline-doctor123.tmp"), new byte[0]);
+        Fixtures.write(src().resolve("sub/.lifeline-restore-8f00aa"), Fixtures.png(8, 2));
+        Fixtures.write(src().resolve(".lifeline-restore.lock"), "pid 1 started now\n".getBytes(StandardCharsets.UTF_8));
+        Fixtures.write(src().resolve(".lifeline.yaml"), "a user's file\n".getBytes(StandardCharsets.UTF_8));
+        Vault v = Fixtures.vault(Fixtures.spec(repo(), src()));
+        v.backup();
+        assertThat(v.ls("latest", ""))
+                .extracting(FileEntry::path)
+                .containsExactly("outputs/.lifeline.yaml", "outputs/img.png");
+    }
+
+    @Test
     void oddFileNamesSurviveTheManifestRoundTrip() throws Exception {
         Fixtures.write(src().resolve("we\"ird\\name.png"), Fixtures.png(8, 1));
         Fixtures.write(src().resolve("日本/画像 1.png"), Fixtures.png(8, 2));
