@@ -2,6 +2,7 @@ package dev.lifeline.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.lifeline.process.Children;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -144,10 +146,7 @@ public final class DemoApp {
     private int spawn(int n) throws IOException {
         for (int i = 0; i < n; i++) {
             // Workers that ignore their parent's death, as data-loader workers often do.
-            Process p = new ProcessBuilder("sleep", "100000")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+            Process p = Children.startDiscarding(List.of("sleep", "100000"));
             say("worker started, pid " + p.pid());
         }
         return n;

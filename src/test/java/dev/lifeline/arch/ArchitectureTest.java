@@ -156,11 +156,7 @@ class ArchitectureTest {
     }
 
     private static com.tngtech.archunit.lang.syntax.elements.GivenClassesConjunction noClassesOutsideProcess() {
-        return ArchRuleDefinition.noClasses()
-                .that()
-                .resideOutsideOfPackage("dev.lifeline.process..")
-                .and()
-                .doNotHaveFullyQualifiedName("dev.lifeline.demo.DemoApp");
+        return ArchRuleDefinition.noClasses().that().resideOutsideOfPackage("dev.lifeline.process..");
     }
 
     @Test
