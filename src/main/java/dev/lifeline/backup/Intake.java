@@ -84,7 +84,7 @@ final class Intake {
     /** A file was created or changed: it waits until it is complete. Any thread. */
     void touch(Path file) {
         Path name = file.getFileName();
-        if (name != null && name.toString().startsWith(Scanner.OWN_PREFIX)) {
+        if (name != null && Scanner.own(name.toString(), 0)) {
             return; // Lifeline's own working file (doctor's probe, a restore's temp): never pending
         }
         long now = System.nanoTime();

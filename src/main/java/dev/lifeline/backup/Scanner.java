@@ -88,8 +88,13 @@ final class Scanner {
      */
     static final String OWN_PREFIX = ".lifeline-";
 
+    /** Whether the last name of the '/'-separated {@code path}, from {@code from} on, is one of Lifeline's own. */
+    static boolean own(String path, int from) {
+        return path.startsWith(OWN_PREFIX, Math.max(from, path.lastIndexOf('/') + 1));
+    }
+
     private boolean excludedRel(String rel) {
-        if (rel.startsWith(OWN_PREFIX, rel.lastIndexOf('/') + 1)) {
+        if (own(rel, 0)) {
             return true;
         }
         for (Glob m : nameGlobs) {
@@ -360,7 +365,7 @@ final class Scanner {
 
     private boolean excluded(String path, int sourceLength) {
         if (nameGlobs.isEmpty() && pathGlobs.isEmpty()) {
-            return path.startsWith(OWN_PREFIX, Math.max(sourceLength, path.lastIndexOf('/') + 1));
+            return own(path, sourceLength);
         }
         return excludedRel(path.substring(sourceLength));
     }

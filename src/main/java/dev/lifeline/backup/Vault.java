@@ -61,6 +61,11 @@ public final class Vault {
         this.mirror = new Mirror(spec, remotes, env, events, clock, layout);
     }
 
+    /** A restore or {@code ls} pattern that matches exactly {@code path}: every glob character escaped. */
+    public static String exactPattern(String path) {
+        return Glob.quote(path);
+    }
+
     public static Vault open(BackupSpec spec, EventListener events) {
         return new Vault(
                 spec, events, Clock.systemUTC(), ObjectStore.WriteHook.NONE, Remote.Factory.S3, System.getenv());

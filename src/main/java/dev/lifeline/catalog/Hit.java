@@ -29,4 +29,24 @@ public record Hit(
      * journal so far); {@code live} when it is there in {@code latest}.
      */
     public record Span(String path, String first, String last, boolean live) {}
+
+    /** A snapshot and the path the image has in it. */
+    public record Location(String snapshot, String path) {}
+
+    /**
+     * Where a restore reads this image: {@code latest} (the journal included) at its path, or, when
+     * deleted, the newest snapshot that had it; null when no snapshot holds it.
+     */
+    public Location restoreFrom() {
+        if (!deleted) {
+            return new Location("latest", path);
+        }
+        Span newest = null;
+        for (Span s : spans) {
+            if (s.last() != null && (newest == null || s.last().compareTo(newest.last()) > 0)) {
+                newest = s;
+            }
+        }
+        return newest == null ? null : new Location(newest.last(), newest.path());
+    }
 }

@@ -126,7 +126,7 @@ abstract class Source {
                     for (Map.Entry<String, List<Need>> e : bySnapshot.entrySet()) {
                         Path dir = tmp.resolve(e.getKey());
                         List<String> patterns = e.getValue().stream()
-                                .map(n -> literal(n.path()))
+                                .map(n -> Vault.exactPattern(n.path()))
                                 .toList();
                         vault.restoreFromRemote(e.getKey(), patterns, dir, false);
                         out.putAll(parallel(e.getValue(), n -> catalog.readMetaFile(dir.resolve(n.path()))));
@@ -142,18 +142,6 @@ abstract class Source {
                 return "the S3 mirror of " + vault.spec().repository();
             }
         };
-    }
-
-    /** A restore pattern that matches exactly this path (the vault's glob syntax, every special character escaped). */
-    static String literal(String path) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : path.toCharArray()) {
-            if ("\\*?[]{},".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 
     /** Reads on two threads (one per core here): the metadata reader is the cost of indexing. */

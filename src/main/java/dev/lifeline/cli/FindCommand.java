@@ -144,22 +144,11 @@ final class FindCommand implements Callable<Integer> {
     static void restore(Vault vault, List<Hit> hits, Path dir, PrintWriter err) {
         Map<String, List<String>> bySnapshot = new LinkedHashMap<>();
         for (Hit h : hits) {
-            String snap = "latest";
-            String path = h.path();
-            if (h.deleted()) {
-                Hit.Span newest = null;
-                for (Hit.Span s : h.spans()) {
-                    if (s.last() != null && (newest == null || s.last().compareTo(newest.last()) > 0)) {
-                        newest = s;
-                    }
-                }
-                if (newest == null) {
-                    continue;
-                }
-                snap = newest.last();
-                path = newest.path();
+            Hit.Location from = h.restoreFrom();
+            if (from == null) {
+                continue;
             }
-            bySnapshot.computeIfAbsent(snap, k -> new ArrayList<>()).add(literal(path));
+            bySnapshot.computeIfAbsent(from.snapshot(), k -> new ArrayList<>()).add(Vault.exactPattern(from.path()));
         }
         long files = 0;
         long bytes = 0;
@@ -178,17 +167,5 @@ final class FindCommand implements Callable<Integer> {
                     Plural.of(problems.size(), "file") + " could not be restored: " + String.join("; ", problems),
                     "'lifeline backup verify' says what the repository lacks");
         }
-    }
-
-    /** A restore pattern matching exactly {@code path} (every glob character escaped). */
-    static String literal(String path) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : path.toCharArray()) {
-            if ("\\*?[]{},".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 }

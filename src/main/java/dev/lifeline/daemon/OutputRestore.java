@@ -59,30 +59,22 @@ final class OutputRestore {
     }
 
     private JsonNode restore(Path repository, Hit hit) {
-        String snapshot = "latest";
-        String path = hit.path();
-        if (hit.deleted()) {
-            Hit.Span newest = null;
-            for (Hit.Span s : hit.spans()) {
-                if (s.last() != null && (newest == null || s.last().compareTo(newest.last()) > 0)) {
-                    newest = s;
-                }
-            }
-            if (newest == null) {
-                throw new LifelineException(
-                        "no snapshot holds " + hit.path() + " (" + hit.sha256() + ")",
-                        "'lifeline backup snapshots' lists what there is");
-            }
-            snapshot = newest.last();
-            path = newest.path();
+        Hit.Location from = hit.restoreFrom();
+        if (from == null) {
+            throw new LifelineException(
+                    "no snapshot holds " + hit.path() + " (" + hit.sha256() + ")",
+                    "'lifeline backup snapshots' lists what there is");
         }
+        String snapshot = from.snapshot();
+        String path = from.path();
         BackupSpec spec = spec(repository);
         Path folder = folderOf(spec, path, hit.sha256());
         Path dest = folder.resolve(path);
         boolean taken = Files.exists(dest, LinkOption.NOFOLLOW_LINKS);
         RestoreResult r;
         try {
-            r = Vault.open(spec, EventListener.NONE).restore(snapshot, List.of(literal(path)), folder, false);
+            r = Vault.open(spec, EventListener.NONE)
+                    .restore(snapshot, List.of(Vault.exactPattern(path)), folder, false);
         } catch (LifelineException e) {
             if (taken || Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
                 throw new LifelineException(
@@ -150,17 +142,5 @@ final class OutputRestore {
                 "'" + name + "', where " + path + " was stored from, is not one of the backup's source folders now"
                         + " (or shares its name with another)",
                 "restore a copy elsewhere: lifeline find 'sha: " + sha + "' --restore-to ./restored");
-    }
-
-    /** A restore pattern matching exactly {@code path} (every glob character escaped). */
-    private static String literal(String path) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : path.toCharArray()) {
-            if ("\\*?[]{},".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 }
