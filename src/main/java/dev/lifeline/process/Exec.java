@@ -235,10 +235,16 @@ public final class Exec {
             NOW.remove(p);
         }
 
+        /** The same kill as a timeout's: the whole session, rescanned until none is left. */
         private static void killAll() {
             for (Process p : NOW) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+                try {
+                    killTree(p);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
             }
         }
     }
